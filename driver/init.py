@@ -1,0 +1,125 @@
+"""Init, stop and hardware reset (devnp ``init.c``).
+
+``nic_init`` is called again and again (``ifconfig up``, an MTU change, a
+capability change): it audits the hardware against the wanted configuration
+and fixes only what differs, so a re-init does not interrupt traffic.
+``nic_stop`` stops DMA and drops every buffer so no stale frame survives
+``ifconfig down``; the structures allocated by attach stay.
+"""
+
+from __future__ import annotations
+
+from nicdef import regs as R
+from stack.kern.errno import ENOBUFS, EOK
+from stack.kern.mbuf import M_DONTWAIT, M_PKTHDR, MCLBYTES, MT_DATA, m_freem, m_getcl, mtod
+from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
+from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_PURGE
+
+from .softc import INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, rx_desc
+
+# Register polls allowed for the DMA engines to go idle (each poll is a bus
+# round trip, tens of nanoseconds; a 9 KB frame takes about 75 us).
+IDLE_POLLS = 5000
+
+
+async def nic_quiesce_dma(sc: NicDev) -> bool:
+    """Disable both engines and wait until neither is mid-frame; the datasheet
+    makes a reset with a burst in flight undefined. False if they never idle."""
+    ctrl = await sc.regs.read32(R.REG_CTRL)
+    if ctrl & (R.CTRL_TX_EN | R.CTRL_RX_EN):
+        await sc.regs.write32(R.REG_CTRL, ctrl & ~(R.CTRL_TX_EN | R.CTRL_RX_EN))
+    for _ in range(IDLE_POLLS):
+        if not await sc.regs.read32(R.REG_STATUS) & (R.STATUS_TX_BUSY | R.STATUS_RX_BUSY):
+            return True
+    sc.iopkt.printf(f"{sc.dv_xname}: DMA did not go idle; resetting anyway")
+    return False
+
+
+async def nic_hw_reset(sc: NicDev) -> None:
+    """Full device reset once DMA is idle: registers, rings and counters."""
+    await nic_quiesce_dma(sc)
+    await sc.regs.write32(R.REG_CTRL, R.CTRL_RST)
+    sc.hw_configured = False
+
+
+async def _program_mac(sc: NicDev) -> None:
+    mac = sc.ifp.if_lladdr
+    await sc.regs.write32(R.REG_MAC_LO, int.from_bytes(mac[0:4], "little"))
+    await sc.regs.write32(R.REG_MAC_HI, int.from_bytes(mac[4:6], "little"))
+
+
+async def _rings_up(sc: NicDev) -> int:
+    """Program both rings from empty and hand the NIC its receive buffers."""
+    for i in range(NUM_RX_DESC - 1):
+        m = m_getcl(sc.iopkt.mbufs, M_DONTWAIT, MT_DATA, M_PKTHDR)
+        if m is None:
+            sc.stats.rx_failed_allocs += 1
+            _free_rx(sc)
+            return ENOBUFS
+        sc.rx_mbufs[i] = m
+        sc.mem.write(sc.rx_ring + i * R.DESC_SIZE, rx_desc(mtod(m)))
+    sc.mem.write(sc.rx_ring + (NUM_RX_DESC - 1) * R.DESC_SIZE, bytes(R.DESC_SIZE))
+    sc.rx_cons, sc.rx_prod = 0, NUM_RX_DESC - 1
+    sc.tx_prod = sc.tx_cons = 0
+    sc.tx_free = NUM_TX_DESC - 1
+    sc.mem.write(sc.tx_ring, bytes(NUM_TX_DESC * R.DESC_SIZE))
+    w = sc.regs.write32
+    await w(R.REG_TX_BASE_LO, sc.tx_ring & 0xFFFFFFFF)
+    await w(R.REG_TX_BASE_HI, sc.tx_ring >> 32)
+    await w(R.REG_TX_LEN, NUM_TX_DESC)
+    await w(R.REG_TX_TAIL, 0)
+    await w(R.REG_RX_BASE_LO, sc.rx_ring & 0xFFFFFFFF)
+    await w(R.REG_RX_BASE_HI, sc.rx_ring >> 32)
+    await w(R.REG_RX_LEN, NUM_RX_DESC)
+    await w(R.REG_RX_BUF_SIZE, MCLBYTES)
+    await w(R.REG_RX_TAIL, sc.rx_prod)
+    return EOK
+
+
+async def nic_init(ifp) -> int:
+    sc: NicDev = ifp.if_softc
+    if not sc.hw_configured:
+        err = await _rings_up(sc)
+        if err != EOK:
+            return err
+        await sc.regs.write32(R.REG_INT_CAUSE, R.INT_ALL)
+        sc.hw_configured = True
+    # Audit the rest: the station address may have changed since last time.
+    mac_lo = await sc.regs.read32(R.REG_MAC_LO)
+    mac_hi = await sc.regs.read32(R.REG_MAC_HI)
+    if mac_lo.to_bytes(4, "little") + mac_hi.to_bytes(4, "little")[:2] != ifp.if_lladdr:
+        await _program_mac(sc)
+    ctrl = await sc.regs.read32(R.REG_CTRL)
+    want = ctrl | R.CTRL_TX_EN | R.CTRL_RX_EN
+    if ctrl != want:
+        await sc.regs.write32(R.REG_CTRL, want)
+    await sc.regs.write32(R.REG_INT_MASK_SET, INTR_MASK)
+
+    await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    ifp.if_flags_tx |= IFF_RUNNING
+    ifp.if_flags_tx &= ~IFF_OACTIVE
+    NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    return EOK
+
+
+def _free_rx(sc: NicDev) -> None:
+    for i, m in enumerate(sc.rx_mbufs):
+        if m is not None:
+            m_freem(m)
+            sc.rx_mbufs[i] = None
+
+
+async def nic_stop(ifp, disable: int) -> None:
+    sc: NicDev = ifp.if_softc
+    await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    ifp.if_flags_tx &= ~(IFF_RUNNING | IFF_OACTIVE)
+    await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)
+    # A reset is the one way to stop both DMA engines at a frame boundary
+    # without polling; the rings are rebuilt by the next init.
+    await nic_hw_reset(sc)
+    for pkt in sc.tx_pkts:
+        m_freem(pkt.m)
+    sc.tx_pkts.clear()
+    IFQ_PURGE(ifp.if_snd)
+    NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    _free_rx(sc)

@@ -1,0 +1,101 @@
+"""The per-device state (``struct nic_dev``) and descriptor packing.
+
+Descriptor layouts come from ``nicdef`` (the same definition the RTL is
+generated from), so field offsets are never re-typed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nicdef import regs as R
+from stack.kern.callout import Callout
+from stack.kern.device import Device
+from stack.kern.intr import IopktInter
+from stack.net.if_ import Ifnet
+
+NUM_TX_DESC = 64
+NUM_RX_DESC = 64
+MAX_TX_SEGS = 8  # a chain of more mbufs than this is copied into one cluster
+TX_WAKE_THRESHOLD = 16  # free descriptors before a stalled queue restarts (hysteresis)
+INTR_MASK = R.INT_RX_DONE | R.INT_TX_DONE | R.INT_RX_MISS
+
+
+@dataclass
+class NicStats:
+    """The driver's own counts, the ones nicinfo reports."""
+
+    txed_ok: int = 0
+    octets_txed_ok: int = 0
+    rxed_ok: int = 0
+    octets_rxed_ok: int = 0
+    tx_failed_allocs: int = 0
+    rx_failed_allocs: int = 0
+    rx_missed: int = 0
+    tx_copied: int = 0
+
+
+@dataclass
+class TxPacket:
+    first: int
+    last: int
+    ndesc: int
+    m: object
+
+
+class NicDev(Device):
+    """``struct nic_dev``: the softc. Functions take it first."""
+
+    def __init__(self):
+        super().__init__()
+        self.sc_ec_ifp = Ifnet()
+        self.sc_inter = IopktInter()
+        self.sc_iid = 0
+        self.sc_sdhook = None
+        self.sc_mii_callout = Callout()
+        self.pdev = None  # the PlatformDevice
+        self.regs = None
+        self.mem = None
+        self.iopkt = None
+        self.mac = b""
+        self.perm_mac = b""
+        self.irq = 0
+        self.revision = 0
+        self.tx_ring = 0
+        self.rx_ring = 0
+        self.tx_prod = 0
+        self.tx_cons = 0
+        self.tx_free = NUM_TX_DESC - 1
+        self.tx_pkts: list[TxPacket] = []
+        self.rx_cons = 0
+        self.rx_prod = 0
+        self.rx_mbufs: list = [None] * NUM_RX_DESC
+        self.hw_configured = False
+        self.stats = NicStats()
+        self.options: dict[str, str | None] = {}
+
+    @property
+    def ifp(self) -> Ifnet:
+        return self.sc_ec_ifp
+
+
+def tx_desc(addr: int, length: int, cmd: int) -> bytes:
+    d = bytearray(R.DESC_SIZE)
+    d[R.TX_DESC_ADDR_OFF:R.TX_DESC_ADDR_OFF + 8] = addr.to_bytes(8, "little")
+    d[R.TX_DESC_LEN_OFF:R.TX_DESC_LEN_OFF + 2] = length.to_bytes(2, "little")
+    d[R.TX_DESC_CMD_OFF] = cmd
+    return bytes(d)
+
+
+def rx_desc(addr: int) -> bytes:
+    d = bytearray(R.DESC_SIZE)
+    d[R.RX_DESC_ADDR_OFF:R.RX_DESC_ADDR_OFF + 8] = addr.to_bytes(8, "little")
+    return bytes(d)
+
+
+def desc_status(raw: bytes, off: int) -> int:
+    return raw[off]
+
+
+def desc_len(raw: bytes, off: int) -> int:
+    return int.from_bytes(raw[off:off + 2], "little")

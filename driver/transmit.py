@@ -1,0 +1,119 @@
+"""Transmit: start and harvest (devnp ``transmit.c``).
+
+``nic_start`` is entered with the transmit mutex held and releases it on
+every path. mbufs are DMA'd in place (zero copy), so a packet's chain is
+freed only when the NIC has written back DD for its last descriptor.
+"""
+
+from __future__ import annotations
+
+from nicdef import regs as R
+from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, m_dup, m_freem, mtod
+from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
+from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_DEQUEUE, IFQ_POLL, IFQ_PURGE
+
+from .softc import MAX_TX_SEGS, NUM_TX_DESC, TX_WAKE_THRESHOLD, NicDev, TxPacket, desc_status, tx_desc
+
+
+def _segments(m) -> list:
+    segs = []
+    while m is not None:
+        if m.m_len:
+            segs.append(m)
+        m = m.m_next
+    return segs
+
+
+def nic_reap_tx(sc: NicDev) -> int:
+    """Free the chains of packets whose last descriptor is done. Caller holds
+    the transmit mutex. Returns the number of packets reaped."""
+    reaped = 0
+    while sc.tx_pkts:
+        pkt = sc.tx_pkts[0]
+        raw = sc.mem.read(sc.tx_ring + pkt.last * R.DESC_SIZE, R.DESC_SIZE)
+        if not desc_status(raw, R.TX_DESC_STA_OFF) & R.TX_DESC_STA_DD:
+            break
+        sc.tx_pkts.pop(0)
+        sc.stats.txed_ok += 1
+        sc.stats.octets_txed_ok += pkt.m.m_pkthdr.len
+        sc.ifp.if_opackets += 1
+        m_freem(pkt.m)
+        sc.tx_cons = (pkt.last + 1) % NUM_TX_DESC
+        sc.tx_free += pkt.ndesc
+        reaped += 1
+    return reaped
+
+
+async def nic_start(ifp) -> None:
+    sc: NicDev = ifp.if_softc
+    iopkt = sc.iopkt
+    if not ifp.if_flags_tx & IFF_RUNNING:
+        IFQ_PURGE(ifp.if_snd)
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, None)
+        return
+    queued = 0
+    while True:
+        m = IFQ_POLL(ifp.if_snd)
+        if m is None:
+            break
+        segs = _segments(m)
+        need = len(segs) if len(segs) <= MAX_TX_SEGS else 1
+        if sc.tx_free < need:
+            nic_reap_tx(sc)
+            if sc.tx_free < need:
+                ifp.if_flags_tx |= IFF_OACTIVE
+                break
+        m = IFQ_DEQUEUE(ifp.if_snd)
+        if len(segs) > MAX_TX_SEGS:
+            m = _compact(sc, m)
+            if m is None:
+                ifp.if_oerrors += 1
+                continue
+            segs = [m]
+        _map_packet(sc, m, segs)
+        queued += 1
+    if queued:
+        await sc.regs.write32(R.REG_TX_TAIL, sc.tx_prod)
+    NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, None)
+
+
+def _compact(sc: NicDev, m):
+    """io-pkt has no m_defrag: copy a badly fragmented chain into one cluster."""
+    if m.m_pkthdr.len > MCLBYTES:
+        m_freem(m)
+        return None
+    n = m_dup(m, how=M_DONTWAIT)
+    m_freem(m)
+    if n is None:
+        sc.stats.tx_failed_allocs += 1
+        return None
+    sc.stats.tx_copied += 1
+    return n
+
+
+def _map_packet(sc: NicDev, m, segs: list) -> None:
+    first = sc.tx_prod
+    idx = first
+    for i, seg in enumerate(segs):
+        last = i == len(segs) - 1
+        cmd = (R.TX_DESC_CMD_EOP | R.TX_DESC_CMD_RS) if last else 0
+        sc.mem.write(sc.tx_ring + idx * R.DESC_SIZE, tx_desc(mtod(seg), seg.m_len, cmd))
+        if not last:
+            idx = (idx + 1) % NUM_TX_DESC
+    sc.tx_pkts.append(TxPacket(first, idx, len(segs), m))
+    sc.tx_prod = (idx + 1) % NUM_TX_DESC
+    sc.tx_free -= len(segs)
+
+
+async def nic_tx_done(sc: NicDev, wtp) -> None:
+    """From process-interrupt: harvest, and restart a queue stalled on a full ring."""
+    ifp = sc.ifp
+    await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
+    nic_reap_tx(sc)
+    if ifp.if_flags_tx & IFF_OACTIVE and sc.tx_free >= TX_WAKE_THRESHOLD:
+        ifp.if_flags_tx &= ~IFF_OACTIVE
+        await nic_start(ifp)  # releases the mutex
+        return
+    NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
+
+

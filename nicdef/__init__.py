@@ -1,0 +1,1 @@
+"""The NIC's programming model, defined once (see ``regs.py``)."""

@@ -1,0 +1,186 @@
+/*
+ * GMII receive MAC: Ethernet frame in, byte stream out.
+ *
+ * Strips preamble and SFD, holds back the last 4 bytes (the FCS) in a delay
+ * line so m_data carries frame data only, and at the end of the frame emits
+ * m_eof with m_eof_good. A frame is bad, in this order of precedence, when it
+ * is a runt (< 64 bytes with FCS), has a bad FCS or saw gmii_rx_er, or is
+ * addressed neither to mac_addr nor to broadcast; each bad frame bumps exactly
+ * one stat_* pulse. The consumer (nic_rx_fifo) commits or drops on m_eof.
+ * A frame only starts while enable is high; one in progress always finishes.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module nic_mac_rx #(
+    parameter MIN_FRAME_BYTES = 64  // with FCS
+) (
+    input  wire        clk,
+    input  wire        rst,
+
+    input  wire [7:0]  gmii_rxd,
+    input  wire        gmii_rx_dv,
+    input  wire        gmii_rx_er,
+
+    input  wire        enable,
+    input  wire [47:0] mac_addr,     // byte 0 (first on the wire) in bits 7:0
+
+    output wire [7:0]  m_data,
+    output wire        m_valid,
+    output wire        m_eof,
+    output wire        m_eof_good,
+
+    output wire        stat_rx_fcs_err,
+    output wire        stat_rx_runt,
+    output wire        stat_rx_filtered
+);
+
+localparam [1:0]
+    STATE_WAIT_IDLE = 2'd0,  // let a frame already on the wire pass
+    STATE_IDLE = 2'd1,
+    STATE_PREAMBLE = 2'd2,
+    STATE_DATA = 2'd3;
+
+reg [1:0] state_reg;
+
+// registered GMII inputs
+reg [7:0] rxd_reg;
+reg rx_dv_reg;
+reg rx_er_reg;
+
+reg [31:0] dly_reg;        // last 4 bytes, newest in 7:0
+reg [2:0] dly_cnt_reg;
+reg [15:0] byte_cnt_reg;   // data bytes emitted (FCS excluded)
+reg [31:0] crc_reg;
+reg err_reg;
+reg ucast_reg;          // destination still matches mac_addr
+reg bcast_reg;          // destination still all ones
+
+reg [7:0] m_data_reg;
+reg m_valid_reg;
+reg m_eof_reg;
+reg m_eof_good_reg;
+reg stat_fcs_reg;
+reg stat_runt_reg;
+reg stat_filt_reg;
+
+wire [7:0] out_byte = dly_reg[31:24];
+wire [31:0] crc_out;
+
+nic_crc32 crc_inst (
+    .crc_in(crc_reg),
+    .data_in(out_byte),
+    .crc_out(crc_out)
+);
+
+// the FCS as received, byte 0 first on the wire = oldest in the delay line
+wire [31:0] fcs_rx = {dly_reg[7:0], dly_reg[15:8], dly_reg[23:16], dly_reg[31:24]};
+wire fcs_ok = (dly_cnt_reg == 3'd4) && (fcs_rx == ~crc_reg);
+wire runt = (byte_cnt_reg < MIN_FRAME_BYTES - 4);
+wire [7:0] mac_byte = mac_addr[byte_cnt_reg[2:0]*8 +: 8];
+
+assign m_data = m_data_reg;
+assign m_valid = m_valid_reg;
+assign m_eof = m_eof_reg;
+assign m_eof_good = m_eof_good_reg;
+assign stat_rx_fcs_err = stat_fcs_reg;
+assign stat_rx_runt = stat_runt_reg;
+assign stat_rx_filtered = stat_filt_reg;
+
+always @(posedge clk) begin
+    rxd_reg <= gmii_rxd;
+    rx_dv_reg <= gmii_rx_dv;
+    rx_er_reg <= gmii_rx_er;
+
+    m_valid_reg <= 1'b0;
+    m_eof_reg <= 1'b0;
+    m_eof_good_reg <= 1'b0;
+    stat_fcs_reg <= 1'b0;
+    stat_runt_reg <= 1'b0;
+    stat_filt_reg <= 1'b0;
+
+    case (state_reg)
+        STATE_WAIT_IDLE: begin
+            if (!rx_dv_reg) begin
+                state_reg <= STATE_IDLE;
+            end
+        end
+        STATE_IDLE: begin
+            dly_cnt_reg <= 0;
+            byte_cnt_reg <= 0;
+            crc_reg <= 32'hffffffff;
+            err_reg <= 1'b0;
+            ucast_reg <= 1'b1;
+            bcast_reg <= 1'b1;
+            if (rx_dv_reg) begin
+                if (!enable) begin
+                    state_reg <= STATE_WAIT_IDLE;
+                end else if (rxd_reg == 8'hd5) begin
+                    state_reg <= STATE_DATA;
+                end else begin
+                    state_reg <= STATE_PREAMBLE;
+                end
+                err_reg <= rx_er_reg;
+            end
+        end
+        STATE_PREAMBLE: begin
+            if (!rx_dv_reg) begin
+                state_reg <= STATE_IDLE;  // a preamble without SFD: ignore
+            end else if (rxd_reg == 8'hd5) begin
+                state_reg <= STATE_DATA;
+            end
+            err_reg <= err_reg | rx_er_reg;
+        end
+        STATE_DATA: begin
+            if (rx_dv_reg) begin
+                err_reg <= err_reg | rx_er_reg;
+                dly_reg <= {dly_reg[23:0], rxd_reg};
+                if (dly_cnt_reg == 3'd4) begin
+                    m_data_reg <= out_byte;
+                    m_valid_reg <= 1'b1;
+                    crc_reg <= crc_out;
+                    if (byte_cnt_reg < 6) begin
+                        ucast_reg <= ucast_reg & (out_byte == mac_byte);
+                        bcast_reg <= bcast_reg & (out_byte == 8'hff);
+                    end
+                    if (byte_cnt_reg != 16'hffff) begin
+                        byte_cnt_reg <= byte_cnt_reg + 1;
+                    end
+                end else begin
+                    dly_cnt_reg <= dly_cnt_reg + 1;
+                end
+            end else begin
+                m_eof_reg <= 1'b1;
+                state_reg <= STATE_IDLE;
+                if (runt) begin
+                    stat_runt_reg <= 1'b1;
+                end else if (!fcs_ok || err_reg) begin
+                    stat_fcs_reg <= 1'b1;
+                end else if (!ucast_reg && !bcast_reg) begin
+                    stat_filt_reg <= 1'b1;
+                end else begin
+                    m_eof_good_reg <= 1'b1;
+                end
+            end
+        end
+        default: state_reg <= STATE_IDLE;
+    endcase
+
+    if (rst) begin
+        state_reg <= STATE_WAIT_IDLE;
+        rx_dv_reg <= 1'b0;
+        rx_er_reg <= 1'b0;
+        m_valid_reg <= 1'b0;
+        m_eof_reg <= 1'b0;
+        m_eof_good_reg <= 1'b0;
+        stat_fcs_reg <= 1'b0;
+        stat_runt_reg <= 1'b0;
+        stat_filt_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,170 @@
+/*
+ * GMII transmit MAC: byte stream in, Ethernet frame out.
+ *
+ * Sends 7 preamble bytes (0x55), the SFD (0xd5), the data, zero padding up to
+ * 60 bytes, the FCS (4 bytes, LSB first) and then keeps gmii_tx_en low for at
+ * least IFG_BYTES byte times. A frame starts only when start_ok is high (the
+ * TX FIFO holds a whole frame, see nic_tx_fifo); after that the data must
+ * keep up at one byte per cycle. If it does not (underrun, possible only for a
+ * frame larger than the TX FIFO), gmii_tx_er marks the cycle so the receiver
+ * discards the frame; otherwise gmii_tx_er stays 0.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module nic_mac_tx #(
+    parameter IFG_BYTES = 12,
+    parameter MIN_FRAME_BYTES = 60  // without FCS
+) (
+    input  wire        clk,
+    input  wire        rst,
+
+    input  wire [7:0]  s_axis_tdata,
+    input  wire        s_axis_tvalid,
+    output wire        s_axis_tready,
+    input  wire        s_axis_tlast,
+    input  wire        start_ok,
+
+    output wire [7:0]  gmii_txd,
+    output wire        gmii_tx_en,
+    output wire        gmii_tx_er,
+
+    output wire        stat_tx_frame   // pulse: a frame's last FCS byte was sent
+);
+
+localparam [2:0]
+    STATE_IDLE = 3'd0,
+    STATE_PREAMBLE = 3'd1,
+    STATE_DATA = 3'd2,
+    STATE_PAD = 3'd3,
+    STATE_FCS = 3'd4,
+    STATE_IFG = 3'd5;
+
+reg [2:0] state_reg, state_next;
+reg [15:0] count_reg, count_next;   // bytes of the current phase
+reg [31:0] crc_reg, crc_next;
+
+reg [7:0] gmii_txd_reg, gmii_txd_next;
+reg gmii_tx_en_reg, gmii_tx_en_next;
+reg gmii_tx_er_reg, gmii_tx_er_next;
+reg stat_tx_frame_reg, stat_tx_frame_next;
+
+reg [7:0] crc_data;
+wire [31:0] crc_out;
+
+nic_crc32 crc_inst (
+    .crc_in(crc_reg),
+    .data_in(crc_data),
+    .crc_out(crc_out)
+);
+
+assign s_axis_tready = (state_reg == STATE_DATA);
+assign gmii_txd = gmii_txd_reg;
+assign gmii_tx_en = gmii_tx_en_reg;
+assign gmii_tx_er = gmii_tx_er_reg;
+assign stat_tx_frame = stat_tx_frame_reg;
+
+always @* begin
+    state_next = state_reg;
+    count_next = count_reg;
+    crc_next = crc_reg;
+    crc_data = (state_reg == STATE_DATA) ? s_axis_tdata : 8'd0;
+
+    gmii_txd_next = 8'd0;
+    gmii_tx_en_next = 1'b0;
+    gmii_tx_er_next = 1'b0;
+    stat_tx_frame_next = 1'b0;
+
+    case (state_reg)
+        STATE_IDLE: begin
+            count_next = 0;
+            crc_next = 32'hffffffff;
+            if (s_axis_tvalid && start_ok) begin
+                state_next = STATE_PREAMBLE;
+            end
+        end
+        STATE_PREAMBLE: begin
+            gmii_tx_en_next = 1'b1;
+            count_next = count_reg + 1;
+            if (count_reg == 7) begin
+                gmii_txd_next = 8'hd5;
+                count_next = 0;
+                state_next = STATE_DATA;
+            end else begin
+                gmii_txd_next = 8'h55;
+            end
+        end
+        STATE_DATA: begin
+            gmii_tx_en_next = 1'b1;
+            if (s_axis_tvalid) begin
+                gmii_txd_next = s_axis_tdata;
+                crc_next = crc_out;
+                count_next = count_reg + 1;
+                if (s_axis_tlast) begin
+                    if (count_reg + 1 < MIN_FRAME_BYTES) begin
+                        state_next = STATE_PAD;
+                    end else begin
+                        count_next = 0;
+                        state_next = STATE_FCS;
+                    end
+                end
+            end else begin
+                gmii_tx_er_next = 1'b1;  // underrun
+            end
+        end
+        STATE_PAD: begin
+            gmii_tx_en_next = 1'b1;
+            gmii_txd_next = 8'd0;
+            crc_next = crc_out;
+            count_next = count_reg + 1;
+            if (count_reg + 1 == MIN_FRAME_BYTES) begin
+                count_next = 0;
+                state_next = STATE_FCS;
+            end
+        end
+        STATE_FCS: begin
+            gmii_tx_en_next = 1'b1;
+            gmii_txd_next = ~crc_reg[count_reg[1:0]*8 +: 8];
+            count_next = count_reg + 1;
+            if (count_reg == 3) begin
+                count_next = 0;
+                stat_tx_frame_next = 1'b1;
+                state_next = STATE_IFG;
+            end
+        end
+        STATE_IFG: begin
+            // IDLE adds one more idle byte time before the next preamble
+            count_next = count_reg + 1;
+            if (count_reg + 2 >= IFG_BYTES) begin
+                state_next = STATE_IDLE;
+            end
+        end
+        default: state_next = STATE_IDLE;
+    endcase
+end
+
+always @(posedge clk) begin
+    state_reg <= state_next;
+    count_reg <= count_next;
+    crc_reg <= crc_next;
+    gmii_txd_reg <= gmii_txd_next;
+    gmii_tx_en_reg <= gmii_tx_en_next;
+    gmii_tx_er_reg <= gmii_tx_er_next;
+    stat_tx_frame_reg <= stat_tx_frame_next;
+
+    if (rst) begin
+        state_reg <= STATE_IDLE;
+        count_reg <= 0;
+        crc_reg <= 32'hffffffff;
+        gmii_txd_reg <= 8'd0;
+        gmii_tx_en_reg <= 1'b0;
+        gmii_tx_er_reg <= 1'b0;
+        stat_tx_frame_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

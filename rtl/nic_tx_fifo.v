@@ -1,0 +1,103 @@
+/*
+ * Transmit FIFO: DMA words in, bytes out to the MAC.
+ *
+ * Each word carries the byte lanes that hold frame data as an inclusive range
+ * [lo, hi] (the DMA reads whole bus words from buffers at any byte address,
+ * so only the first and last word of a read are partial) and a flag marking
+ * the last word of a frame. The serializer walks lo..hi, so no realignment
+ * shifter is needed on the read side.
+ *
+ * start_ok tells the MAC it may start a frame: a whole frame is buffered
+ * (store-and-forward, so the wire never starves), or the FIFO is full and
+ * the frame is larger than the FIFO (cut-through as a last resort).
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module nic_tx_fifo #(
+    parameter DATA_WIDTH = 64,
+    parameter ADDR_W = 9,
+    parameter LANE_W = $clog2(DATA_WIDTH/8)
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+
+    input  wire [DATA_WIDTH-1:0] s_data,
+    input  wire [LANE_W-1:0]     s_lo,
+    input  wire [LANE_W-1:0]     s_hi,
+    input  wire                  s_last,
+    input  wire                  s_valid,    // caller checks s_free first
+    output wire [ADDR_W:0]       s_free,
+
+    output wire [7:0]            m_axis_tdata,
+    output wire                  m_axis_tvalid,
+    input  wire                  m_axis_tready,
+    output wire                  m_axis_tlast,
+    output wire                  start_ok
+);
+
+localparam WIDTH = DATA_WIDTH + 2*LANE_W + 1;
+
+wire [WIDTH-1:0] rd_word;
+wire rd_valid;
+wire rd_en;
+wire wr_full;
+
+nic_fifo #(
+    .WIDTH(WIDTH),
+    .ADDR_W(ADDR_W)
+) fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .wr_data({s_last, s_hi, s_lo, s_data}),
+    .wr_en(s_valid),
+    .wr_commit(1'b1),
+    .wr_drop(1'b0),
+    .wr_full(wr_full),
+    .wr_free(s_free),
+    .rd_data(rd_word),
+    .rd_valid(rd_valid),
+    .rd_en(rd_en)
+);
+
+wire [DATA_WIDTH-1:0] rd_data = rd_word[DATA_WIDTH-1:0];
+wire [LANE_W-1:0] rd_lo = rd_word[DATA_WIDTH +: LANE_W];
+wire [LANE_W-1:0] rd_hi = rd_word[DATA_WIDTH+LANE_W +: LANE_W];
+wire rd_last = rd_word[WIDTH-1];
+
+reg started_reg;          // inside a word: lane_reg is valid
+reg [LANE_W-1:0] lane_reg;
+reg [ADDR_W:0] frames_reg;   // whole frames written and not yet sent
+
+wire [LANE_W-1:0] lane = started_reg ? lane_reg : rd_lo;
+wire word_end = (lane == rd_hi);
+wire take = m_axis_tvalid && m_axis_tready;
+
+assign m_axis_tdata = rd_data[lane*8 +: 8];
+assign m_axis_tvalid = rd_valid;
+assign m_axis_tlast = rd_last && word_end;
+assign rd_en = take && word_end;
+assign start_ok = (frames_reg != 0) || wr_full;
+
+wire frame_in = s_valid && !wr_full && s_last;
+wire frame_out = take && m_axis_tlast;
+
+always @(posedge clk) begin
+    if (take) begin
+        started_reg <= !word_end;
+        lane_reg <= lane + 1;
+    end
+    frames_reg <= frames_reg + (frame_in ? 1 : 0) - (frame_out ? 1 : 0);
+
+    if (rst) begin
+        started_reg <= 1'b0;
+        lane_reg <= 0;
+        frames_reg <= 0;
+    end
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,1 @@
+"""io-pkt's interface layer (NetBSD ``net/``): ifnet, send queues, Ethernet."""

@@ -1,0 +1,248 @@
+"""Network interfaces (NetBSD ``net/if.c``, ``net/if.h``): ``ifnet``, the send
+queue and its ``IFQ_*`` macros, interface ioctls.
+
+io-pkt keeps ``IFF_RUNNING`` and ``IFF_OACTIVE`` in ``if_flags_tx`` (under the
+transmit mutex) and the administrative flags in ``if_flags``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from ..kern.diag import DriverBug
+from ..kern.errno import EINVAL, ENOBUFS, ENOTTY, EOK
+from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_freem
+from ..kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P, NwSigLock
+
+IFF_UP = 0x0001
+IFF_BROADCAST = 0x0002
+IFF_DEBUG = 0x0004
+IFF_LOOPBACK = 0x0008
+IFF_POINTOPOINT = 0x0010
+IFF_NOTRAILERS = 0x0020
+IFF_RUNNING = 0x0040
+IFF_NOARP = 0x0080
+IFF_PROMISC = 0x0100
+IFF_ALLMULTI = 0x0200
+IFF_OACTIVE = 0x0400
+IFF_SIMPLEX = 0x0800
+IFF_MULTICAST = 0x8000
+
+IFF_NAMES = [(IFF_UP, "UP"), (IFF_BROADCAST, "BROADCAST"), (IFF_DEBUG, "DEBUG"), (IFF_LOOPBACK, "LOOPBACK"),
+             (IFF_POINTOPOINT, "POINTOPOINT"), (IFF_NOTRAILERS, "NOTRAILERS"), (IFF_RUNNING, "RUNNING"),
+             (IFF_NOARP, "NOARP"), (IFF_PROMISC, "PROMISC"), (IFF_ALLMULTI, "ALLMULTI"),
+             (IFF_OACTIVE, "OACTIVE"), (IFF_SIMPLEX, "SIMPLEX"), (IFF_MULTICAST, "MULTICAST")]
+
+IFQ_MAXLEN = 256  # io-pkt's default send-queue length
+
+# ioctl requests (io-pkt/NetBSD values)
+SIOCSIFADDR = 0x8020690C
+SIOCGIFADDR = 0xC0206921
+SIOCSIFFLAGS = 0x80206910
+SIOCGIFFLAGS = 0xC0206911
+SIOCSIFMTU = 0x8020697F
+SIOCGIFMTU = 0xC020697E
+SIOCADDMULTI = 0x80206931
+SIOCDELMULTI = 0x80206932
+SIOCSIFMEDIA = 0xC0206937
+SIOCGIFMEDIA = 0xC0286938
+SIOCSIFCAP = 0x8020697A
+SIOCGDRVCOM = 0xC028697B
+SIOCIFDESTROY = 0x80206979
+
+
+class IfQueue:
+    """``struct ifqueue``: a bounded FIFO of packets with a drop count."""
+
+    def __init__(self, maxlen: int = IFQ_MAXLEN):
+        self.ifq_maxlen = maxlen
+        self.ifq_drops = 0
+        self._q: list[Mbuf] = []
+        self.ready = False
+
+    @property
+    def ifq_len(self) -> int:
+        return len(self._q)
+
+
+def IFQ_SET_MAXLEN(ifq: IfQueue, n: int) -> None:
+    ifq.ifq_maxlen = n
+
+
+def IFQ_SET_READY(ifq: IfQueue) -> None:
+    ifq.ready = True
+
+
+def IFQ_IS_EMPTY(ifq: IfQueue) -> bool:
+    return not ifq._q
+
+
+def IFQ_ENQUEUE(ifq: IfQueue, m: Mbuf) -> int:
+    """Queue ``m``; a full queue frees it, counts a drop and returns ``ENOBUFS``."""
+    if len(ifq._q) >= ifq.ifq_maxlen:
+        ifq.ifq_drops += 1
+        m_freem(m)
+        return ENOBUFS
+    ifq._q.append(m)
+    return EOK
+
+
+def IFQ_DEQUEUE(ifq: IfQueue) -> Mbuf | None:
+    return ifq._q.pop(0) if ifq._q else None
+
+
+def IFQ_POLL(ifq: IfQueue) -> Mbuf | None:
+    return ifq._q[0] if ifq._q else None
+
+
+def IFQ_PURGE(ifq: IfQueue) -> None:
+    while ifq._q:
+        m_freem(ifq._q.pop(0))
+
+
+class Ifnet:
+    """``struct ifnet``."""
+
+    def __init__(self):
+        self.if_xname = ""
+        self.if_softc = None
+        self.if_iopkt = None
+        self.if_flags = 0
+        self.if_flags_tx = 0
+        self.if_mtu = 1500
+        self.if_type = 0
+        self.if_addrlen = 0
+        self.if_hdrlen = 0
+        self.if_index = 0
+        self.if_snd = IfQueue()
+        self.if_snd_ex = NwSigLock("if_snd_ex")
+        self.if_init = None
+        self.if_start = None
+        self.if_stop = None
+        self.if_ioctl = None
+        self.if_input = None
+        self.if_output = None
+        self.if_capabilities_rx = 0
+        self.if_capabilities_tx = 0
+        self.if_capenable_rx = 0
+        self.if_capenable_tx = 0
+        # statistics (struct if_data)
+        self.if_ipackets = 0
+        self.if_ierrors = 0
+        self.if_opackets = 0
+        self.if_oerrors = 0
+        self.if_collisions = 0
+        self.if_ibytes = 0
+        self.if_obytes = 0
+        self.if_imcasts = 0
+        self.if_omcasts = 0
+        self.if_iqdrops = 0
+        self.if_noproto = 0
+        self.if_link_state = 0
+        self.if_lladdr = b""
+        self.if_addrs: list = []  # protocol addresses, kept by netinet
+        self.ec = None  # struct ethercom, for Ethernet interfaces
+
+    def __repr__(self) -> str:
+        return f"<ifnet {self.if_xname}>"
+
+
+def if_flags_str(flags: int) -> str:
+    return ",".join(n for bit, n in IFF_NAMES if flags & bit)
+
+
+async def call_driver(fn, *args):
+    r = fn(*args)
+    if inspect.isawaitable(r):
+        r = await r
+    return r
+
+
+def if_attach(iopkt, ifp: Ifnet) -> None:
+    iopkt.ctx.require("if_attach")
+    if any(i.if_xname == ifp.if_xname for i in iopkt.ifnet):
+        raise DriverBug(f"if_attach: {ifp.if_xname} is already attached")
+    ifp.if_iopkt = iopkt
+    ifp.if_index = max((i.if_index for i in iopkt.ifnet), default=0) + 1
+    iopkt.ifnet.append(ifp)
+
+
+def if_detach(ifp: Ifnet) -> None:
+    iopkt = ifp.if_iopkt
+    IFQ_PURGE(ifp.if_snd)
+    if ifp in iopkt.ifnet:
+        iopkt.ifnet.remove(ifp)
+
+
+def ifunit(iopkt, name: str) -> Ifnet | None:
+    for ifp in iopkt.ifnet:
+        if ifp.if_xname == name:
+            return ifp
+    return None
+
+
+async def if_transmit(ifp: Ifnet, m: Mbuf) -> int:
+    """Queue a packet and kick the driver, as io-pkt's output path does:
+    take the transmit mutex, ``IFQ_ENQUEUE``; if ``IFF_OACTIVE`` is clear call
+    ``if_start`` with the mutex held (it must release it), else release it here."""
+    iopkt = ifp.if_iopkt
+    who = iopkt.ctx.owner
+    await NW_SIGLOCK_P(ifp.if_snd_ex, iopkt, who)
+    nbytes = m.m_pkthdr.len if m.m_pkthdr else 0
+    mcast = m.m_flags & (M_BCAST | M_MCAST)
+    err = IFQ_ENQUEUE(ifp.if_snd, m)
+    if err != EOK:
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, who)
+        ifp.if_oerrors += 1
+        return err
+    ifp.if_obytes += nbytes
+    if mcast:
+        ifp.if_omcasts += 1
+    if ifp.if_flags_tx & IFF_OACTIVE:
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, who)
+        return EOK
+    await call_driver(ifp.if_start, ifp)
+    if ifp.if_snd_ex.locked and ifp.if_snd_ex.owner is who:
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, who)
+        raise DriverBug(f"{ifp.if_xname}: if_start returned with the transmit mutex (if_snd_ex) still held; "
+                        f"every path out of the start function must NW_SIGUNLOCK_P")
+    return EOK
+
+
+async def if_up(ifp: Ifnet) -> int:
+    ifp.if_flags |= IFF_UP
+    if not ifp.if_flags_tx & IFF_RUNNING:
+        return await call_driver(ifp.if_init, ifp)
+    return EOK
+
+
+async def if_down(ifp: Ifnet) -> None:
+    ifp.if_flags &= ~IFF_UP
+    if ifp.if_flags_tx & IFF_RUNNING:
+        await call_driver(ifp.if_stop, ifp, 0)
+
+
+async def ifioctl_common(ifp: Ifnet, cmd: int, data) -> int:
+    """What the stack does itself before (or instead of) the driver's ioctl."""
+    if cmd == SIOCSIFFLAGS:
+        new = int(data)
+        if new & IFF_UP and not ifp.if_flags & IFF_UP:
+            ifp.if_flags = (ifp.if_flags & ~0xFFFF) | new
+            return await if_up(ifp)
+        if not new & IFF_UP and ifp.if_flags & IFF_UP:
+            await if_down(ifp)
+            ifp.if_flags = (ifp.if_flags & ~0xFFFF) | new
+            return EOK
+        ifp.if_flags = new
+        return EOK
+    if cmd == SIOCGIFFLAGS:
+        return EOK
+    if cmd == SIOCSIFMTU:
+        mtu = int(data)
+        if mtu < 68 or mtu > 9000:
+            return EINVAL
+        ifp.if_mtu = mtu
+        if ifp.if_flags_tx & IFF_RUNNING:
+            return await call_driver(ifp.if_init, ifp)
+        return EOK
+    return ENOTTY
