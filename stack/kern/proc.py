@@ -34,14 +34,25 @@ class StackContext:
         self.handoffs = 0
 
     async def acquire(self, proc: Proc) -> None:
-        if self.owner is proc:
+        # proc0 is shared by every callout, so two callouts may both want it.
+        if self.owner is proc and not proc.is_proc0:
             raise StackContextError(f"{proc.name} already holds the stack context")
         if self.owner is None and not self._waiters:
             self.owner = proc
             return
         ev = self._platform.event(f"stack:{proc.name}")
         self._waiters.append((proc, ev))
-        await ev.wait()
+        try:
+            await ev.wait()
+        except BaseException:
+            # Cancelled while queued (a callout reset, a killed task): leave the
+            # queue, or pass on a hand-off that already reached us, so the
+            # context is never left to a task that will not run again.
+            if ev.is_set() and self.owner is proc:
+                self.release(proc)
+            elif (proc, ev) in self._waiters:
+                self._waiters.remove((proc, ev))
+            raise
         assert self.owner is proc
 
     def release(self, proc: Proc) -> None:

@@ -63,3 +63,13 @@ def two_hosts(configure: bool = True, wire: VirtualWire | None = None) -> TwoHos
         assert p.run(until=h.configure(a, "nic0", IP_A)) == 0
         assert p.run(until=h.configure(b, "nic0", IP_B)) == 0
     return h
+
+
+def frames_from(h: TwoHosts, ifname_host: str, since: int = 0) -> list[bytes]:
+    """Bytes of the frames one side ("a" or "b") put on the cable."""
+    sc = h.sca if ifname_host == "a" else h.scb
+    return [f.data for f in h.wire.frames[since:] if f.src == sc.ifp.if_xname and _sent_by(f.data, sc)]
+
+
+def _sent_by(frame: bytes, sc: VwireSoftc) -> bool:
+    return frame[6:12] == sc.ifp.if_lladdr

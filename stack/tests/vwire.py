@@ -4,7 +4,8 @@ The cable copies each frame out of the sender's mbufs, and after the time
 the bytes take at ``rate_bps`` plus ``propagation_ns`` hands a fresh copy to
 the peer's ``if_input`` in the peer's stack context, as a NIC's receive path
 would. Frames in one direction arrive in order. ``frames`` records all
-traffic for the tests' oracles; ``drop`` (a predicate) loses frames.
+traffic for the tests' oracles; ``drop`` (a predicate) loses frames and
+``mangle`` corrupts them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class VirtualWire:
     propagation_ns: int = 100
     frames: list[WireFrame] = field(default_factory=list)
     drop: object = None  # callable(bytes) -> bool
+    mangle: object = None  # callable(bytes) -> bytes, applied to frames that are not dropped
 
     def carry(self, sc: VwireSoftc, frame: bytes) -> None:
         platform = sc.iopkt.platform
@@ -52,6 +54,8 @@ class VirtualWire:
         if sc.peer is None or (self.drop is not None and self.drop(frame)):
             rec.dropped = True
             return
+        if self.mangle is not None:
+            frame = self.mangle(frame)
         platform.spawn(self._deliver(sc.peer, frame, sc.busy_until_ns + self.propagation_ns - now), "vwire")
 
     async def _deliver(self, to: VwireSoftc, frame: bytes, delay_ns: int) -> None:
