@@ -13,6 +13,7 @@ from host_platform import CocotbPlatform
 from nic_harness import start_clock_and_reset
 
 import driver  # noqa: F401  (registers devnp-nic.so with io-pkt's driver table)
+from driver.transmit import nic_harvest
 from nicdef import regs as R
 from stack.kern.errno import EOK, strerror
 from stack.kern.iopkt import IoPkt
@@ -84,8 +85,11 @@ NIC_COUNTERS = {
 
 
 async def driver_vs_nic_counters(iopkt: IoPkt) -> dict[str, tuple[int, int]]:
-    """Each of the driver's counts beside the NIC's own statistics register."""
+    """Each of the driver's counts beside the NIC's own statistics register,
+    after the driver has harvested completed transmissions (as it does before
+    reporting statistics)."""
     sc = iopkt.alldevs[0]
+    await iopkt.stack_call(nic_harvest, sc)
     out = {}
     for name, reg in NIC_COUNTERS.items():
         out[name] = (getattr(sc.stats, name), await sc.regs.read32(reg))

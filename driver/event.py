@@ -13,7 +13,7 @@ from nicdef import regs as R
 from stack.kern.intr import interrupt_queue
 
 from .receive import nic_rx
-from .softc import INTR_MASK, NicDev
+from .softc import NicDev
 from .transmit import nic_tx_done
 
 
@@ -34,5 +34,5 @@ async def nic_process_interrupt(sc: NicDev, wtp) -> int:
 
 
 async def nic_enable_interrupt(sc: NicDev) -> int:
-    await sc.regs.write32(R.REG_INT_MASK_SET, INTR_MASK)
+    await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
     return 1

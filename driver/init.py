@@ -93,7 +93,8 @@ async def nic_init(ifp) -> int:
     want = ctrl | R.CTRL_TX_EN | R.CTRL_RX_EN
     if ctrl != want:
         await sc.regs.write32(R.REG_CTRL, want)
-    await sc.regs.write32(R.REG_INT_MASK_SET, INTR_MASK)
+    sc.intr_mask = INTR_MASK
+    await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
 
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
     ifp.if_flags_tx |= IFF_RUNNING

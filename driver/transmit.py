@@ -62,6 +62,7 @@ async def nic_start(ifp) -> None:
             nic_reap_tx(sc)
             if sc.tx_free < need:
                 ifp.if_flags_tx |= IFF_OACTIVE
+                await _want_tx_done(sc, True)
                 break
         m = IFQ_DEQUEUE(ifp.if_snd)
         if len(segs) > MAX_TX_SEGS:
@@ -105,6 +106,28 @@ def _map_packet(sc: NicDev, m, segs: list) -> None:
     sc.tx_free -= len(segs)
 
 
+async def nic_harvest(sc: NicDev) -> int:
+    """Harvest under the transmit mutex, from outside the start path (a
+    statistics request, a periodic timer). Stack context."""
+    ifp = sc.ifp
+    await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    try:
+        return nic_reap_tx(sc)
+    finally:
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+
+
+async def _want_tx_done(sc: NicDev, want: bool) -> None:
+    """Add or drop TX_DONE from the interrupts enable() unmasks. While the
+    process function is queued the ISR has masked everything, and enable()
+    will apply the new mask; otherwise apply it now."""
+    if want == bool(sc.intr_mask & R.INT_TX_DONE):
+        return
+    sc.intr_mask ^= R.INT_TX_DONE
+    if not sc.sc_inter.on_list:
+        await sc.regs.write32(R.REG_INT_MASK_SET if want else R.REG_INT_MASK_CLR, R.INT_TX_DONE)
+
+
 async def nic_tx_done(sc: NicDev, wtp) -> None:
     """From process-interrupt: harvest, and restart a queue stalled on a full ring."""
     ifp = sc.ifp
@@ -112,6 +135,7 @@ async def nic_tx_done(sc: NicDev, wtp) -> None:
     nic_reap_tx(sc)
     if ifp.if_flags_tx & IFF_OACTIVE and sc.tx_free >= TX_WAKE_THRESHOLD:
         ifp.if_flags_tx &= ~IFF_OACTIVE
+        await _want_tx_done(sc, False)
         await nic_start(ifp)  # releases the mutex
         return
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
