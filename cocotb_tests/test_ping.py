@@ -9,3 +9,7 @@ def test_ping_ten_replies():
 
 def test_down_up_and_reinit_keep_working():
     run_cocotb("tb_ping", "nic_pair_tb", testcase="test_down_up_and_reinit_keep_working")
+
+
+def test_udp_burst_overfills_tx_ring_and_recovers():
+    run_cocotb("tb_ping", "nic_pair_tb", testcase="test_udp_burst_overfills_tx_ring_and_recovers")

@@ -36,6 +36,7 @@ class NicStats:
     rx_failed_allocs: int = 0
     rx_missed: int = 0
     tx_copied: int = 0
+    tx_ring_full: int = 0  # times start found the ring full and set IFF_OACTIVE
 
 
 @dataclass

@@ -62,6 +62,7 @@ async def nic_start(ifp) -> None:
             nic_reap_tx(sc)
             if sc.tx_free < need:
                 ifp.if_flags_tx |= IFF_OACTIVE
+                sc.stats.tx_ring_full += 1
                 await _want_tx_done(sc, True)
                 break
         m = IFQ_DEQUEUE(ifp.if_snd)
