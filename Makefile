@@ -67,12 +67,12 @@ demo: tools
 	$(PY) -m cocotb_tests.demo
 
 test: tools check-gen
-	$(PY) -m pytest -q stack/tests
+	$(PY) -m pytest -q stack/tests samples
 	SIM=icarus $(PY) -m pytest -q -n $(JOBS) cocotb_tests
 	SIM=verilator $(PY) -m pytest -q -n $(JOBS) cocotb_tests
 
 test-stack: venv
-	$(PY) -m pytest -q stack/tests
+	$(PY) -m pytest -q stack/tests samples
 
 sim: tools
 	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests

@@ -120,6 +120,9 @@ async def dev_attach(iopkt, drvr: str, options: str | None, ca: CfAttach, cfat_a
         return err
     if devp is not None:
         devp.value = dev
+    loading = iopkt._loading_dll
+    if loading is not None:
+        loading.devices.append(dev)  # the driver's code this device runs on; dv_dll_hdl is the entry's to set
     return EOK
 
 
@@ -144,7 +147,10 @@ async def dev_detach(dev: Device, flags: int = 0) -> int:
         return err
     iopkt.alldevs.remove(dev)
     dev.dv_flags &= ~DVF_ACTIVE
+    for loaded in list(iopkt.dlls.values()):
+        loaded.forget(dev)
     hdl = dev.dv_dll_hdl
     if hdl is not None:
-        hdl.release(dev)
+        dev.dv_dll_hdl = None
+        hdl.close(by=dev)
     return EOK

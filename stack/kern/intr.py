@@ -47,6 +47,7 @@ class _Handler:
     area: Any
     iid: int
     name: str
+    masks: int = 0  # InterruptMask calls not yet undone (_NTO_INTR_FLAGS_TRK_MSK)
 
 
 class InterruptLine:
@@ -60,8 +61,7 @@ class InterruptLine:
         self.mask_count = 0
         self.entries = 0
         self.storm_run = 0
-        self._wake = kernel.platform.event(f"irq{irq}")
-        line.on_rise(self._wake.set)
+        self._wake = kernel._wake_for(irq, line)
         self._task = kernel.platform.spawn(self._dispatch(), f"irq{irq}-dispatch")
 
     def _pending(self) -> bool:
@@ -79,6 +79,11 @@ class InterruptLine:
             if not self._pending():
                 continue
             self.entries += 1
+            # The kernel's own handler first, where it has one on this line
+            # (the clock: it acknowledges the timer chip on every entry).
+            kernel_ack = getattr(self.line, "kernel_ack", None)
+            if kernel_ack is not None:
+                kernel_ack()
             for h in list(self.handlers):
                 ev = await _maybe_await(h.isr(h.area, h.iid))
                 if ev is not None:
@@ -102,6 +107,19 @@ class InterruptKernel:
         self.lines: dict[int, InterruptLine] = {}
         self._next_iid = 1
         self._iids: dict[int, tuple[int, _Handler]] = {}
+        # One rise hook per physical line for the life of the host: the
+        # platform's lines cannot forget a callback, and attach/detach cycles
+        # (100 mounts and destroys) must not pile them up.
+        self._wakes: dict[int, tuple[Any, Any]] = {}
+        self.hang_watch = HangWatch(self)
+
+    def _wake_for(self, irq: int, line):
+        have = self._wakes.get(irq)
+        if have is None or have[0] is not line:
+            ev = self.platform.event(f"irq{irq}")
+            line.on_rise(ev.set)
+            have = self._wakes[irq] = (line, ev)
+        return have[1]
 
     def attach(self, irq: int, line, isr, area, name: str) -> int:
         """``InterruptAttach``: ``isr(area, iid)`` runs in interrupt context and
@@ -115,31 +133,137 @@ class InterruptKernel:
         il.handlers.append(h)
         self._iids[iid] = (irq, h)
         il._wake.set()
+        self.hang_watch.start()
         return iid
 
     def detach(self, iid: int) -> None:
+        """``InterruptDetach``: masks this handler still holds are undone, as
+        the kernel does for an attach made with ``_NTO_INTR_FLAGS_TRK_MSK``."""
+        if iid not in self._iids:
+            raise DriverBug(f"InterruptDetach of iid {iid}, which is not attached")
         irq, h = self._iids.pop(iid)
         il = self.lines[irq]
         il.handlers.remove(h)
+        il.mask_count -= h.masks
+        h.masks = 0
         if not il.handlers:
             il.stop()
             del self.lines[irq]
+        else:
+            il._wake.set()
+        if not self._iids:
+            self.hang_watch.stop()
+
+    def _handler(self, irq: int, iid: int, what: str) -> tuple[InterruptLine, _Handler | None]:
+        il = self.lines.get(irq)
+        if il is None:
+            raise DriverBug(f"{what}(irq {irq}, iid {iid}): nothing is attached to irq {irq}")
+        entry = self._iids.get(iid)
+        return il, entry[1] if entry is not None and entry[0] == irq else None
 
     def mask(self, irq: int, iid: int) -> int:
         """``InterruptMask``: returns the new mask count."""
-        il = self.lines[irq]
+        il, h = self._handler(irq, iid, "InterruptMask")
         il.mask_count += 1
+        if h is not None:
+            h.masks += 1
         return il.mask_count
 
     def unmask(self, irq: int, iid: int) -> int:
         """``InterruptUnmask``: an unmask below zero is a driver bug, as the kernel says."""
-        il = self.lines[irq]
+        il, h = self._handler(irq, iid, "InterruptUnmask")
         if il.mask_count == 0:
             raise InterruptStorm(f"InterruptUnmask(irq {irq}) with a mask count of 0: unbalanced unmask")
         il.mask_count -= 1
+        if h is not None and h.masks:
+            h.masks -= 1
         if il.mask_count == 0:
             il._wake.set()
         return il.mask_count
+
+    @property
+    def attached(self) -> list[tuple[int, int, str]]:
+        """(irq, iid, name) of every handler still attached: what a leak check looks at."""
+        return sorted((irq, iid, h.name) for iid, (irq, h) in self._iids.items())
+
+
+# A line whose interrupt is pending but masked, with no process function queued
+# to unmask it, for this long is reported as hung. Long compared with any
+# process function, short compared with the second a person waits for a ping.
+HANG_NS = 100_000_000
+HANG_POLL_NS = 25_000_000
+
+
+class HangWatch:
+    """Makes the silent symptom of a missed unmask observable.
+
+    On QNX a process function whose ``enable()`` forgets to unmask leaves the
+    interface deaf with nothing in any log. Here a low-rate watchdog notices a
+    line (kernel mask count) or a device (its own ``irq_pending`` probe, for
+    hardware masking) that has had an interrupt pending while masked, with no
+    process function queued that could unmask it, and says so in io-pkt's log
+    and in ``hangs``. A masked line with nothing pending (an idle interface)
+    is normal and stays silent.
+    """
+
+    def __init__(self, kernel: InterruptKernel):
+        self.kernel = kernel
+        self.queued = lambda: False  # set by IoPkt: is any process function queued or running?
+        self.report = lambda msg: None
+        self.devices = lambda: []  # PlatformDevices that offer props["irq_pending"]
+        self.hangs: list[str] = []
+        self._since: dict[int, int] = {}
+        self._reported: set[int] = set()
+        self._task = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = self.kernel.platform.spawn(self._run(), "irq-hang-watch")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._since.clear()
+        self._reported.clear()
+
+    def pending_but_masked(self) -> dict[int, str]:
+        """irq -> how it is masked, for every line with an interrupt held back."""
+        out: dict[int, str] = {}
+        for irq, il in self.kernel.lines.items():
+            if il.line.level and il.mask_count > 0:
+                out[irq] = f"masked in the kernel (mask count {il.mask_count})"
+        for dev in self.devices():
+            probe = dev.props.get("irq_pending")
+            if probe is not None and dev.irq_number in self.kernel.lines and dev.irq_number not in out:
+                if probe():
+                    out[dev.irq_number] = f"masked in {dev.name}'s interrupt mask register"
+        return out
+
+    def sample(self) -> list[str]:
+        now = self.kernel.platform.now_ns()
+        held = {} if self.queued() else self.pending_but_masked()
+        for irq in list(self._since):
+            if irq not in held:
+                del self._since[irq]
+                self._reported.discard(irq)
+        found = []
+        for irq, how in held.items():
+            since = self._since.setdefault(irq, now)
+            if now - since >= HANG_NS and irq not in self._reported:
+                self._reported.add(irq)
+                names = ", ".join(h.name for h in self.kernel.lines[irq].handlers)
+                msg = (f"irq {irq} ({names}): interrupt pending but {how} for {(now - since) // 1_000_000} ms "
+                       f"with no process function queued: interface hung (an enable() that does not unmask?)")
+                self.hangs.append(msg)
+                self.report(msg)
+                found.append(msg)
+        return found
+
+    async def _run(self) -> None:
+        while True:
+            await self.kernel.platform.sleep(HANG_POLL_NS)
+            self.sample()
 
 
 @dataclass(eq=False)
@@ -225,3 +349,42 @@ def interrupt_queue(iopkt, ient: IopktInter):
     w = ient.worker
     w.queue.append(ient)
     return w.wake if w.idle else None
+
+
+# -- the QNX kernel calls a driver makes (<sys/neutrino.h>) ---------------------------
+# C passes no io-pkt: the kernel is implicit. Here the host's kernel hangs off
+# its io-pkt, so each call takes it first.
+_NTO_INTR_FLAGS_END = 0x01
+_NTO_INTR_FLAGS_PROCESS = 0x04
+_NTO_INTR_FLAGS_TRK_MSK = 0x08
+
+
+def InterruptAttach(iopkt, irq: int, handler, area, size: int = 0, flags: int = 0) -> int:
+    """Attach ``handler(area, iid)`` to interrupt ``irq``; returns the iid, or a
+    negative errno as ``InterruptAttach_r`` does (``-ENXIO``: no such line).
+    The mask tracking of ``_NTO_INTR_FLAGS_TRK_MSK`` is always on."""
+    from .errno import ENXIO
+
+    line = iopkt.platform.interrupt_line(irq)
+    if line is None:
+        return -ENXIO
+    # Named for diagnostics by the device it serves, as a person would look for it.
+    name = getattr(area, "dv_xname", "") or getattr(area, "name", "") or getattr(handler, "__qualname__", repr(handler))
+    return iopkt.kernel.attach(irq, line, handler, area, name)
+
+
+InterruptAttach_r = InterruptAttach
+
+
+def InterruptDetach(iopkt, iid: int) -> int:
+    iopkt.kernel.detach(iid)
+    return EOK
+
+
+def InterruptMask(iopkt, irq: int, iid: int) -> int:
+    """Mask ``irq`` (counted: every mask needs its unmask). Legal from an ISR."""
+    return iopkt.kernel.mask(irq, iid)
+
+
+def InterruptUnmask(iopkt, irq: int, iid: int) -> int:
+    return iopkt.kernel.unmask(irq, iid)

@@ -8,9 +8,10 @@ transmit mutex) and the administrative flags in ``if_flags``.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 
 from ..kern.diag import DriverBug
-from ..kern.errno import EINVAL, ENOBUFS, ENOTTY, EOK
+from ..kern.errno import EINVAL, ENOBUFS, ENOTTY, ENXIO, EOK
 from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_freem
 from ..kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P, NwSigLock
 
@@ -49,6 +50,29 @@ SIOCGIFMEDIA = 0xC0286938
 SIOCSIFCAP = 0x8020697A
 SIOCGDRVCOM = 0xC028697B
 SIOCIFDESTROY = 0x80206979
+SIOCGIFCAP = 0xC0206976
+
+# Capabilities (io-pkt keeps rx and tx words apart: if_capabilities_rx/_tx)
+IFCAP_CSUM_IPv4 = 0x01
+IFCAP_CSUM_TCPv4 = 0x02
+IFCAP_CSUM_UDPv4 = 0x04
+IFCAP_CSUM_TCPv6 = 0x08
+IFCAP_CSUM_UDPv6 = 0x10
+IFCAP_TSOv4 = 0x20
+IFCAP_TSOv6 = 0x40
+IFCAP_NAMES = [(IFCAP_CSUM_IPv4, "IP4CSUM"), (IFCAP_CSUM_TCPv4, "TCP4CSUM"), (IFCAP_CSUM_UDPv4, "UDP4CSUM"),
+               (IFCAP_CSUM_TCPv6, "TCP6CSUM"), (IFCAP_CSUM_UDPv6, "UDP6CSUM"), (IFCAP_TSOv4, "TSO4"),
+               (IFCAP_TSOv6, "TSO6")]
+
+
+@dataclass
+class IfCapReq:
+    """``struct ifcapreq`` for ``SIOCSIFCAP``/``SIOCGIFCAP`` (io-pkt's rx/tx split)."""
+
+    ifcr_capenable_rx: int = 0
+    ifcr_capenable_tx: int = 0
+    ifcr_capabilities_rx: int = 0
+    ifcr_capabilities_tx: int = 0
 
 
 class IfQueue:
@@ -168,7 +192,11 @@ def if_attach(iopkt, ifp: Ifnet) -> None:
 
 
 def if_detach(ifp: Ifnet) -> None:
+    """The interface goes away: protocols forget it (addresses, ARP entries)
+    through ``iopkt.ifdetach_hooks``, and what its queue holds is freed."""
     iopkt = ifp.if_iopkt
+    for hook in list(iopkt.ifdetach_hooks):
+        hook(ifp)
     IFQ_PURGE(ifp.if_snd)
     if ifp in iopkt.ifnet:
         iopkt.ifnet.remove(ifp)
@@ -222,10 +250,68 @@ async def if_down(ifp: Ifnet) -> None:
         await call_driver(ifp.if_stop, ifp, 0)
 
 
+def _int(data) -> int | None:
+    try:
+        return int(data)
+    except (TypeError, ValueError):
+        return None
+
+
+async def ifioctl(ifp: Ifnet, cmd: int, data) -> int:
+    """An interface request from a client (ifconfig, nicinfo), in stack context.
+
+    The stack handles ``SIOCSIFCAP``/``SIOCGIFCAP`` and ``SIOCIFDESTROY``
+    itself; everything else goes to the driver's ``if_ioctl`` (which passes
+    what it does not know to ``ether_ioctl`` and so to ``ifioctl_common``).
+    """
+    iopkt = ifp.if_iopkt
+    iopkt.ctx.require("ifioctl")
+    if cmd == SIOCSIFCAP:
+        return await if_setcap(ifp, data)
+    if cmd == SIOCGIFCAP:
+        if not isinstance(data, IfCapReq):
+            return EINVAL
+        data.ifcr_capabilities_rx, data.ifcr_capabilities_tx = ifp.if_capabilities_rx, ifp.if_capabilities_tx
+        data.ifcr_capenable_rx, data.ifcr_capenable_tx = ifp.if_capenable_rx, ifp.if_capenable_tx
+        return EOK
+    if cmd == SIOCIFDESTROY:
+        from ..kern.device import dev_detach
+
+        dev = iopkt.device_of(ifp)
+        if dev is None:
+            return ENXIO
+        return await dev_detach(dev, 0)
+    if ifp.if_ioctl is not None:
+        return await call_driver(ifp.if_ioctl, ifp, cmd, data)
+    return await ifioctl_common(ifp, cmd, data)
+
+
+async def if_setcap(ifp: Ifnet, req) -> int:
+    """``SIOCSIFCAP``: only offered capabilities; a running interface is
+    stopped, given the new set, and initialised again (the driver programs
+    its offload engines from ``if_capenable_rx/tx`` in ``if_init``)."""
+    if not isinstance(req, IfCapReq):
+        return EINVAL
+    rx, tx = req.ifcr_capenable_rx, req.ifcr_capenable_tx
+    if rx & ~ifp.if_capabilities_rx or tx & ~ifp.if_capabilities_tx:
+        return EINVAL
+    if rx == ifp.if_capenable_rx and tx == ifp.if_capenable_tx:
+        return EOK
+    running = bool(ifp.if_flags_tx & IFF_RUNNING)
+    if running:
+        await call_driver(ifp.if_stop, ifp, 0)
+    ifp.if_capenable_rx, ifp.if_capenable_tx = rx, tx
+    if running:
+        return await call_driver(ifp.if_init, ifp)
+    return EOK
+
+
 async def ifioctl_common(ifp: Ifnet, cmd: int, data) -> int:
     """What the stack does itself before (or instead of) the driver's ioctl."""
     if cmd == SIOCSIFFLAGS:
-        new = int(data)
+        new = _int(data)
+        if new is None:
+            return EINVAL
         if new & IFF_UP and not ifp.if_flags & IFF_UP:
             ifp.if_flags = (ifp.if_flags & ~0xFFFF) | new
             return await if_up(ifp)
@@ -238,8 +324,8 @@ async def ifioctl_common(ifp: Ifnet, cmd: int, data) -> int:
     if cmd == SIOCGIFFLAGS:
         return EOK
     if cmd == SIOCSIFMTU:
-        mtu = int(data)
-        if mtu < 68 or mtu > 9000:
+        mtu = _int(data)
+        if mtu is None or mtu < 68 or mtu > 9000:
             return EINVAL
         ifp.if_mtu = mtu
         if ifp.if_flags_tx & IFF_RUNNING:

@@ -191,12 +191,17 @@ async def ether_ioctl(ifp: Ifnet, cmd: int, data) -> int:
     do not handle. ``ENETRESET`` tells a running driver to reprogram filters."""
     if cmd in (SIOCADDMULTI, SIOCDELMULTI):
         lo, hi = data if isinstance(data, tuple) else (data, data)
+        if not isinstance(lo, (bytes, bytearray)) or not isinstance(hi, (bytes, bytearray)):
+            return EINVAL
         if len(lo) != ETHER_ADDR_LEN:
             return EAFNOSUPPORT
         fn = ether_addmulti if cmd == SIOCADDMULTI else ether_delmulti
         return fn(ifp.ec, lo, hi)
     if cmd == SIOCSIFMTU:
-        mtu = int(data)
+        try:
+            mtu = int(data)
+        except (TypeError, ValueError):
+            return EINVAL
         limit = ETHERMTU_JUMBO if ifp.ec.ec_capabilities & ETHERCAP_JUMBO_MTU else ETHERMTU
         if mtu < 68 or mtu > limit:
             return EINVAL

@@ -27,7 +27,22 @@ async def inet_attach(iopkt) -> InetState:
     inet.protosw[IPPROTO_UDP] = udp_input
     iopkt.protocols[ETHERTYPE_IP] = ip_input
     iopkt.protocols[ETHERTYPE_ARP] = arp_input
+    if in_ifdetach not in iopkt.ifdetach_hooks:
+        iopkt.ifdetach_hooks.append(in_ifdetach)
     return inet
+
+
+def in_ifdetach(ifp) -> None:
+    """An interface is going away (``ifconfig destroy``): drop its addresses and neighbours."""
+    iopkt = ifp.if_iopkt
+    inet = getattr(iopkt, "inet", None)
+    if inet is None:
+        return
+    arp_flush(iopkt, ifp)
+    for ia in list(inet.in_ifaddrs):
+        if ia.ia_ifp is ifp:
+            ifp.if_addrs.remove(ia)
+            inet.in_ifaddrs.remove(ia)
 
 
 async def inet_detach(iopkt) -> None:
@@ -45,6 +60,8 @@ def _detach(iopkt) -> None:
         sock.close()
     for etype in (ETHERTYPE_IP, ETHERTYPE_ARP):
         iopkt.protocols.pop(etype, None)
+    if in_ifdetach in iopkt.ifdetach_hooks:
+        iopkt.ifdetach_hooks.remove(in_ifdetach)
     for ia in list(inet.in_ifaddrs):
         ia.ia_ifp.if_addrs.remove(ia)
     iopkt.inet = None

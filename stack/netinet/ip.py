@@ -21,7 +21,7 @@ from ..kern.mbuf import (
     m_prepend,
     m_pullup,
 )
-from ..net.if_ import IFF_UP, Ifnet
+from ..net.if_ import IFF_UP, IFCAP_CSUM_IPv4, Ifnet
 from ..net.if_ether import ETHERBROADCAST, ETHERTYPE_IP
 from .if_arp import arpresolve
 from .in_ import INADDR_ANY, INADDR_BROADCAST, in_broadcast, in_is_local, in_multicast, inet_ntoa
@@ -65,11 +65,13 @@ class IpHeader:
 
 
 def ip_header_bytes(total_len: int, ip_id: int, ttl: int, proto: int, src: int, dst: int, tos: int = 0,
-                    off: int = 0) -> bytes:
+                    off: int = 0, cksum: bool = True) -> bytes:
+    """The header; with ``cksum`` False the checksum is left 0 for the NIC to fill."""
     hdr = bytearray(bytes([0x45, tos]) + total_len.to_bytes(2, "big") + ip_id.to_bytes(2, "big")
                     + off.to_bytes(2, "big") + bytes([ttl, proto]) + b"\x00\x00" + src.to_bytes(4, "big")
                     + dst.to_bytes(4, "big"))
-    hdr[10:12] = in_cksum(bytes(hdr)).to_bytes(2, "big")
+    if cksum:
+        hdr[10:12] = in_cksum(bytes(hdr)).to_bytes(2, "big")
     return bytes(hdr)
 
 
@@ -177,8 +179,15 @@ async def ip_output(iopkt, m: Mbuf, src: int, dst: int, proto: int, ttl: int = I
         return ENOBUFS
     ip_id = inet.ip_id
     inet.ip_id = (ip_id + 1) & 0xFFFF
-    m.pool.memory.write(m.m_data, ip_header_bytes(total, ip_id, ttl, proto, src, dst, tos))
-    if in_is_local(inet, dst):
+    local = in_is_local(inet, dst)
+    # As NetBSD: with IPv4 checksum offload enabled for transmit the header
+    # goes out with a zero checksum and M_CSUM_IPv4 asks the driver to fill it.
+    # Looped-back packets never reach a NIC, so they are finished here.
+    offload = not local and bool(ifp.if_capenable_tx & IFCAP_CSUM_IPv4)
+    m.pool.memory.write(m.m_data, ip_header_bytes(total, ip_id, ttl, proto, src, dst, tos, cksum=not offload))
+    if offload:
+        m.m_pkthdr.csum_flags |= M_CSUM_IPv4
+    if local:
         _loopback(iopkt, ifp, m)
         return EOK
     if rt.broadcast or dst == INADDR_BROADCAST:

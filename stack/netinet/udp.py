@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..kern.errno import EADDRINUSE, EADDRNOTAVAIL, EBADF, EINVAL, ENOBUFS, EOK, strerror
 from ..kern.mbuf import M_BCAST, M_CSUM_TCP_UDP_BAD, M_MCAST, M_CSUM_UDPv4, Mbuf, m_copydata, m_devget, m_freem
-from ..net.if_ import Ifnet
+from ..net.if_ import IFCAP_CSUM_UDPv4, Ifnet
 from .in_ import INADDR_ANY, in_is_local, inet_addr, inet_ntoa
-from .in_cksum import in4_cksum
+from .in_cksum import in4_cksum, in4_pseudo_sum
 from .in_var import inet_of
 from .ip import IP_HDR_LEN, IPPROTO_UDP, IpHeader, ip_output
 from .sockbuf import SockBuf
@@ -65,23 +65,39 @@ async def udp_input(ifp: Ifnet, m: Mbuf, hlen: int) -> None:
         st.udps_fullsock += 1
 
 
+def _fold16(acc: int) -> int:
+    while acc >> 16:
+        acc = (acc & 0xFFFF) + (acc >> 16)
+    return acc
+
+
 async def udp_output(iopkt, data: bytes, src: int, sport: int, dst: int, dport: int) -> int:
     """Send one datagram. ``src`` 0 lets the route choose. Stack context."""
     from .route import rtalloc
 
     inet = inet_of(iopkt)
-    if src == INADDR_ANY:
-        rt = rtalloc(inet, dst)
-        if rt is not None:
-            src = rt.ia.ia_addr  # the checksum covers it, so pick it before IP does
+    rt = rtalloc(inet, dst)
+    if src == INADDR_ANY and rt is not None:
+        src = rt.ia.ia_addr  # the checksum covers it, so pick it before IP does
     ulen = UDP_HDR_LEN + len(data)
     segment = bytearray(sport.to_bytes(2, "big") + dport.to_bytes(2, "big") + ulen.to_bytes(2, "big") + b"\x00\x00"
                         + data)
-    csum = in4_cksum(bytes(segment), IPPROTO_UDP, src, dst) or 0xFFFF  # 0 means "no checksum" in UDP
-    segment[6:8] = csum.to_bytes(2, "big")
+    # Checksum offload, as NetBSD's udp_output: the NIC completes the sum
+    # seeded with the pseudo-header; csum_data says where the field is.
+    offload = (rt is not None and not in_is_local(inet, dst)
+               and bool(rt.ifp.if_capenable_tx & IFCAP_CSUM_UDPv4))
+    if offload:
+        seed = _fold16(in4_pseudo_sum(src, dst, IPPROTO_UDP, ulen))
+        segment[6:8] = seed.to_bytes(2, "big")
+    else:
+        csum = in4_cksum(bytes(segment), IPPROTO_UDP, src, dst) or 0xFFFF  # 0 means "no checksum" in UDP
+        segment[6:8] = csum.to_bytes(2, "big")
     m = m_devget(iopkt.mbufs, bytes(segment))
     if m is None:
         return ENOBUFS
+    if offload:
+        m.m_pkthdr.csum_flags |= M_CSUM_UDPv4
+        m.m_pkthdr.csum_data = 6  # offsetof(struct udphdr, uh_sum)
     inet.udpstat.udps_opackets += 1
     return await ip_output(iopkt, m, src, dst, IPPROTO_UDP)
 

@@ -165,3 +165,14 @@ class Platform(abc.ABC):
 
     @abc.abstractmethod
     def spawn(self, coro: Coroutine, name: str = "") -> Task: ...
+
+    def interrupt_line(self, irq: int) -> IrqLine | None:
+        """The line wired to interrupt number ``irq``: a device's, or one of
+        ``irq_lines`` (lines with no device behind them, e.g. the system clock)."""
+        extra = getattr(self, "irq_lines", {})
+        if irq in extra:
+            return extra[irq]
+        for dev in self.devices:
+            if dev.irq_number == irq:
+                return dev.irq
+        return None

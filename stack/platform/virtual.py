@@ -114,6 +114,16 @@ class VirtualPlatform(Platform):
             self._live: set[VirtualTask] = set()
         self.memory = HostMemory(bytearray_backing(mem_size), mem_size)
         self.devices: list[PlatformDevice] = []
+        self.irq_lines: dict[int, IrqLine] = {}
+        self.qtime: SystemClock | None = None
+
+    def system_clock(self, irq: int = 0, period_ns: int = 1_000_000) -> SystemClock:
+        """This host's system clock interrupt (``SYSPAGE_ENTRY(qtime)->intr``),
+        created on first use. It starts ticking when the kernel first hooks it."""
+        if self.qtime is None:
+            self.qtime = SystemClock(self, irq, period_ns)
+            self.irq_lines[irq] = self.qtime.line
+        return self.qtime
 
     def host(self, mem_size: int = 8 << 20) -> VirtualPlatform:
         return VirtualPlatform(mem_size, _clock=self._clock)
@@ -269,3 +279,45 @@ class VirtualRegisters(RegisterBus):
     async def write32(self, offset: int, value: int) -> None:
         await self._platform.sleep(self.access_ns)
         self._write(offset, value & 0xFFFFFFFF)
+
+
+class _ClockLine(VirtualIrqLine):
+    def __init__(self, clock: SystemClock):
+        super().__init__()
+        self._clock = clock
+
+    def on_rise(self, callback) -> None:
+        super().on_rise(callback)
+        self._clock._start()
+
+    def kernel_ack(self) -> None:
+        """The kernel's clock handler acknowledges the tick on interrupt entry."""
+        self.set(False)
+
+
+class SystemClock:
+    """The clock chip: raises its line every ``period_ns``.
+
+    The kernel's own clock handler, which runs first on every entry of the
+    line, acknowledges the tick, so each tick interrupts once; a tick that
+    arrives while the line is masked waits until it is unmasked. The ticking
+    task starts when the kernel first hooks the line.
+    """
+
+    def __init__(self, platform: VirtualPlatform, intr: int, period_ns: int):
+        self.platform = platform
+        self.intr = intr
+        self.period_ns = period_ns
+        self.line = _ClockLine(self)
+        self.ticks = 0
+        self._task = None
+
+    def _start(self) -> None:
+        if self._task is None:
+            self._task = self.platform.spawn(self._run(), "qtime")
+
+    async def _run(self) -> None:
+        while True:
+            await self.platform.sleep(self.period_ns)
+            self.ticks += 1
+            self.line.set(True)

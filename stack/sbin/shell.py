@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import arp, ifconfig, netstat, ping
+from . import arp, ifconfig, mount, netstat, nicinfo, pidin, ping
 from .output import line_writer
 
 
@@ -26,6 +26,10 @@ COMMANDS = {
     "ping": ping.run,
     "arp": lambda iopkt, argv, out: _without_value(arp.main, iopkt, argv, out),
     "netstat": lambda iopkt, argv, out: _without_value(netstat.main, iopkt, argv, out),
+    "mount": lambda iopkt, argv, out: _without_value(mount.mount_main, iopkt, argv, out),
+    "umount": lambda iopkt, argv, out: _without_value(mount.umount_main, iopkt, argv, out),
+    "nicinfo": lambda iopkt, argv, out: _without_value(nicinfo.main, iopkt, argv, out),
+    "pidin": lambda iopkt, argv, out: _without_value(pidin.main, iopkt, argv, out),
 }
 
 

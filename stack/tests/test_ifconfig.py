@@ -67,7 +67,7 @@ def test_mtu(h):
     ("ifconfig nic0 10.0.0.1/33", "ifconfig: 10.0.0.1/33: bad value"),
     ("ifconfig nic0 10.0.0.1 netmask 255.0.255.0", "ifconfig: 255.0.255.0: bad value"),
     ("ifconfig nic0 10.0.0.1 netmask", "ifconfig: netmask: bad value"),
-    ("ifconfig -z", "usage: ifconfig [-a | -l]"),
+    ("ifconfig -z", "usage: ifconfig [-mv] [-a | -l]"),
     ("ifconfig nic0 10.0.0.0/24", "ifconfig: SIOCSIFADDR: Can't assign requested address"),
 ])
 def test_errors_give_a_message_and_status_1(h, line, first):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stack.kern.mbuf import m_copydata, m_devget, m_freem
+from stack.kern.mbuf import M_CSUM_IPv4, M_CSUM_UDPv4, m_copydata, m_devget, m_freem
 from stack.kern.siglock import NW_SIGUNLOCK_P
-from stack.net.if_ import IFF_RUNNING, IFQ_DEQUEUE, IFQ_PURGE, Ifnet, if_attach
+from stack.net.if_ import IFF_RUNNING, IFQ_DEQUEUE, IFQ_PURGE, IFCAP_CSUM_IPv4, IFCAP_CSUM_UDPv4, Ifnet, if_attach
 from stack.net.if_ether import ether_ifattach, ether_ioctl
+from stack.netinet.in_cksum import in_cksum
 
 
 @dataclass
@@ -24,6 +25,8 @@ class WireFrame:
     src: str  # interface that sent it
     data: bytes
     dropped: bool = False
+    csum_flags: int = 0  # the offload the stack asked of the "NIC"
+    as_queued: bytes = b""  # the frame as the stack left it, before the offload filled it in
 
 
 @dataclass
@@ -44,10 +47,12 @@ class VirtualWire:
     drop: object = None  # callable(bytes) -> bool
     mangle: object = None  # callable(bytes) -> bytes, applied to frames that are not dropped
 
-    def carry(self, sc: VwireSoftc, frame: bytes) -> None:
+    def carry(self, sc: VwireSoftc, frame: bytes, csum_flags: int = 0) -> None:
         platform = sc.iopkt.platform
         now = platform.now_ns()
-        rec = WireFrame(now, sc.ifp.if_xname, frame)
+        queued = frame
+        frame = offload_checksums(frame, csum_flags)
+        rec = WireFrame(now, sc.ifp.if_xname, frame, csum_flags=csum_flags, as_queued=queued)
         self.frames.append(rec)
         start = max(now, sc.busy_until_ns)
         sc.busy_until_ns = start + len(frame) * 8 * 1_000_000_000 // self.rate_bps
@@ -65,6 +70,22 @@ class VirtualWire:
     def inject(self, to: VwireSoftc, frame: bytes):
         """A coroutine delivering ``frame`` to ``to`` now, as if from the cable."""
         return to.iopkt.stack_call(vwire_receive, to, bytes(frame), proc_name="vwire-inject")
+
+
+def offload_checksums(frame: bytes, flags: int) -> bytes:
+    """What a NIC with IPv4/UDP transmit checksum offload does with the flags."""
+    if not flags & (M_CSUM_IPv4 | M_CSUM_UDPv4):
+        return frame
+    f = bytearray(frame)
+    hlen = (f[14] & 0xF) * 4
+    if flags & M_CSUM_IPv4:
+        f[24:26] = in_cksum(bytes(f[14:14 + hlen])).to_bytes(2, "big")
+    if flags & M_CSUM_UDPv4:
+        start = 14 + hlen
+        ulen = int.from_bytes(f[start + 4:start + 6], "big")
+        # the field holds the pseudo-header sum; the sum over the segment completes it
+        f[start + 6:start + 8] = (in_cksum(bytes(f[start:start + ulen])) or 0xFFFF).to_bytes(2, "big")
+    return bytes(f)
 
 
 async def vwire_receive(sc: VwireSoftc, frame: bytes) -> None:
@@ -89,9 +110,10 @@ async def vwire_start(ifp: Ifnet) -> None:
             return
         while (m := IFQ_DEQUEUE(ifp.if_snd)) is not None:
             frame = m_copydata(m, 0, m.m_pkthdr.len)
+            flags = m.m_pkthdr.csum_flags
             m_freem(m)
             ifp.if_opackets += 1
-            sc.wire.carry(sc, frame)
+            sc.wire.carry(sc, frame, flags)
     finally:
         NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, sc.iopkt.ctx.owner)
 
@@ -116,6 +138,8 @@ def vwire_attach(iopkt, name: str, mac: bytes, wire: VirtualWire) -> VwireSoftc:
     ifp.if_init = vwire_init
     ifp.if_stop = vwire_stop
     ifp.if_ioctl = ether_ioctl
+    # Offered, not enabled: SIOCSIFCAP turns the offload on.
+    ifp.if_capabilities_tx = IFCAP_CSUM_IPv4 | IFCAP_CSUM_UDPv4
     if_attach(iopkt, ifp)
     ether_ifattach(ifp, mac)
     return sc

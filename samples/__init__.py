@@ -1,0 +1,1 @@
+"""Sample io-pkt drivers that run on the virtual platform."""

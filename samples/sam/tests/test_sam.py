@@ -1,0 +1,154 @@
+"""The sample driver on the virtual platform, and the driver guide's suggested
+test: mount, configure an address, run traffic, ``ifconfig destroy``, again
+and again, with nothing left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+import samples.sam  # noqa: F401  (registers devnp-sam.so)
+from samples.sam import sam as sam_mod
+from stack.kern.errno import EOK
+from stack.kern.iopkt import IoPkt
+from stack.net.if_ import IFF_RUNNING, SIOCADDMULTI, ifioctl, ifunit
+from stack.netinet import inet_attach, inet_detach, udp_socket
+from stack.platform.virtual import VirtualPlatform
+from stack.sbin.shell import run_command
+
+
+@pytest.fixture
+def host():
+    p = VirtualPlatform()
+    iopkt = IoPkt(p, name="io-pkt")
+    p.run(until=inet_attach(iopkt))
+    yield p, iopkt
+    p.close()
+
+
+def sh(p, iopkt, line):
+    return p.run(until=run_command(iopkt, line))
+
+
+def test_mount_attaches_sam0_to_the_clock_interrupt(host):
+    p, iopkt = host
+    assert sh(p, iopkt, "mount -T io-pkt /lib/dll/devnp-sam.so").status == 0
+    assert sh(p, iopkt, "ifconfig -l").output == ["sam0"]
+    assert "devnp-sam.so" in iopkt.dlls
+    assert iopkt.kernel.attached == []  # the interrupt is attached by init, not attach
+    assert sh(p, iopkt, "ifconfig sam0 10.0.0.1/24").status == 0
+    assert [(irq, name) for irq, _, name in iopkt.kernel.attached] == [(p.qtime.intr, "sam0")]
+
+
+def test_every_thousandth_interrupt_sends_a_frame_up(host):
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    p.run(for_ns=2_500_000_000)  # 2.5 s of 1 ms clock ticks
+    sam = iopkt.alldevs[0]
+    assert 2400 < sam.sc_intr_cnt <= 2500
+    ifp = ifunit(iopkt, "sam0")
+    assert ifp.if_ipackets == 3  # interrupts 0, 1000, 2000
+    assert iopkt.inet.ipstat.ips_tooshort + iopkt.inet.ipstat.ips_toosmall == 3  # a bare header: dropped by IP
+    assert iopkt.mbufs.mbufs_in_use == 0
+
+
+def test_second_mount_with_same_unit_is_ealready_and_lowest_free_unit_otherwise(host):
+    p, iopkt = host
+    assert sh(p, iopkt, "mount -T io-pkt -o unit=1 devnp-sam.so").status == 0
+    r = sh(p, iopkt, "mount -T io-pkt -o lan=1 devnp-sam.so")
+    assert r.status == 1 and r.output[-1] == "mount: Possible reason: Operation already in progress"
+    assert sh(p, iopkt, "mount -T io-pkt devnp-sam.so").status == 0
+    assert sh(p, iopkt, "mount -T io-pkt -o name=xx devnp-sam.so").status == 0
+    assert sorted(sh(p, iopkt, "ifconfig -l").output[0].split()) == ["sam0", "sam1", "xx0"]
+    assert iopkt.dlls["devnp-sam.so"].opens == 3  # each mount opened it; the failed one closed again
+
+
+def test_driver_is_unloaded_when_its_last_device_is_destroyed(host):
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    assert sh(p, iopkt, "ifconfig sam0 destroy").status == 0
+    assert "devnp-sam.so" in iopkt.dlls
+    assert sh(p, iopkt, "umount /dev/io-net/sam1").status == 0
+    assert iopkt.dlls == {} and iopkt.alldevs == [] and iopkt.ifnet == []
+
+
+def test_multicast_list_is_walked_to_the_end(host):
+    """sam.c's filter loop never calls ETHER_NEXT_MULTI; the port does."""
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    ifp = ifunit(iopkt, "sam0")
+
+    async def add(mac):
+        return await ifioctl(ifp, SIOCADDMULTI, bytes.fromhex(mac))
+
+    for mac in ("01005e000001", "01005e000002", "01005e000001"):
+        assert p.run(until=iopkt.stack_call(add, mac)) == EOK
+    adds = [line for line in iopkt.log if line.startswith("Add ")]
+    # Two real changes (the duplicate only bumps a refcount), each walking the whole list.
+    assert adds == ["Add 01:00:5e:00:00:01 to mcast filter",
+                    "Add 01:00:5e:00:00:01 to mcast filter", "Add 01:00:5e:00:00:02 to mcast filter"]
+
+
+def test_nicinfo_and_media(host):
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    out = sh(p, iopkt, "nicinfo sam0").output
+    assert out[0] == "sam0:" and "  Link is UP" in out
+    assert "  Current Physical Node ID .................... 000102 030405" in out
+    r = sh(p, iopkt, "ifconfig -m sam0").output
+    assert "\tmedia: Ethernet autoselect (1000baseT full-duplex)" in r and "\tstatus: active" in r
+    assert r[-2:] == ["\t\tmedia autoselect", "\t\tmedia 1000baseT mediaopt full-duplex"]
+    assert sh(p, iopkt, "ifconfig sam0 media 1000baseT mediaopt fdx").status == 0
+    assert "\tmedia: Ethernet 1000baseT full-duplex" in sh(p, iopkt, "ifconfig sam0").output
+    bad = sh(p, iopkt, "ifconfig sam0 media 10baseT")
+    assert (bad.status, bad.output) == (1, ["ifconfig: SIOCSIFMEDIA: Invalid argument"])
+
+
+async def _traffic(iopkt) -> None:
+    sock = await udp_socket(iopkt)
+    for i in range(5):
+        await sock.sendto(b"x" * (20 + i), ("10.0.0.255", 9))
+    await sock.sendto(b"held by ARP", ("10.0.0.2", 9))  # sits in the ARP hold queue until destroy
+    sock.close()
+    await iopkt.platform.sleep(3_000_000)
+
+
+def test_100_rounds_of_mount_configure_traffic_destroy_leave_nothing_behind(host):
+    p, iopkt = host
+    base = iopkt.live_resources()
+    for round_no in range(100):
+        assert sh(p, iopkt, "mount -T io-pkt /lib/dll/devnp-sam.so").status == 0
+        assert sh(p, iopkt, "ifconfig sam0 10.0.0.1/24").status == 0
+        ifp = ifunit(iopkt, "sam0")
+        assert ifp.if_flags_tx & IFF_RUNNING
+        p.run(until=_traffic(iopkt))
+        assert ifp.if_opackets == 7, round_no  # gratuitous ARP, five broadcasts, one ARP request
+        assert sh(p, iopkt, "ifconfig sam0 destroy").status == 0
+        left = iopkt.live_resources().differs_from(base)
+        assert left == [], f"round {round_no}: {left}"
+    assert iopkt.dlls == {}
+    assert iopkt.kernel.lines == {}
+    p.run(until=inet_detach(iopkt))
+    iopkt.mbufs.check_no_leaks("100 rounds")
+
+
+def test_the_leak_check_sees_a_forgotten_interrupt_entry(host, monkeypatch):
+    """The published sam.c does not remove its interrupt entry in detach."""
+    p, iopkt = host
+    monkeypatch.setattr(sam_mod, "interrupt_entry_remove", lambda iopkt, ient: None)
+    base = iopkt.live_resources()
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24 up")
+    sh(p, iopkt, "ifconfig sam0 destroy")
+    assert iopkt.live_resources().differs_from(base) == ["interrupt_entries: ['sam0']"]
+
+
+def test_shutdown_hook_stops_the_interrupt_at_exit(host):
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    p.run(until=iopkt.exit())
+    assert iopkt.kernel.attached == [] and not ifunit(iopkt, "sam0").if_flags_tx & IFF_RUNNING

@@ -1,0 +1,35 @@
+"""``pidin [-p io-pkt] thread``: io-pkt's threads by name, as the driver guide
+shows them (``io-pkt main``, the ``io-pkt#0xNN`` workers, driver threads)."""
+
+from __future__ import annotations
+
+from .output import line_writer
+
+USAGE = "usage: pidin [-p name] thread"
+PID = 4100  # what the guide's example shows; one io-pkt per simulated host
+
+
+def thread_rows(iopkt) -> list[tuple[str, str, str]]:
+    rows = [("io-pkt main", "SIGWAITINFO", "")]
+    for w in iopkt.workers:
+        rows.append((w.proc.name, "RECEIVE" if w.idle else "RUNNING", "1" if w.idle else ""))
+    states = {"RUNNING": "RUNNING", "QUIESCED": "CONDVAR", "READY": "READY"}
+    for t in iopkt.threads:
+        rows.append((t.name, states.get(t.state, t.state), ""))
+    return rows
+
+
+async def main(iopkt, argv: list[str], out) -> int:
+    emit = line_writer(out)
+    args = argv[1:]
+    if len(args) >= 2 and args[0] == "-p":
+        if args[1] not in ("io-pkt", "io-pkt-v4", "io-pkt-v4-hc", "io-pkt-v6-hc", str(PID)):
+            return 0  # no such process: pidin prints nothing
+        args = args[2:]
+    if args != ["thread"]:
+        emit(USAGE)
+        return 1
+    emit(f"{'pid':>8} {'name':<18} {'thread name':<20} {'STATE':<11} Blocked")
+    for name, state, blocked in thread_rows(iopkt):
+        emit(f"{PID:>8} {'sbin/io-pkt-v4-hc':<18} {name:<20} {state:<11} {blocked}".rstrip())
+    return 0
