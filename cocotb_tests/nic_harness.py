@@ -62,6 +62,8 @@ class RxStatus:
     length: int
     sta: int
 
+    csum: int = 0
+
     @property
     def done(self) -> bool:
         return bool(self.sta & regs.RX_DESC_STA_DD)
@@ -131,6 +133,10 @@ class NicHarness:
         self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
         self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
         self.irq = getattr(dut, f"irq{sfx}")
+        if not side:
+            # a lone NIC has no PHY: no link, MDIO line pulled up
+            dut.phy_link_up.value = 0
+            dut.mdio_i.value = 1
         self.tx_base = self.tx_len = self.tx_tail = 0
         self.rx_base = self.rx_len = self.rx_tail = 0
         self.rx_next = 0  # next RX descriptor the driver expects to complete
@@ -161,6 +167,23 @@ class NicHarness:
         await self.wr("INT_MASK_SET", irq_mask)
         if enable:
             await self.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+
+    # MDIO (clause 22) through MDIO_CMD
+    async def mdio(self, op: int, phy: int, reg: int, data: int = 0, timeout_us: float = 200) -> int:
+        await self.wr("MDIO_CMD", (op << regs.MDIO_CMD_OP_SHIFT) | (phy << regs.MDIO_CMD_PHY_SHIFT)
+                      | (reg << regs.MDIO_CMD_REG_SHIFT) | data)
+        waited = 0.0
+        while (val := await self.rd("MDIO_CMD")) & regs.MDIO_CMD_BUSY:
+            assert waited < timeout_us, "MDIO transaction did not finish"
+            await Timer(500, unit="ns")
+            waited += 0.5
+        return val & regs.MDIO_CMD_DATA
+
+    async def mdio_read(self, reg: int, phy: int = 1) -> int:
+        return await self.mdio(regs.MDIO_OP_READ, phy, reg)
+
+    async def mdio_write(self, reg: int, data: int, phy: int = 1) -> None:
+        await self.mdio(regs.MDIO_OP_WRITE, phy, reg, data)
 
     # transmit
     def tx_desc_addr(self, idx: int) -> int:
@@ -197,7 +220,7 @@ class NicHarness:
         raw = self.ram.read(self.rx_desc_addr(idx), regs.DESC_SIZE)
         addr = struct.unpack_from("<Q", raw, regs.RX_DESC_ADDR_OFF)[0]
         length = struct.unpack_from("<H", raw, regs.RX_DESC_LEN_OFF)[0]
-        return RxStatus(addr, length, raw[regs.RX_DESC_STA_OFF])
+        return RxStatus(addr, length, raw[regs.RX_DESC_STA_OFF], raw[regs.RX_DESC_CSUM_OFF])
 
     async def recv(self, timeout_us: float = 200) -> bytes:
         """Wait for the next RX descriptor to complete and return its frame."""
@@ -206,7 +229,21 @@ class NicHarness:
         st = self.rx_status(idx)
         assert st.sta == regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP, f"RX STA {st.sta:#x}"
         self.rx_next = (idx + 1) % self.rx_len
+        self.last_rx = st
         return self.ram.read(st.addr, st.length)
+
+    async def recv_multi(self, timeout_us: float = 400) -> tuple[bytes, list[RxStatus]]:
+        """Wait for a frame that may span several descriptors; returns it and each descriptor's status."""
+        parts, sts = [], []
+        while True:
+            idx = self.rx_next
+            await wait_until(lambda idx=idx: self.rx_status(idx).done, timeout_us)
+            st = self.rx_status(idx)
+            sts.append(st)
+            parts.append(self.ram.read(st.addr, st.length))
+            self.rx_next = (idx + 1) % self.rx_len
+            if st.sta & regs.RX_DESC_STA_EOP:
+                return b"".join(parts), sts
 
 
 async def wait_until(predicate, timeout_us: float = 200, poll_ns: int = 400) -> None:

@@ -32,7 +32,7 @@ SIM_BUILD = REPO_ROOT / "sim_build"
 NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
-    "nic_pair_tb": [RTL_DIR / "tb" / "nic_pair_tb.v", *NIC_SOURCES],
+    "nic_pair_tb": [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v", *NIC_SOURCES],
 }
 
 VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]

@@ -51,7 +51,7 @@ async def test_tx_odd_addresses_and_4k(dut):
     """TX buffers at odd addresses, across 4 KiB boundaries and longer than one 256-beat burst arrive intact."""
     tb = Bench(dut)
     nic = await tb.start()
-    cases = [(0x20001, 100), (0x20FFD, 700), (0x31F85, 1514), (0x40000, 3000), (0x43FFF, 64)]
+    cases = [(0x20001, 100), (0x20FFD, 700), (0x31F85, 1514), (0x40800, 3000), (0x43FFF, 64)]
     frames = [frame_for_us(n, seed) for seed, (_, n) in enumerate(cases)]
     for (addr, _), frame in zip(cases, frames, strict=True):
         await nic.send([(addr, frame)], kick=False)
@@ -65,8 +65,8 @@ async def test_tx_odd_addresses_and_4k(dut):
     tb.check_bursts(2 * len(frames))
     data_bytes = nic.bursts.data_bytes
     reads = [b for b in nic.bursts.bursts if b.channel == "AR"]
-    # the 3000-byte buffer at 0x40000 needs more than one burst at any width up to 512 bits
-    assert sum(1 for b in reads if 0x40000 <= b.addr < 0x40000 + 3000) >= 2
+    # the 3000-byte buffer at 0x40800 crosses 4 KiB: more than one burst at any width
+    assert sum(1 for b in reads if 0x40800 <= b.addr < 0x40800 + 3000) >= 2
     if data_bytes == 8:
         assert any(b.len == 255 for b in reads), "3000 bytes at 64 bits should need a full 256-beat burst"
 
@@ -106,6 +106,7 @@ async def test_rx_odd_addresses_and_4k(dut):
     tb = Bench(dut)
     nic = await tb.start()
     await nic.wr("RX_BUF_SIZE", 4096)
+    await nic.wr("MAX_FRAME_LEN", 9018)
     region, region_len = 0x60000, 0x10000
     canary = pattern(region_len, 99)
     nic.ram.write(region, canary)

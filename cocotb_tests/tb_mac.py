@@ -207,10 +207,12 @@ async def test_rx_without_descriptor(dut):
 
 @cocotb.test()
 async def test_rx_too_long(dut):
-    """A frame longer than RX_BUF_SIZE is dropped and counted in RX_TOOLONG; one of exactly RX_BUF_SIZE fits."""
+    """A frame longer than MAX_FRAME_LEN (FCS included) is dropped and counted in RX_TOOLONG; one of exactly
+    MAX_FRAME_LEN is received."""
     tb = Bench(dut)
     nic = await tb.start()
-    await nic.wr("RX_BUF_SIZE", 100)
+    assert await nic.rd("MAX_FRAME_LEN") == regs.DEFAULT_MAX_FRAME_LEN
+    await nic.wr("MAX_FRAME_LEN", 104)
     await tb.inject(wire_frame(udp_frame(59)))  # 101 bytes
     exact = udp_frame(58)  # 100 bytes
     await tb.inject(wire_frame(exact))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import RisingEdge
-from nic_harness import NicHarness, start_clock_and_reset, wait_irq
+from nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
 
 from nicdef import regs
 
@@ -37,7 +37,15 @@ async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
     await b.setup(MAC_B, 0x1000, 16, 0x2000, 16)
     for nic in (a, b):
         await nic.post_rx([0x10000 + 0x800 * i for i in range(8)])
+    await wait_link(dut)
+    for nic in (a, b):
+        await nic.wr("INT_CAUSE", regs.INT_ALL)  # the link coming up raised LINK
     return a, b
+
+
+async def wait_link(dut, up: bool = True, timeout_us: float = 50) -> None:
+    """Wait until both PHYs report the link up (or down)."""
+    await wait_until(lambda: int(dut.link_a.value) == up and int(dut.link_b.value) == up, timeout_us, poll_ns=80)
 
 
 @cocotb.test()

@@ -15,7 +15,6 @@ from nic_harness import start_clock_and_reset
 import driver  # noqa: F401  (registers devnp-nic.so with io-pkt's driver table)
 from driver.transmit import nic_harvest
 from nicdef import regs as R
-from stack.kern.errno import EOK, strerror
 from stack.kern.iopkt import IoPkt
 from stack.netinet import inet_attach
 from stack.sbin.shell import run_command
@@ -35,24 +34,7 @@ class Hosts:
 
     async def sh(self, host: str, command: str):
         """Run one command line on ``host``; its output joins the transcript."""
-        if command.startswith("mount "):
-            return await self._mount(host, command)
         return await run_command(self.by_name, command, out=self.say, host=host)
-
-    async def _mount(self, host: str, command: str):
-        # `mount -T io-pkt [-o opts] driver`: the shell has no mount yet, so the
-        # transcript shows the command and io-pkt's own log lines.
-        words = command.split()
-        opts = words[words.index("-o") + 1] if "-o" in words else ""
-        iopkt = self.by_name[host]
-        self.say(f"{host}# {command}")
-        before = len(iopkt.log)
-        err = await iopkt.mount(words[-1].rsplit("/", 1)[-1], opts)
-        for line in iopkt.log[before:]:
-            self.say(line)
-        if err != EOK:
-            self.say(f"mount: {strerror(err)}")
-        return err
 
 
 async def build_hosts(dut) -> Hosts:
@@ -69,7 +51,8 @@ async def build_hosts(dut) -> Hosts:
 
 async def bring_up_pair(hosts: Hosts) -> None:
     for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
-        assert await hosts.sh(host, "mount -T io-pkt /lib/dll/devnp-nic.so") == EOK
+        res = await hosts.sh(host, "mount -T io-pkt /lib/dll/devnp-nic.so")
+        assert res.status == 0, res.text
         res = await hosts.sh(host, f"ifconfig nic0 {addr}/24 up")
         assert res.status == 0, res.text
         res = await hosts.sh(host, "ifconfig nic0")

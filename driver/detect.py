@@ -11,14 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nicdef import regs as R
-from stack.kern.callout import callout_init, callout_stop
+from stack.kern.callout import callout_init
 from stack.kern.device import CFATTACH_DECL, Ref, dev_attach, parse_options
 from stack.kern.errno import EINVAL, ENODEV, EOK
 from stack.kern.intr import interrupt_entry_init, interrupt_entry_remove
 from stack.kern.shutdown import shutdownhook_disestablish, shutdownhook_establish
-from stack.net.if_ import IFF_BROADCAST, IFF_MULTICAST, IFF_SIMPLEX, IFQ_SET_MAXLEN, IFQ_SET_READY, if_attach, if_detach
+from stack.net.if_ import (
+    IFF_BROADCAST,
+    IFF_MULTICAST,
+    IFF_SIMPLEX,
+    IFQ_SET_MAXLEN,
+    IFQ_SET_READY,
+    IFCAP_CSUM_IPv4,
+    IFCAP_CSUM_TCPv4,
+    IFCAP_CSUM_UDPv4,
+    if_attach,
+    if_detach,
+)
 from stack.net.if_ether import ETHERCAP_JUMBO_MTU, ether_ifattach, ether_ifdetach
 
+from .bsd_media import nic_media_attach
 from .devctl import nic_ioctl
 from .event import nic_enable_interrupt, nic_isr, nic_process_interrupt
 from .init import nic_hw_reset, nic_init, nic_stop
@@ -92,6 +104,7 @@ async def nic_attach(parent, self: NicDev, aux) -> int:
         iopkt.printf(f"{sc.dv_xname}: bad mac= option {sc.options['mac']!r}")
         return EINVAL
     await nic_hw_reset(sc)
+    await nic_media_attach(sc)
 
     # Rings live as long as the device: allocated here, once.
     sc.tx_ring = sc.mem.alloc(NUM_TX_DESC * R.DESC_SIZE, align=R.DESC_SIZE)
@@ -109,7 +122,9 @@ async def nic_attach(parent, self: NicDev, aux) -> int:
     IFQ_SET_READY(ifp.if_snd)
     if_attach(iopkt, ifp)
     ether_ifattach(ifp, sc.mac)
-    ifp.ec.ec_capabilities &= ~ETHERCAP_JUMBO_MTU  # one 2 KiB buffer per frame for now
+    # Jumbo frames span several 2 KiB RX buffers; checksums in both directions.
+    ifp.ec.ec_capabilities |= ETHERCAP_JUMBO_MTU
+    ifp.if_capabilities_rx = ifp.if_capabilities_tx = IFCAP_CSUM_IPv4 | IFCAP_CSUM_TCPv4 | IFCAP_CSUM_UDPv4
 
     sc.sc_inter.func = nic_process_interrupt
     sc.sc_inter.enable = nic_enable_interrupt
@@ -131,8 +146,12 @@ async def nic_detach(dev: NicDev, flags: int) -> int:
     """``ifconfig nic0 destroy``: stop, reset the hardware, give everything back."""
     sc = dev
     ifp = sc.ifp
+    # The guide's rule: io-pkt unloads the driver when a device holding the
+    # DLL handle goes, so every device but the last gives up its handle. The
+    # count comes from io-pkt's device list, before anything here can yield.
+    if any(d is not sc and d.dv_cfattach is nic_ca for d in sc.iopkt.alldevs):
+        sc.dv_dll_hdl = None
     await nic_stop(ifp, 1)
-    callout_stop(sc.sc_mii_callout)
     await nic_hw_reset(sc)
     sc.iopkt.kernel.detach(sc.sc_iid)
     interrupt_entry_remove(sc.iopkt, sc.sc_inter)
@@ -140,7 +159,6 @@ async def nic_detach(dev: NicDev, flags: int) -> int:
     if_detach(ifp)
     sc.mem.free(sc.tx_ring)
     sc.mem.free(sc.rx_ring)
-    sc.iopkt.callouts.discard(sc.sc_mii_callout)
     shutdownhook_disestablish(sc.iopkt, sc.sc_sdhook)
     sc.sc_sdhook = None
     return EOK

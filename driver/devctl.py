@@ -4,19 +4,29 @@ passes the rest to ``ether_ioctl``."""
 from __future__ import annotations
 
 from stack.kern.errno import ENETRESET, EOK
-from stack.net.if_ import IFF_RUNNING, SIOCADDMULTI, SIOCDELMULTI
+from stack.net.if_ import IFF_RUNNING, SIOCADDMULTI, SIOCDELMULTI, SIOCGDRVCOM, SIOCGIFMEDIA, SIOCSIFMEDIA
 from stack.net.if_ether import ether_ioctl
+from stack.net.if_media import ifmedia_ioctl
+from stack.net.nicinfo import DRVCOM_STATS, drvcom_config_stats
 
+from .multicast import nic_set_filter
+from .nicinfo import nic_config, nic_stats
 from .softc import NicDev
 
 
 async def nic_ioctl(ifp, cmd: int, data) -> int:
     sc: NicDev = ifp.if_softc
+    if cmd == SIOCGDRVCOM:
+        if data.ifdc_cmd == DRVCOM_STATS:
+            return drvcom_config_stats(data, None, await nic_stats(sc))
+        return drvcom_config_stats(data, nic_config(sc), None)
+    if cmd in (SIOCGIFMEDIA, SIOCSIFMEDIA):
+        return await ifmedia_ioctl(ifp, data, sc.sc_media, cmd)
     err = await ether_ioctl(ifp, cmd, data)
     if err == ENETRESET:
+        # The list really changed: a running interface reprograms its filter
+        # (a stopped one gets it from init).
         if cmd in (SIOCADDMULTI, SIOCDELMULTI) and ifp.if_flags_tx & IFF_RUNNING:
-            # This revision of the NIC has no multicast filter to reprogram:
-            # multicast frames other than broadcast are not received yet.
-            sc.iopkt.printf(f"{ifp.if_xname}: multicast list now {ifp.ec.ec_multicnt} entries (no hw filter)")
+            await nic_set_filter(sc)
         err = EOK
     return err

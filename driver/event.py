@@ -12,6 +12,7 @@ from __future__ import annotations
 from nicdef import regs as R
 from stack.kern.intr import interrupt_queue
 
+from .bsd_media import nic_link_update
 from .receive import nic_rx
 from .softc import NicDev
 from .transmit import nic_tx_done
@@ -28,6 +29,8 @@ async def nic_process_interrupt(sc: NicDev, wtp) -> int:
         await sc.regs.write32(R.REG_INT_CAUSE, cause)  # W1C before looking, so nothing new is lost
     if cause & R.INT_RX_MISS:
         sc.stats.rx_missed += 1
+    if cause & R.INT_LINK:
+        await nic_link_update(sc)
     drained = await nic_rx(sc, wtp)
     await nic_tx_done(sc, wtp)
     return 1 if drained else 0

@@ -10,12 +10,22 @@ and fixes only what differs, so a re-init does not interrupt traffic.
 from __future__ import annotations
 
 from nicdef import regs as R
+from stack.kern.callout import callout_msec, callout_stop
 from stack.kern.errno import ENOBUFS, EOK
 from stack.kern.mbuf import M_DONTWAIT, M_PKTHDR, MCLBYTES, MT_DATA, m_freem, m_getcl, mtod
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_PURGE
 
+from .bsd_media import nic_link_update
+from .multicast import nic_set_filter
 from .softc import INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, rx_desc
+from .transmit import nic_harvest
+
+MONITOR_MS = 2000  # the guide's example period for link maintenance
+
+# Ethernet header, FCS and one 802.1Q tag on top of the MTU: 1522 for 1500,
+# the NIC's reset value.
+MAX_FRAME_OVERHEAD = 14 + 4 + 4
 
 # Register polls allowed for the DMA engines to go idle (each poll is a bus
 # round trip, tens of nanoseconds; a 9 KB frame takes about 75 us).
@@ -84,11 +94,17 @@ async def nic_init(ifp) -> int:
             return err
         await sc.regs.write32(R.REG_INT_CAUSE, R.INT_ALL)
         sc.hw_configured = True
-    # Audit the rest: the station address may have changed since last time.
+    # Audit the rest against what io-pkt wants now: the MTU (SIOCSIFMTU
+    # re-inits), the station address, the receive filter.
+    want_len = ifp.if_mtu + MAX_FRAME_OVERHEAD
+    if await sc.regs.read32(R.REG_MAX_FRAME_LEN) != want_len:
+        await sc.regs.write32(R.REG_MAX_FRAME_LEN, want_len)
+    await nic_set_filter(sc)
     mac_lo = await sc.regs.read32(R.REG_MAC_LO)
     mac_hi = await sc.regs.read32(R.REG_MAC_HI)
     if mac_lo.to_bytes(4, "little") + mac_hi.to_bytes(4, "little")[:2] != ifp.if_lladdr:
         await _program_mac(sc)
+    await nic_link_update(sc)  # the MAC runs at the PHY's speed before it is enabled
     ctrl = await sc.regs.read32(R.REG_CTRL)
     want = ctrl | R.CTRL_TX_EN | R.CTRL_RX_EN
     if ctrl != want:
@@ -100,7 +116,19 @@ async def nic_init(ifp) -> int:
     ifp.if_flags_tx |= IFF_RUNNING
     ifp.if_flags_tx &= ~IFF_OACTIVE
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    sc.run_timer = True
+    callout_msec(sc.sc_mii_callout, MONITOR_MS, nic_monitor, sc)
     return EOK
+
+
+async def nic_monitor(sc: NicDev) -> None:
+    """The periodic timer of the guide: link maintenance and a TX harvest for
+    an idle ring. One-shot, so it re-arms itself, unless stop cleared
+    run_timer while it ran (callout_stop does not wait for a running callout)."""
+    await nic_link_update(sc)
+    await nic_harvest(sc)
+    if sc.run_timer:
+        callout_msec(sc.sc_mii_callout, MONITOR_MS, nic_monitor, sc)
 
 
 def _free_rx(sc: NicDev) -> None:
@@ -112,6 +140,8 @@ def _free_rx(sc: NicDev) -> None:
 
 async def nic_stop(ifp, disable: int) -> None:
     sc: NicDev = ifp.if_softc
+    sc.run_timer = False
+    callout_stop(sc.sc_mii_callout)
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
     ifp.if_flags_tx &= ~(IFF_RUNNING | IFF_OACTIVE)
     await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)

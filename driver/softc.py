@@ -13,6 +13,7 @@ from stack.kern.callout import Callout
 from stack.kern.device import Device
 from stack.kern.intr import IopktInter
 from stack.net.if_ import Ifnet
+from stack.net.if_media import Ifmedia
 
 NUM_TX_DESC = 64
 NUM_RX_DESC = 64
@@ -21,7 +22,7 @@ TX_WAKE_THRESHOLD = 16  # free descriptors before a stalled queue restarts (hyst
 # Transmit completions are harvested in start and on every process pass; the
 # TX_DONE interrupt is only wanted while the queue is stalled on a full ring
 # (the guide: a TX-complete interrupt per frame costs more than it gives).
-INTR_MASK = R.INT_RX_DONE | R.INT_RX_MISS
+INTR_MASK = R.INT_RX_DONE | R.INT_RX_MISS | R.INT_LINK
 
 
 @dataclass
@@ -57,6 +58,8 @@ class NicDev(Device):
         self.sc_iid = 0
         self.sc_sdhook = None
         self.sc_mii_callout = Callout()
+        self.sc_media = Ifmedia()
+        self.run_timer = False  # the guide's flag closing the callout_stop race
         self.pdev = None  # the PlatformDevice
         self.regs = None
         self.mem = None
@@ -75,6 +78,9 @@ class NicDev(Device):
         self.rx_prod = 0
         self.rx_mbufs: list = [None] * NUM_RX_DESC
         self.hw_configured = False
+        self.phy: int | None = None  # MDIO address of the PHY, found at attach
+        self.link_up = False  # until the PHY says otherwise
+        self.media = None  # the resolved (name, Mb/s, full duplex), from the PHY
         self.intr_mask = INTR_MASK  # what enable() unmasks; TX_DONE joins while OACTIVE
         self.stats = NicStats()
         self.options: dict[str, str | None] = {}

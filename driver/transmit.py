@@ -8,7 +8,7 @@ freed only when the NIC has written back DD for its last descriptor.
 from __future__ import annotations
 
 from nicdef import regs as R
-from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, m_dup, m_freem, mtod
+from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, M_CSUM_IPv4, M_CSUM_TCPv4, M_CSUM_UDPv4, m_dup, m_freem, mtod
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_DEQUEUE, IFQ_POLL, IFQ_PURGE
 
@@ -47,7 +47,7 @@ def nic_reap_tx(sc: NicDev) -> int:
 async def nic_start(ifp) -> None:
     sc: NicDev = ifp.if_softc
     iopkt = sc.iopkt
-    if not ifp.if_flags_tx & IFF_RUNNING:
+    if not ifp.if_flags_tx & IFF_RUNNING or not sc.link_up:
         IFQ_PURGE(ifp.if_snd)
         NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, None)
         return
@@ -57,7 +57,8 @@ async def nic_start(ifp) -> None:
         if m is None:
             break
         segs = _segments(m)
-        need = len(segs) if len(segs) <= MAX_TX_SEGS else 1
+        # a chain that must be compacted needs one descriptor per full cluster
+        need = len(segs) if len(segs) <= MAX_TX_SEGS else -(-m.m_pkthdr.len // MCLBYTES)
         if sc.tx_free < need:
             nic_reap_tx(sc)
             if sc.tx_free < need:
@@ -71,7 +72,7 @@ async def nic_start(ifp) -> None:
             if m is None:
                 ifp.if_oerrors += 1
                 continue
-            segs = [m]
+            segs = _segments(m)
         _map_packet(sc, m, segs)
         queued += 1
     if queued:
@@ -80,10 +81,8 @@ async def nic_start(ifp) -> None:
 
 
 def _compact(sc: NicDev, m):
-    """io-pkt has no m_defrag: copy a badly fragmented chain into one cluster."""
-    if m.m_pkthdr.len > MCLBYTES:
-        m_freem(m)
-        return None
+    """io-pkt has no m_defrag: copy a badly fragmented chain into fresh
+    clusters (m_dup packs them full), then free the original."""
     n = m_dup(m, how=M_DONTWAIT)
     m_freem(m)
     if n is None:
@@ -93,12 +92,26 @@ def _compact(sc: NicDev, m):
     return n
 
 
+def _offload_cmd(m) -> int:
+    """Checksum work the stack left to the NIC (it sets these flags only for
+    capabilities enabled with SIOCSIFCAP); the NIC reads them from the first
+    descriptor of a frame."""
+    flags = m.m_pkthdr.csum_flags
+    cmd = R.TX_DESC_CMD_IPCS if flags & M_CSUM_IPv4 else 0
+    if flags & (M_CSUM_TCPv4 | M_CSUM_UDPv4):
+        cmd |= R.TX_DESC_CMD_L4CS
+    return cmd
+
+
 def _map_packet(sc: NicDev, m, segs: list) -> None:
     first = sc.tx_prod
     idx = first
+    offload = _offload_cmd(m)
     for i, seg in enumerate(segs):
         last = i == len(segs) - 1
         cmd = (R.TX_DESC_CMD_EOP | R.TX_DESC_CMD_RS) if last else 0
+        if i == 0:
+            cmd |= offload
         sc.mem.write(sc.tx_ring + idx * R.DESC_SIZE, tx_desc(mtod(seg), seg.m_len, cmd))
         if not last:
             idx = (idx + 1) % NUM_TX_DESC

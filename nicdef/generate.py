@@ -27,10 +27,19 @@ def render_verilog() -> str:
         f"localparam [15:0] NIC_REVISION = 16'h{regs.REVISION:04x};",
         f"localparam [31:0] NIC_DEFAULT_RX_BUF_SIZE = 32'd{regs.DEFAULT_RX_BUF_SIZE};",
         f"localparam integer NIC_DESC_SIZE = {regs.DESC_SIZE};",
+        f"localparam integer NIC_RX_BUF_CHUNK = {regs.RX_BUF_CHUNK};",
+        f"localparam [1:0] NIC_MDIO_OP_WRITE = 2'd{regs.MDIO_OP_WRITE};",
+        f"localparam [1:0] NIC_MDIO_OP_READ = 2'd{regs.MDIO_OP_READ};",
+        f"localparam [1:0] NIC_SPEED_1000 = 2'd{regs.SPEED_1000};",
+        f"localparam [1:0] NIC_SPEED_100 = 2'd{regs.SPEED_100};",
         "",
     ]
     for reg in regs.REGISTERS:
         lines.append(f"localparam [{aw - 1}:0] REG_{reg.name} = {aw}'h{reg.offset:03x};  // {reg.access}")
+    lines.append("")
+    for reg in regs.REGISTERS:
+        if reg.reset and reg.access != "ro":
+            lines.append(f"localparam [31:0] RESET_{reg.name} = 32'h{reg.reset:08x};")
     lines.append("")
     for reg in regs.REGISTERS:
         if reg.fields is regs.INT_CAUSE_FIELDS and reg.name != "INT_CAUSE":
@@ -38,6 +47,8 @@ def render_verilog() -> str:
         prefix = "INT" if reg.fields is regs.INT_CAUSE_FIELDS else reg.name
         for f in reg.fields:
             lines.append(f"localparam integer {prefix}_{f.name}_BIT = {f.lsb};")
+            if f.width > 1:
+                lines.append(f"localparam integer {prefix}_{f.name}_WIDTH = {f.width};")
     lines.append(f"localparam integer INT_WIDTH = {len(regs.INT_CAUSE_FIELDS)};")
     lines.append("")
     for desc in regs.DESCRIPTORS:

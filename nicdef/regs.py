@@ -17,14 +17,23 @@ REVISION = 0x0100  # major 1, minor 0
 AXIL_ADDR_WIDTH = 12  # a 4 KiB register window
 DESC_SIZE = 16
 DEFAULT_RX_BUF_SIZE = 2048
+DEFAULT_MAX_FRAME_LEN = 1522  # 1518 + an 802.1Q tag, FCS included
+DEFAULT_MDIO_DIV = 24  # MDC = 125 MHz / (2 * (24 + 1)) = 2.5 MHz, the clause 22 maximum
+RX_BUF_CHUNK = 64  # a frame spanning buffers fills each but the last with RX_BUF_SIZE rounded down to this
+INT_THROTTLE_UNIT_NS = 256  # INT_THROTTLE counts in these (32 clocks), as e1000 ITR
+MDIO_OP_WRITE = 1
+MDIO_OP_READ = 2
+SPEED_1000 = 0  # CTRL.SPEED encodings
+SPEED_100 = 1
+SPEED_10 = 2
 
 INT_CAUSE_FIELDS = (
     Field("RX_DONE", 0, doc="a received frame's last descriptor was written back"),
     Field("TX_DONE", 1, doc="a transmit descriptor with RS set was written back"),
     Field("RX_MISS", 2, doc="a frame was dropped because no RX descriptor was free"),
-    Field("LINK", 3, doc="link status changed (reserved until the PHY exists)"),
-    Field("MDIO", 4, doc="an MDIO transaction finished (reserved)"),
-    Field("DMA_ERR", 5, doc="an AXI error response stopped a ring (reserved)"),
+    Field("LINK", 3, doc="the PHY's link indication (STATUS.LINK_UP) changed, either way"),
+    Field("MDIO", 4, doc="an MDIO transaction finished (MDIO_CMD.BUSY fell)"),
+    Field("DMA_ERR", 5, doc="an AXI SLVERR/DECERR response stopped a ring (see DMA_ERR_*)"),
 )
 
 
@@ -54,10 +63,18 @@ REGISTERS: tuple[Register, ...] = (
         Field("RST", 0, doc="write 1: reset the whole device (registers, rings, counters); reads 0"),
         Field("TX_EN", 1, doc="transmit DMA and MAC enabled"),
         Field("RX_EN", 2, doc="receive MAC and DMA enabled"),
+        Field("LOOPBACK", 3, doc="MAC-internal loopback: the transmitter feeds the receiver; gmii_tx stays idle "
+                                 "and gmii_rx is ignored"),
+        Field("STAT_CLR", 4, doc="write 1: clear every STAT_* counter; reads 0"),
+        Field("SPEED", 8, 2, "MAC speed: 0 = 1000, 1 = 100, 2 or 3 = 10 Mb/s (byte pacing on GMII); "
+                             "set it from the PHY's resolved mode"),
     )),
     Register("STATUS", 0x00C, "ro", "device status", fields=(
         Field("TX_BUSY", 0, doc="the transmit engine is between descriptor fetch and write-back"),
         Field("RX_BUSY", 1, doc="the receive engine is moving a frame"),
+        Field("LINK_UP", 2, doc="the PHY's link indication (phy_link_up input)"),
+        Field("TX_STOPPED", 3, doc="the transmit ring is stopped by a DMA error until TX_BASE/TX_LEN is written"),
+        Field("RX_STOPPED", 4, doc="the receive ring is stopped by a DMA error until RX_BASE/RX_LEN is written"),
     )),
     Register("MAC_LO", 0x010, "rw", "station address bytes 0..3 (byte 0, first on the wire, in bits 7:0)"),
     Register("MAC_HI", 0x014, "rw", "station address bytes 4..5 in bits 15:0"),
@@ -69,6 +86,37 @@ REGISTERS: tuple[Register, ...] = (
     Register("INT_MASK_SET", 0x028, "wo", "write 1s to enable causes (e1000 IMS)", fields=INT_CAUSE_FIELDS),
     Register("INT_MASK_CLR", 0x02C, "wo", "write 1s to disable causes (e1000 IMC)", fields=INT_CAUSE_FIELDS),
     Register("INT_CAUSE_SET", 0x030, "wo", "write 1s to raise causes from software", fields=INT_CAUSE_FIELDS),
+    Register("RX_CTRL", 0x040, "rw", "receive address filter", reset=0x1, fields=(
+        Field("BAM", 0, doc="accept broadcast frames"),
+        Field("PROMISC", 1, doc="accept every frame (good FCS, legal length), whatever its destination"),
+        Field("ALLMULTI", 2, doc="accept every multicast frame"),
+    )),
+    Register("MAX_FRAME_LEN", 0x044, "rw", "longest frame accepted, in bytes with FCS (bits 15:0; "
+             "9018 for a 9000-byte MTU); longer frames are dropped and counted in STAT_RX_TOOLONG",
+             reset=DEFAULT_MAX_FRAME_LEN),
+    Register("MC_HASH_LO", 0x048, "rw", "multicast hash table bits 31:0: bit h accepts multicast "
+             "destinations whose ether_crc32_le(address) >> 26 == h"),
+    Register("MC_HASH_HI", 0x04C, "rw", "multicast hash table bits 63:32"),
+    Register("INT_THROTTLE", 0x050, "rw", "interrupt moderation: minimum time between two rising edges of irq, "
+             f"bits 15:0, in units of {INT_THROTTLE_UNIT_NS} ns; 0 = off"),
+    Register("MDIO_CMD", 0x060, "rw", "MDIO (clause 22) transaction: writing OP = 1 or 2 starts one "
+             "(ignored while BUSY); DATA holds the read result once BUSY falls", fields=(
+        Field("DATA", 0, 16, "data to write / data read"),
+        Field("REG", 16, 5, "PHY register address"),
+        Field("PHY", 21, 5, "PHY address"),
+        Field("OP", 26, 2, "1 = write, 2 = read (0 = no transaction)"),
+        Field("BUSY", 31, doc="read-only: a transaction is in progress"),
+    )),
+    Register("MDIO_DIV", 0x064, "rw", "MDC half period minus one, in clocks (bits 7:0): "
+             "MDC = 125 MHz / (2 * (MDIO_DIV + 1))", reset=DEFAULT_MDIO_DIV),
+    Register("DMA_ERR_ADDR_LO", 0x070, "ro", "address of the burst that got the last AXI error response, bits 31:0"),
+    Register("DMA_ERR_ADDR_HI", 0x074, "ro", "address of that burst, bits 63:32"),
+    Register("DMA_ERR_INFO", 0x078, "ro", "which access got the last AXI error response", fields=(
+        Field("TX", 0, doc="the transmit engine's access"),
+        Field("RX", 1, doc="the receive engine's access"),
+        Field("WRITE", 2, doc="a write (0: a read)"),
+        Field("RESP", 4, 2, "the response: 2 = SLVERR, 3 = DECERR"),
+    )),
     *_ring("TX", 0x100, "transmit"),
     *_ring("RX", 0x200, "receive"),
     Register("STAT_TX_FRAMES", 0x400, "ro", "frames transmitted"),
@@ -78,8 +126,15 @@ REGISTERS: tuple[Register, ...] = (
     Register("STAT_RX_FCS_ERR", 0x410, "ro", "frames dropped for a bad FCS"),
     Register("STAT_RX_MISSED", 0x414, "ro", "frames dropped for want of an RX descriptor"),
     Register("STAT_RX_FILTERED", 0x418, "ro", "frames dropped by the address filter"),
-    Register("STAT_RX_TOOLONG", 0x41C, "ro", "frames dropped for not fitting the RX buffer"),
+    Register("STAT_RX_TOOLONG", 0x41C, "ro", "frames dropped for being longer than MAX_FRAME_LEN (oversize)"),
     Register("STAT_RX_RUNT", 0x420, "ro", "frames dropped for being shorter than 64 bytes with FCS"),
+    Register("STAT_TX_BCAST", 0x424, "ro", "broadcast frames transmitted"),
+    Register("STAT_TX_MCAST", 0x428, "ro", "multicast (not broadcast) frames transmitted"),
+    Register("STAT_RX_BCAST", 0x42C, "ro", "good broadcast frames received (included in STAT_RX_FRAMES)"),
+    Register("STAT_RX_MCAST", 0x430, "ro", "good multicast (not broadcast) frames received (in STAT_RX_FRAMES)"),
+    Register("STAT_RX_FIFO_OVF", 0x434, "ro", "frames dropped because the RX FIFO was full "
+             "(also counted in STAT_RX_MISSED)"),
+    Register("STAT_DMA_ERR", 0x438, "ro", "AXI error responses (each stops a ring)"),
 )
 
 TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the driver", (
@@ -88,6 +143,9 @@ TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the 
     DescField("CMD", 80, 8, "command bits", flags=(
         Field("EOP", 0, doc="last descriptor of a frame"),
         Field("RS", 1, doc="report status: write DD back and raise TX_DONE"),
+        Field("IPCS", 2, doc="insert the IPv4 header checksum (read from the frame's first descriptor)"),
+        Field("L4CS", 3, doc="insert the TCP or UDP checksum; the driver seeds the checksum field with the "
+                             "pseudo-header sum, as BSD stacks do (first descriptor)"),
     )),
     DescField("STA", 88, 8, "status bits, written back by the NIC", flags=(
         Field("DD", 0, doc="descriptor done"),
@@ -98,7 +156,14 @@ TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the 
 RX_DESC = Descriptor("RX_DESC", DESC_SIZE, "receive descriptor: the driver writes ADDR and zeroes the rest", (
     DescField("ADDR", 0, 64, "buffer address: any byte address; RX_BUF_SIZE bytes are writable"),
     DescField("LEN", 64, 16, "written back: bytes of frame data in this buffer (FCS stripped)"),
-    DescField("CSUM", 80, 8, "reserved: written back as 0"),
+    DescField("CSUM", 80, 8, "written back on the EOP descriptor: receive checksum status", flags=(
+        Field("IP_CHK", 0, doc="an IPv4 header checksum was verified"),
+        Field("IP_ERR", 1, doc="... and it was wrong"),
+        Field("L4_CHK", 2, doc="a TCP or UDP checksum was verified (not for fragments or UDP checksum 0)"),
+        Field("L4_ERR", 3, doc="... and it was wrong"),
+        Field("TCP", 4, doc="the frame is IPv4/TCP"),
+        Field("UDP", 5, doc="the frame is IPv4/UDP"),
+    )),
     DescField("STA", 88, 8, "status bits, written back by the NIC", flags=(
         Field("DD", 0, doc="descriptor done"),
         Field("EOP", 1, doc="last descriptor of a frame"),
@@ -126,6 +191,9 @@ def _export() -> dict[str, int]:
             for f in df.flags:
                 out[f"{desc.name}_{df.name}_{f.name}"] = f.mask
     out["INT_ALL"] = sum(f.mask for f in INT_CAUSE_FIELDS)
+    for name in ("MDIO_OP_WRITE", "MDIO_OP_READ", "SPEED_1000", "SPEED_100", "SPEED_10", "RX_BUF_CHUNK",
+                 "INT_THROTTLE_UNIT_NS", "DEFAULT_MAX_FRAME_LEN", "DEFAULT_MDIO_DIV"):
+        out[name] = globals()[name]
     return out
 
 

@@ -6,8 +6,16 @@
  *   host --AXI4-Lite--> nic_regs (registers, interrupts, statistics)
  *   host <--AXI4------- nic_axi_arb <-- nic_dma_tx (descriptor + buffer reads)
  *                                   <-- nic_dma_rx (descriptor reads, buffer writes)
- *   nic_dma_tx -> nic_tx_fifo -> nic_mac_tx -> gmii_tx*
+ *   nic_dma_tx -> nic_tx_fifo -> nic_tx_csum -> nic_mac_tx -> gmii_tx*
  *   gmii_rx*   -> nic_mac_rx -> nic_rx_fifo -> nic_dma_rx
+ *                           \-> nic_rx_csum (status into the RX FIFO's length queue)
+ *   nic_regs -> nic_mdio -> mdc, mdio_o/mdio_oe/mdio_i (clause 22 master)
+ *
+ * CTRL.LOOPBACK turns the transmitter's GMII output back into the receiver
+ * inside the NIC (gmii_tx* idle, gmii_rx* ignored). CTRL.SPEED paces both
+ * MACs: each GMII byte lasts 1, 10 or 100 clocks (1000/100/10 Mb/s);
+ * mac_speed tells the PHY side which, as the speed pins of a real MAC do.
+ * phy_link_up is the PHY's link indication (STATUS.LINK_UP, cause LINK).
  *
  * rst is synchronous and active high; CTRL.RST resets the same state except
  * the AXI4-Lite handshake (see nic_regs).
@@ -21,8 +29,9 @@ module nic #(
     parameter DATA_WIDTH = 64,           // DMA bus: 64, 128, 256, 512, ...
     parameter ADDR_WIDTH = 32,           // DMA address bits
     parameter ID_WIDTH = 8,              // DMA AXI ID bits (IDs are always 0)
-    parameter TX_FIFO_BYTES = 4096,      // store-and-forward TX buffer
-    parameter RX_FIFO_BYTES = 4096       // frames wait here for their FCS verdict
+    parameter TX_FIFO_BYTES = 16384,     // store-and-forward TX buffer (a 9018-byte jumbo fits)
+    parameter RX_FIFO_BYTES = 16384,     // frames wait here for their FCS verdict
+    parameter TX_CSUM_BUF_ADDR_W = 14    // checksum-offload frame buffer: 16 KiB
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -92,9 +101,22 @@ module nic #(
     input  wire [7:0]              gmii_rxd,
     input  wire                    gmii_rx_dv,
     input  wire                    gmii_rx_er,
+    output wire [1:0]              mac_speed,    // CTRL.SPEED: 0 = 1000, 1 = 100, 2/3 = 10 Mb/s
+
+    // MDIO (split tristate: the line is mdio_oe ? mdio_o : pulled-up mdio_i)
+    output wire                    mdc,
+    output wire                    mdio_o,
+    output wire                    mdio_oe,
+    input  wire                    mdio_i,
+    input  wire                    phy_link_up,
 
     output wire                    irq
 );
+
+/* verilator lint_off UNUSEDPARAM */
+// shared definition: the top uses only the speed encodings
+`include "nic_defs.vh"
+/* verilator lint_on UNUSEDPARAM */
 
 localparam BYTES = DATA_WIDTH / 8;
 localparam LANE_W = $clog2(BYTES);
@@ -104,11 +126,10 @@ localparam RX_FIFO_ADDR_W = $clog2(RX_FIFO_BYTES / BYTES);
 localparam TX_MAX_BURST = ((TX_FIFO_BYTES / BYTES) / 2 < 256) ? (TX_FIFO_BYTES / BYTES) / 2 : 256;
 localparam RX_MAX_BURST = 256;
 
-// AXI-Lite protection bits and AXI IDs/responses carry nothing this device
-// uses: one transaction per channel at a time, and error responses are not
-// reported yet (INT_CAUSE.DMA_ERR is reserved).
+// AXI-Lite protection bits and AXI IDs carry nothing this device uses: one
+// transaction per channel at a time, so IDs are always 0.
 /* verilator lint_off UNUSEDSIGNAL */
-wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, m_axi_bid, m_axi_bresp, m_axi_rid, m_axi_rresp};
+wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, m_axi_bid, m_axi_rid};
 /* verilator lint_on UNUSEDSIGNAL */
 
 // soft reset (CTRL.RST) resets everything rst does, except the AXI-Lite handshake
@@ -130,6 +151,20 @@ wire stat_rx_frame;
 wire [15:0] stat_rx_frame_len;
 wire stat_rx_fcs_err, stat_rx_filtered, stat_rx_runt, stat_rx_toolong;
 wire rx_fifo_overflow;
+wire loopback;
+wire [1:0] speed;
+wire rx_bam, rx_promisc, rx_allmulti;
+wire [15:0] max_frame_len;
+wire [63:0] mc_hash;
+wire mdio_start, mdio_busy, mdio_done;
+wire [1:0] mdio_op;
+wire [4:0] mdio_phy, mdio_reg;
+wire [15:0] mdio_wdata, mdio_rdata;
+wire [7:0] mdio_div;
+wire tx_dma_err, rx_dma_err, tx_dma_err_write, rx_dma_err_write, tx_stopped, rx_stopped;
+wire [63:0] tx_dma_err_addr, rx_dma_err_addr;
+wire [1:0] tx_dma_err_resp, rx_dma_err_resp;
+wire stat_tx_bcast, stat_tx_mcast, stat_rx_bcast, stat_rx_mcast, stat_rx_oversize;
 
 nic_regs regs_inst (
     .clk(clk),
@@ -156,6 +191,33 @@ nic_regs regs_inst (
     .rx_en(rx_en),
     .mac_addr(mac_addr),
     .rx_buf_size(rx_buf_size),
+    .loopback(loopback),
+    .speed(speed),
+    .rx_bam(rx_bam),
+    .rx_promisc(rx_promisc),
+    .rx_allmulti(rx_allmulti),
+    .max_frame_len(max_frame_len),
+    .mc_hash(mc_hash),
+    .mdio_start(mdio_start),
+    .mdio_op(mdio_op),
+    .mdio_phy(mdio_phy),
+    .mdio_reg(mdio_reg),
+    .mdio_wdata(mdio_wdata),
+    .mdio_div(mdio_div),
+    .mdio_busy(mdio_busy),
+    .mdio_rdata(mdio_rdata),
+    .mdio_done(mdio_done),
+    .link_up(phy_link_up),
+    .tx_dma_err(tx_dma_err),
+    .tx_dma_err_addr(tx_dma_err_addr),
+    .tx_dma_err_write(tx_dma_err_write),
+    .tx_dma_err_resp(tx_dma_err_resp),
+    .tx_stopped(tx_stopped),
+    .rx_dma_err(rx_dma_err),
+    .rx_dma_err_addr(rx_dma_err_addr),
+    .rx_dma_err_write(rx_dma_err_write),
+    .rx_dma_err_resp(rx_dma_err_resp),
+    .rx_stopped(rx_stopped),
     .tx_ring_base(tx_ring_base),
     .tx_ring_len(tx_ring_len),
     .tx_ring_tail(tx_ring_tail),
@@ -179,10 +241,58 @@ nic_regs regs_inst (
     .stat_rx_fcs_err(stat_rx_fcs_err),
     .stat_rx_missed(rx_miss || rx_fifo_overflow),
     .stat_rx_filtered(stat_rx_filtered),
-    .stat_rx_toolong(stat_rx_toolong),
+    .stat_rx_toolong(stat_rx_toolong || stat_rx_oversize),
     .stat_rx_runt(stat_rx_runt),
+    .stat_tx_bcast(stat_tx_bcast),
+    .stat_tx_mcast(stat_tx_mcast),
+    .stat_rx_bcast(stat_rx_bcast),
+    .stat_rx_mcast(stat_rx_mcast),
+    .stat_rx_fifo_ovf(rx_fifo_overflow),
     .irq(irq)
 );
+
+nic_mdio mdio_inst (
+    .clk(clk),
+    .rst(dev_rst),
+    .start(mdio_start),
+    .op(mdio_op),
+    .phy_addr(mdio_phy),
+    .reg_addr(mdio_reg),
+    .wdata(mdio_wdata),
+    .div(mdio_div),
+    .busy(mdio_busy),
+    .rdata(mdio_rdata),
+    .done(mdio_done),
+    .mdc(mdc),
+    .mdio_o(mdio_o),
+    .mdio_oe(mdio_oe),
+    .mdio_i(mdio_i)
+);
+
+// ------------------------------------------------------------ speed, loopback
+
+// clocks per GMII byte: 1000 Mb/s = 1, 100 Mb/s = 10, 10 Mb/s = 100
+wire [6:0] byte_div = (speed == NIC_SPEED_1000) ? 7'd1 : (speed == NIC_SPEED_100) ? 7'd10 : 7'd100;
+reg [6:0] tx_pace_reg;
+wire tx_ce = (tx_pace_reg == 0);
+
+always @(posedge clk) begin
+    tx_pace_reg <= (tx_pace_reg + 7'd1 >= byte_div) ? 7'd0 : tx_pace_reg + 7'd1;
+    if (dev_rst) begin
+        tx_pace_reg <= 7'd0;
+    end
+end
+
+assign mac_speed = speed;
+
+wire [7:0] mac_txd;
+wire mac_tx_en, mac_tx_er;
+assign gmii_txd = loopback ? 8'd0 : mac_txd;
+assign gmii_tx_en = loopback ? 1'b0 : mac_tx_en;
+assign gmii_tx_er = loopback ? 1'b0 : mac_tx_er;
+wire [7:0] mac_rxd = loopback ? mac_txd : gmii_rxd;
+wire mac_rx_dv = loopback ? mac_tx_en : gmii_rx_dv;
+wire mac_rx_er = loopback ? mac_tx_er : gmii_rx_er;
 
 // ---------------------------------------------------------------- DMA port
 
@@ -196,6 +306,7 @@ wire [DATA_WIDTH-1:0] tx_wdata, rx_wdata;
 wire [BYTES-1:0] tx_wstrb, rx_wstrb;
 wire tx_wlast, tx_wvalid, tx_wready, rx_wlast, rx_wvalid, rx_wready;
 wire tx_bvalid, tx_bready, rx_bvalid, rx_bready;
+wire [1:0] tx_rresp, rx_rresp, tx_bresp, rx_bresp;
 
 nic_axi_arb #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -208,6 +319,7 @@ nic_axi_arb #(
     .s0_axi_arvalid(tx_arvalid),
     .s0_axi_arready(tx_arready),
     .s0_axi_rdata(tx_rdata),
+    .s0_axi_rresp(tx_rresp),
     .s0_axi_rlast(tx_rlast),
     .s0_axi_rvalid(tx_rvalid),
     .s0_axi_rready(tx_rready),
@@ -220,6 +332,7 @@ nic_axi_arb #(
     .s0_axi_wlast(tx_wlast),
     .s0_axi_wvalid(tx_wvalid),
     .s0_axi_wready(tx_wready),
+    .s0_axi_bresp(tx_bresp),
     .s0_axi_bvalid(tx_bvalid),
     .s0_axi_bready(tx_bready),
     .s1_axi_araddr(rx_araddr),
@@ -227,6 +340,7 @@ nic_axi_arb #(
     .s1_axi_arvalid(rx_arvalid),
     .s1_axi_arready(rx_arready),
     .s1_axi_rdata(rx_rdata),
+    .s1_axi_rresp(rx_rresp),
     .s1_axi_rlast(rx_rlast),
     .s1_axi_rvalid(rx_rvalid),
     .s1_axi_rready(rx_rready),
@@ -239,6 +353,7 @@ nic_axi_arb #(
     .s1_axi_wlast(rx_wlast),
     .s1_axi_wvalid(rx_wvalid),
     .s1_axi_wready(rx_wready),
+    .s1_axi_bresp(rx_bresp),
     .s1_axi_bvalid(rx_bvalid),
     .s1_axi_bready(rx_bready),
     .m_axi_araddr(m_axi_araddr),
@@ -246,6 +361,7 @@ nic_axi_arb #(
     .m_axi_arvalid(m_axi_arvalid),
     .m_axi_arready(m_axi_arready),
     .m_axi_rdata(m_axi_rdata),
+    .m_axi_rresp(m_axi_rresp),
     .m_axi_rlast(m_axi_rlast),
     .m_axi_rvalid(m_axi_rvalid),
     .m_axi_rready(m_axi_rready),
@@ -258,6 +374,7 @@ nic_axi_arb #(
     .m_axi_wlast(m_axi_wlast),
     .m_axi_wvalid(m_axi_wvalid),
     .m_axi_wready(m_axi_wready),
+    .m_axi_bresp(m_axi_bresp),
     .m_axi_bvalid(m_axi_bvalid),
     .m_axi_bready(m_axi_bready)
 );
@@ -280,7 +397,12 @@ assign m_axi_arprot = 3'b010;
 
 wire [DATA_WIDTH-1:0] txf_data;
 wire [LANE_W-1:0] txf_lo, txf_hi;
-wire txf_last, txf_valid;
+wire txf_last, txf_valid, txf_abort;
+wire [1:0] txf_csum;
+wire [7:0] csum_tx_tdata;
+wire [2:0] csum_tx_tuser;
+wire csum_tx_tvalid, csum_tx_tready, csum_tx_tlast, csum_tx_start_ok;
+wire mac_tx_tuser;
 wire [TX_FIFO_ADDR_W:0] txf_free;
 wire [7:0] mac_tx_tdata;
 wire mac_tx_tvalid, mac_tx_tready, mac_tx_tlast, mac_tx_start_ok;
@@ -305,6 +427,7 @@ nic_dma_tx #(
     .m_axi_arvalid(tx_arvalid),
     .m_axi_arready(tx_arready),
     .m_axi_rdata(tx_rdata),
+    .m_axi_rresp(tx_rresp),
     .m_axi_rlast(tx_rlast),
     .m_axi_rvalid(tx_rvalid),
     .m_axi_rready(tx_rready),
@@ -317,17 +440,25 @@ nic_dma_tx #(
     .m_axi_wlast(tx_wlast),
     .m_axi_wvalid(tx_wvalid),
     .m_axi_wready(tx_wready),
+    .m_axi_bresp(tx_bresp),
     .m_axi_bvalid(tx_bvalid),
     .m_axi_bready(tx_bready),
     .fifo_data(txf_data),
     .fifo_lo(txf_lo),
     .fifo_hi(txf_hi),
     .fifo_last(txf_last),
+    .fifo_csum(txf_csum),
+    .fifo_abort(txf_abort),
     .fifo_valid(txf_valid),
     .fifo_free(txf_free),
     .tx_done(tx_done),
     .stat_octets(stat_tx_octets),
-    .stat_octets_len(stat_tx_octets_len)
+    .stat_octets_len(stat_tx_octets_len),
+    .dma_err(tx_dma_err),
+    .dma_err_addr(tx_dma_err_addr),
+    .dma_err_write(tx_dma_err_write),
+    .dma_err_resp(tx_dma_err_resp),
+    .stopped(tx_stopped)
 );
 
 nic_tx_fifo #(
@@ -340,13 +471,34 @@ nic_tx_fifo #(
     .s_lo(txf_lo),
     .s_hi(txf_hi),
     .s_last(txf_last),
+    .s_user({txf_abort, txf_csum}),
     .s_valid(txf_valid),
     .s_free(txf_free),
+    .m_axis_tdata(csum_tx_tdata),
+    .m_axis_tvalid(csum_tx_tvalid),
+    .m_axis_tready(csum_tx_tready),
+    .m_axis_tlast(csum_tx_tlast),
+    .m_axis_tuser(csum_tx_tuser),
+    .start_ok(csum_tx_start_ok)
+);
+
+nic_tx_csum #(
+    .BUF_ADDR_W(TX_CSUM_BUF_ADDR_W)
+) tx_csum_inst (
+    .clk(clk),
+    .rst(dev_rst),
+    .s_axis_tdata(csum_tx_tdata),
+    .s_axis_tvalid(csum_tx_tvalid),
+    .s_axis_tready(csum_tx_tready),
+    .s_axis_tlast(csum_tx_tlast),
+    .s_axis_tuser(csum_tx_tuser),
+    .s_start_ok(csum_tx_start_ok),
     .m_axis_tdata(mac_tx_tdata),
     .m_axis_tvalid(mac_tx_tvalid),
     .m_axis_tready(mac_tx_tready),
     .m_axis_tlast(mac_tx_tlast),
-    .start_ok(mac_tx_start_ok)
+    .m_axis_tuser(mac_tx_tuser),
+    .m_start_ok(mac_tx_start_ok)
 );
 
 nic_mac_tx mac_tx_inst (
@@ -356,17 +508,23 @@ nic_mac_tx mac_tx_inst (
     .s_axis_tvalid(mac_tx_tvalid),
     .s_axis_tready(mac_tx_tready),
     .s_axis_tlast(mac_tx_tlast),
+    .s_axis_tuser(mac_tx_tuser),
     .start_ok(mac_tx_start_ok),
-    .gmii_txd(gmii_txd),
-    .gmii_tx_en(gmii_tx_en),
-    .gmii_tx_er(gmii_tx_er),
-    .stat_tx_frame(stat_tx_frame)
+    .ce(tx_ce),
+    .gmii_txd(mac_txd),
+    .gmii_tx_en(mac_tx_en),
+    .gmii_tx_er(mac_tx_er),
+    .stat_tx_frame(stat_tx_frame),
+    .stat_tx_bcast(stat_tx_bcast),
+    .stat_tx_mcast(stat_tx_mcast)
 );
 
 // ---------------------------------------------------------------- receive
 
 wire [7:0] mac_rx_data;
-wire mac_rx_valid, mac_rx_eof, mac_rx_eof_good;
+wire mac_rx_valid, mac_rx_eof, mac_rx_eof_good, mac_rx_eof_bcast, mac_rx_eof_mcast;
+wire [5:0] rx_csum_status;
+wire [7:0] rxf_meta;
 wire [DATA_WIDTH-1:0] rxf_data;
 wire rxf_valid, rxf_ready;
 wire [15:0] rxf_len;
@@ -375,18 +533,36 @@ wire rxf_len_valid, rxf_len_ready;
 nic_mac_rx mac_rx_inst (
     .clk(clk),
     .rst(dev_rst),
-    .gmii_rxd(gmii_rxd),
-    .gmii_rx_dv(gmii_rx_dv),
-    .gmii_rx_er(gmii_rx_er),
+    .gmii_rxd(mac_rxd),
+    .gmii_rx_dv(mac_rx_dv),
+    .gmii_rx_er(mac_rx_er),
     .enable(rx_en),
     .mac_addr(mac_addr),
+    .bam(rx_bam),
+    .promisc(rx_promisc),
+    .allmulti(rx_allmulti),
+    .mc_hash(mc_hash),
+    .max_len(max_frame_len),
+    .div(byte_div),
     .m_data(mac_rx_data),
     .m_valid(mac_rx_valid),
     .m_eof(mac_rx_eof),
     .m_eof_good(mac_rx_eof_good),
+    .m_eof_bcast(mac_rx_eof_bcast),
+    .m_eof_mcast(mac_rx_eof_mcast),
     .stat_rx_fcs_err(stat_rx_fcs_err),
     .stat_rx_runt(stat_rx_runt),
-    .stat_rx_filtered(stat_rx_filtered)
+    .stat_rx_filtered(stat_rx_filtered),
+    .stat_rx_oversize(stat_rx_oversize)
+);
+
+nic_rx_csum rx_csum_inst (
+    .clk(clk),
+    .rst(dev_rst),
+    .s_data(mac_rx_data),
+    .s_valid(mac_rx_valid),
+    .s_eof(mac_rx_eof),
+    .status(rx_csum_status)
 );
 
 nic_rx_fifo #(
@@ -399,10 +575,12 @@ nic_rx_fifo #(
     .s_valid(mac_rx_valid),
     .s_eof(mac_rx_eof),
     .s_eof_good(mac_rx_eof_good),
+    .s_meta({rx_csum_status, mac_rx_eof_mcast, mac_rx_eof_bcast}),
     .m_data(rxf_data),
     .m_valid(rxf_valid),
     .m_ready(rxf_ready),
     .m_len(rxf_len),
+    .m_meta(rxf_meta),
     .m_len_valid(rxf_len_valid),
     .m_len_ready(rxf_len_ready),
     .drop_overflow(rx_fifo_overflow)
@@ -428,6 +606,7 @@ nic_dma_rx #(
     .m_axi_arvalid(rx_arvalid),
     .m_axi_arready(rx_arready),
     .m_axi_rdata(rx_rdata),
+    .m_axi_rresp(rx_rresp),
     .m_axi_rlast(rx_rlast),
     .m_axi_rvalid(rx_rvalid),
     .m_axi_rready(rx_rready),
@@ -440,19 +619,28 @@ nic_dma_rx #(
     .m_axi_wlast(rx_wlast),
     .m_axi_wvalid(rx_wvalid),
     .m_axi_wready(rx_wready),
+    .m_axi_bresp(rx_bresp),
     .m_axi_bvalid(rx_bvalid),
     .m_axi_bready(rx_bready),
     .fifo_data(rxf_data),
     .fifo_valid(rxf_valid),
     .fifo_ready(rxf_ready),
     .fifo_len(rxf_len),
+    .fifo_meta(rxf_meta),
     .fifo_len_valid(rxf_len_valid),
     .fifo_len_ready(rxf_len_ready),
     .rx_done(rx_done),
     .rx_miss(rx_miss),
     .stat_toolong(stat_rx_toolong),
     .stat_frame(stat_rx_frame),
-    .stat_len(stat_rx_frame_len)
+    .stat_len(stat_rx_frame_len),
+    .stat_bcast(stat_rx_bcast),
+    .stat_mcast(stat_rx_mcast),
+    .dma_err(rx_dma_err),
+    .dma_err_addr(rx_dma_err_addr),
+    .dma_err_write(rx_dma_err_write),
+    .dma_err_resp(rx_dma_err_resp),
+    .stopped(rx_stopped)
 );
 
 endmodule

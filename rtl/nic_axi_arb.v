@@ -25,6 +25,7 @@ module nic_axi_arb #(
     input  wire                    s0_axi_arvalid,
     output wire                    s0_axi_arready,
     output wire [DATA_WIDTH-1:0]   s0_axi_rdata,
+    output wire [1:0]              s0_axi_rresp,
     output wire                    s0_axi_rlast,
     output wire                    s0_axi_rvalid,
     input  wire                    s0_axi_rready,
@@ -37,6 +38,7 @@ module nic_axi_arb #(
     input  wire                    s0_axi_wlast,
     input  wire                    s0_axi_wvalid,
     output wire                    s0_axi_wready,
+    output wire [1:0]              s0_axi_bresp,
     output wire                    s0_axi_bvalid,
     input  wire                    s0_axi_bready,
 
@@ -46,6 +48,7 @@ module nic_axi_arb #(
     input  wire                    s1_axi_arvalid,
     output wire                    s1_axi_arready,
     output wire [DATA_WIDTH-1:0]   s1_axi_rdata,
+    output wire [1:0]              s1_axi_rresp,
     output wire                    s1_axi_rlast,
     output wire                    s1_axi_rvalid,
     input  wire                    s1_axi_rready,
@@ -58,6 +61,7 @@ module nic_axi_arb #(
     input  wire                    s1_axi_wlast,
     input  wire                    s1_axi_wvalid,
     output wire                    s1_axi_wready,
+    output wire [1:0]              s1_axi_bresp,
     output wire                    s1_axi_bvalid,
     input  wire                    s1_axi_bready,
 
@@ -67,6 +71,7 @@ module nic_axi_arb #(
     output wire                    m_axi_arvalid,
     input  wire                    m_axi_arready,
     input  wire [DATA_WIDTH-1:0]   m_axi_rdata,
+    input  wire [1:0]              m_axi_rresp,
     input  wire                    m_axi_rlast,
     input  wire                    m_axi_rvalid,
     output wire                    m_axi_rready,
@@ -79,6 +84,7 @@ module nic_axi_arb #(
     output wire                    m_axi_wlast,
     output wire                    m_axi_wvalid,
     input  wire                    m_axi_wready,
+    input  wire [1:0]              m_axi_bresp,
     input  wire                    m_axi_bvalid,
     output wire                    m_axi_bready
 );
@@ -110,6 +116,10 @@ assign s1_axi_arready = ar_ok && rd_sel_reg && m_axi_arready;
 
 assign s0_axi_rdata = m_axi_rdata;
 assign s1_axi_rdata = m_axi_rdata;
+assign s0_axi_rresp = m_axi_rresp;
+assign s1_axi_rresp = m_axi_rresp;
+assign s0_axi_bresp = m_axi_bresp;
+assign s1_axi_bresp = m_axi_bresp;
 assign s0_axi_rlast = m_axi_rlast;
 assign s1_axi_rlast = m_axi_rlast;
 assign s0_axi_rvalid = rd_busy_reg && !rd_sel_reg && m_axi_rvalid;

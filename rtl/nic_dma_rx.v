@@ -2,14 +2,26 @@
  * Receive DMA engine: moves whole frames from the RX FIFO into the buffers of
  * the RX descriptor ring.
  *
- * For each frame the FIFO reports: drop it if it does not fit RX_BUF_SIZE
- * (stat_toolong) or if no descriptor is free, HEAD == TAIL (stat_missed and
- * rx_miss); otherwise fetch the descriptor at HEAD, write the frame to its
- * buffer in bursts, write back the upper 8 bytes (LEN, STA = DD|EOP) and
- * pulse rx_done. The buffer may start at any byte address: a realignment
- * shifter rotates the FIFO words (frame byte 0 in lane 0) to the buffer's
- * lane offset and wstrb masks the partial first and last beats, so no byte
- * outside the buffer is ever written.
+ * For each frame the FIFO reports, first count the descriptors it needs: a
+ * frame of at most buf_size bytes takes one buffer; a longer one fills
+ * buffers of buf_size rounded down to 64 bytes (CHUNK) until the rest fits
+ * in one buffer. If fewer descriptors are free (HEAD..TAIL) the frame is
+ * dropped whole (rx_miss): the NIC never writes a descriptor it was not
+ * handed and never leaves half a frame. If buf_size < CHUNK and the frame
+ * does not fit, it is dropped as too long. Then, per buffer: fetch the
+ * descriptor at HEAD, write the buffer's bytes in bursts, write back the
+ * upper 8 bytes (LEN, CSUM on the last, STA = DD, plus EOP on the last) and
+ * advance HEAD; rx_done pulses once the last is written back.
+ *
+ * A buffer may start at any byte address: a realignment shifter rotates the
+ * FIFO words to the buffer's lane offset and wstrb masks the partial first
+ * and last beats, so no byte outside the buffer is ever written. Every
+ * buffer but a frame's last holds a multiple of 64 bytes, so each buffer
+ * starts on a FIFO word boundary and the shifter restarts cleanly.
+ *
+ * DMA errors: a SLVERR/DECERR response (descriptor read, data or write-back
+ * write) drops the rest of the frame from the FIFO, pulses dma_err with the
+ * failing burst's address and parks the engine (stopped) until ring_reset.
  */
 
 `resetall
@@ -40,6 +52,7 @@ module nic_dma_rx #(
     output wire                  m_axi_arvalid,
     input  wire                  m_axi_arready,
     input  wire [DATA_WIDTH-1:0] m_axi_rdata,
+    input  wire [1:0]            m_axi_rresp,
     input  wire                  m_axi_rlast,
     input  wire                  m_axi_rvalid,
     output wire                  m_axi_rready,
@@ -52,6 +65,7 @@ module nic_dma_rx #(
     output wire                  m_axi_wlast,
     output wire                  m_axi_wvalid,
     input  wire                  m_axi_wready,
+    input  wire [1:0]            m_axi_bresp,
     input  wire                  m_axi_bvalid,
     output wire                  m_axi_bready,
 
@@ -60,6 +74,7 @@ module nic_dma_rx #(
     input  wire                  fifo_valid,
     output wire                  fifo_ready,
     input  wire [15:0]           fifo_len,
+    input  wire [7:0]            fifo_meta,    // {csum status[5:0], mcast, bcast}
     input  wire                  fifo_len_valid,
     output wire                  fifo_len_ready,
 
@@ -67,7 +82,15 @@ module nic_dma_rx #(
     output wire                  rx_miss,      // pulse: frame dropped, no descriptor
     output wire                  stat_toolong, // pulse: frame dropped, larger than buf_size
     output wire                  stat_frame,   // pulse: with rx_done, stat_len bytes written
-    output wire [15:0]           stat_len
+    output wire [15:0]           stat_len,
+    output wire                  stat_bcast,   // with stat_frame
+    output wire                  stat_mcast,
+
+    output wire                  dma_err,      // pulse: an AXI error response stopped the ring
+    output wire [63:0]           dma_err_addr,
+    output wire                  dma_err_write,
+    output wire [1:0]            dma_err_resp,
+    output wire                  stopped
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -84,26 +107,36 @@ localparam [BYTES-1:0] ALL_LANES = {BYTES{1'b1}};
 localparam [3:0]
     STATE_IDLE = 4'd0,
     STATE_CHECK = 4'd1,
-    STATE_DROP = 4'd2,
-    STATE_DESC_AR = 4'd3,
-    STATE_DESC_R = 4'd4,
-    STATE_DATA_AW = 4'd5,
-    STATE_DATA_W = 4'd6,
-    STATE_DATA_B = 4'd7,
-    STATE_WB = 4'd8,
-    STATE_WB_B = 4'd9,
-    STATE_NEXT = 4'd10;
+    STATE_COUNT = 4'd2,
+    STATE_DROP = 4'd3,
+    STATE_DESC = 4'd4,
+    STATE_DESC_AR = 4'd5,
+    STATE_DESC_R = 4'd6,
+    STATE_DATA_AW = 4'd7,
+    STATE_DATA_W = 4'd8,
+    STATE_DATA_B = 4'd9,
+    STATE_WB = 4'd10,
+    STATE_WB_B = 4'd11,
+    STATE_NEXT = 4'd12,
+    STATE_STOPPED = 4'd13;
+
+localparam [15:0] CHUNK_MASK = ~(NIC_RX_BUF_CHUNK[15:0] - 16'd1);
 
 reg [3:0] state_reg;
 reg [15:0] head_reg;
 reg [15:0] frame_len_reg;
-reg [15:0] words_left_reg;       // FIFO words of this frame not yet consumed
-// the low half of the descriptor (ADDR) is consumed as it arrives
-/* verilator lint_off UNUSEDSIGNAL */
-reg [127:0] desc_reg;
-/* verilator lint_on UNUSEDSIGNAL */
+reg [7:0] meta_reg;
+reg [15:0] frame_words_reg;      // FIFO words of this frame not yet consumed
+reg [15:0] frame_left_reg;       // bytes not yet given a buffer
+reg [15:0] count_rem_reg;        // descriptor count: bytes not yet counted
+reg [15:0] need_reg;             // descriptor count so far
+reg [15:0] avail_reg;            // descriptors HEAD..TAIL
+reg [15:0] buf_len_reg;          // bytes in the current buffer
+reg last_buf_reg;                // the current buffer ends the frame
+reg [15:0] words_left_reg;       // FIFO words of this buffer not yet consumed
 reg [ADDR_WIDTH-1:0] desc_addr_reg;
 reg [ADDR_WIDTH-1:0] addr_reg;
+reg [ADDR_WIDTH-1:0] burst_addr_reg;   // the data burst in flight, for error reports
 reg [15:0] remaining_reg;
 reg [LANE_W-1:0] shift_reg;      // lane of the buffer's first byte
 reg [DATA_WIDTH-1:0] prev_reg;   // previous FIFO word, for the shifter
@@ -115,9 +148,16 @@ reg [LANE_W-1:0] last_lane_reg;
 reg last_burst_reg;
 reg aw_done_reg;
 reg w_done_reg;
+reg rd_err_reg;
+reg [1:0] rd_resp_reg;
 reg rx_done_reg;
 reg rx_miss_reg;
 reg stat_toolong_reg;
+reg dma_err_reg;
+reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
+reg dma_err_write_reg;
+reg [1:0] dma_err_resp_reg;
+reg draining_reg;                // after an error: dropping the frame's rest
 
 // ring_base is 64 bits; the DMA bus may be narrower
 /* verilator lint_off UNUSEDSIGNAL */
@@ -145,13 +185,29 @@ nic_dma_burst #(
     .last_lane(burst_last_lane)
 );
 
-// realignment: output beat k = frame bytes shifted up by shift_reg lanes,
-// made of FIFO word k (low lanes moved up) and word k-1 (its top lanes)
-// FIFO words of a frame: ceil(len / BYTES); the low bits are the remainder
+// FIFO words for n bytes: ceil(n / BYTES)
+// (the low LANE_W bits of the rounded sum are the dropped remainder)
 /* verilator lint_off UNUSEDSIGNAL */
-wire [16:0] len_round = {1'b0, fifo_len} + {{(17-LANE_W){1'b0}}, {LANE_W{1'b1}}};
+function [15:0] words_of;
+    input [15:0] n;
+    reg [16:0] r;
+    begin
+        r = {1'b0, n} + {{(17-LANE_W){1'b0}}, {LANE_W{1'b1}}};
+        words_of = {{(LANE_W-1){1'b0}}, r[16:LANE_W]};
+    end
+endfunction
 /* verilator lint_on UNUSEDSIGNAL */
-wire [15:0] fifo_words = {{(LANE_W-1){1'b0}}, len_round[16:LANE_W]};
+
+// buffer sizing: frames up to buf_size take one buffer, longer ones CHUNK-multiples
+wire fits_one = ({16'd0, frame_len_reg} <= buf_size);
+wire [15:0] chunk_len = buf_size[15:0] & CHUNK_MASK;
+wire left_fits = ({16'd0, frame_left_reg} <= buf_size);
+wire count_fits = ({16'd0, count_rem_reg} <= buf_size);
+wire [15:0] avail = (ring_len == 0) ? 16'd0
+    : (ring_tail >= head_reg) ? ring_tail - head_reg : ring_tail + ring_len - head_reg;
+
+// realignment: output beat k = buffer bytes shifted up by shift_reg lanes,
+// made of FIFO word k (low lanes moved up) and word k-1 (its top lanes)
 wire have_word = (words_left_reg != 0);
 wire [DATA_WIDTH-1:0] cur_word = have_word ? fifo_data : {DATA_WIDTH{1'b0}};
 wire [2*DATA_WIDTH-1:0] pair = {cur_word, prev_reg};
@@ -164,22 +220,28 @@ wire [BYTES-1:0] strb_first = first_beat_reg ? (ALL_LANES << first_lane_reg) : A
 wire [BYTES-1:0] strb_last = data_beat_last ? (ALL_LANES >> ~last_lane_reg) : ALL_LANES;
 wire data_w_valid = (state_reg == STATE_DATA_W) && (!have_word || fifo_valid);
 wire data_w_take = data_w_valid && m_axi_wready;
+wire dropping = (state_reg == STATE_DROP) && (frame_words_reg != 0);
 
-// write-back: LEN = frame length, CSUM = 0, STA = DD|EOP, RSVD = 0
+// write-back: LEN = bytes in this buffer, CSUM and EOP on the last, STA.DD
 wire [ADDR_WIDTH-1:0] wb_addr = desc_addr_reg + 8;
 wire [LANE_W-1:0] wb_lane = wb_addr[LANE_W-1:0];
+wire [7:0] wb_csum = last_buf_reg ? {2'b00, meta_reg[7:2]} : 8'd0;
 // only the upper 8 bytes are written back
 /* verilator lint_off UNUSEDSIGNAL */
-wire [127:0] wb_desc = ({112'd0, frame_len_reg} << RX_DESC_LEN_LSB)
-    | (128'd1 << RX_DESC_STA_DD_BIT) | (128'd1 << RX_DESC_STA_EOP_BIT);
+wire [127:0] wb_desc = ({112'd0, buf_len_reg} << RX_DESC_LEN_LSB)
+    | ({120'd0, wb_csum} << RX_DESC_CSUM_LSB)
+    | (128'd1 << RX_DESC_STA_DD_BIT) | ({127'd0, last_buf_reg} << RX_DESC_STA_EOP_BIT);
 /* verilator lint_on UNUSEDSIGNAL */
 wire [63:0] wb_qword = wb_desc[127:64];
 
 wire in_wb = (state_reg == STATE_WB);
 wire in_data = (state_reg == STATE_DATA_AW) || (state_reg == STATE_DATA_W);
+wire resp_err_b = m_axi_bresp[1];
+wire resp_err_r = m_axi_rresp[1];
 
 assign ring_head = head_reg;
-assign busy = (state_reg != STATE_IDLE);
+assign busy = (state_reg != STATE_IDLE) && (state_reg != STATE_STOPPED);
+assign stopped = (state_reg == STATE_STOPPED) || draining_reg;
 
 assign m_axi_araddr = {desc_addr_reg[ADDR_WIDTH-1:LANE_W], {LANE_W{1'b0}}};
 assign m_axi_arlen = DESC_ARLEN;
@@ -196,7 +258,7 @@ assign m_axi_wlast = in_wb ? 1'b1 : data_beat_last;
 assign m_axi_wvalid = data_w_valid || (in_wb && !w_done_reg);
 assign m_axi_bready = (state_reg == STATE_DATA_B) || (state_reg == STATE_WB_B);
 
-assign fifo_ready = (data_w_take && have_word) || (state_reg == STATE_DROP && have_word && fifo_valid);
+assign fifo_ready = (data_w_take && have_word) || (dropping && fifo_valid);
 assign fifo_len_ready = (state_reg == STATE_IDLE) && enable && fifo_len_valid;
 
 assign rx_done = rx_done_reg;
@@ -204,9 +266,18 @@ assign rx_miss = rx_miss_reg;
 assign stat_toolong = stat_toolong_reg;
 assign stat_frame = rx_done_reg;
 assign stat_len = frame_len_reg;
+assign stat_bcast = rx_done_reg && meta_reg[0];
+assign stat_mcast = rx_done_reg && meta_reg[1];
+assign dma_err = dma_err_reg;
+assign dma_err_addr = {{(64-ADDR_WIDTH){1'b0}}, dma_err_addr_reg};
+assign dma_err_write = dma_err_write_reg;
+assign dma_err_resp = dma_err_resp_reg;
 
-// descriptor beats arrive lowest address first
+// descriptor beats arrive lowest address first; only ADDR is used (the
+// write-back rewrites the upper half whole)
+/* verilator lint_off UNUSEDSIGNAL */
 wire [127:0] desc_shifted;
+/* verilator lint_on UNUSEDSIGNAL */
 generate
     if (BYTES >= NIC_DESC_SIZE) begin : g_desc_wide
         // the rest of the beat holds neighbouring descriptors
@@ -215,61 +286,107 @@ generate
         /* verilator lint_on UNUSEDSIGNAL */
         assign desc_shifted = sel[127:0];
     end else begin : g_desc_narrow
+        // the low half of the descriptor (ADDR) is consumed as it arrives
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg [127:0] desc_reg;
+        /* verilator lint_on UNUSEDSIGNAL */
+        always @(posedge clk) begin
+            if (m_axi_rvalid && m_axi_rready) begin
+                desc_reg <= desc_shifted;
+            end
+        end
         assign desc_shifted = {m_axi_rdata, desc_reg[127:DATA_WIDTH]};
     end
 endgenerate
+
+wire [15:0] next_buf_len = left_fits ? frame_left_reg : chunk_len;
 
 always @(posedge clk) begin
     rx_done_reg <= 1'b0;
     rx_miss_reg <= 1'b0;
     stat_toolong_reg <= 1'b0;
+    dma_err_reg <= 1'b0;
+
+    if (fifo_ready) begin
+        frame_words_reg <= frame_words_reg - 1;
+    end
 
     case (state_reg)
         STATE_IDLE: begin
             if (fifo_len_ready) begin
                 frame_len_reg <= fifo_len;
-                words_left_reg <= fifo_words;
+                meta_reg <= fifo_meta;
+                frame_words_reg <= words_of(fifo_len);
+                frame_left_reg <= fifo_len;
+                count_rem_reg <= fifo_len;
+                need_reg <= 16'd0;
                 state_reg <= STATE_CHECK;
             end
         end
         STATE_CHECK: begin
-            if ({16'd0, frame_len_reg} > buf_size) begin
+            avail_reg <= avail;
+            if (!fits_one && chunk_len == 0) begin
                 stat_toolong_reg <= 1'b1;
                 state_reg <= STATE_DROP;
-            end else if (ring_len == 0 || head_reg == ring_tail) begin
+            end else begin
+                state_reg <= STATE_COUNT;
+            end
+        end
+        STATE_COUNT: begin
+            if (need_reg == avail_reg) begin
                 rx_miss_reg <= 1'b1;
                 state_reg <= STATE_DROP;
             end else begin
-                desc_addr_reg <= desc_addr;
-                state_reg <= STATE_DESC_AR;
+                need_reg <= need_reg + 1;
+                if (count_fits) begin
+                    state_reg <= STATE_DESC;
+                end else begin
+                    count_rem_reg <= count_rem_reg - chunk_len;
+                end
             end
         end
         STATE_DROP: begin
-            if (!have_word) begin
-                state_reg <= STATE_IDLE;
-            end else if (fifo_valid) begin
-                words_left_reg <= words_left_reg - 1;
+            if (frame_words_reg == 0 || (frame_words_reg == 1 && fifo_ready)) begin
+                state_reg <= draining_reg ? STATE_STOPPED : STATE_IDLE;
+                draining_reg <= 1'b0;
             end
         end
+        STATE_DESC: begin
+            desc_addr_reg <= desc_addr;
+            buf_len_reg <= next_buf_len;
+            last_buf_reg <= left_fits;
+            state_reg <= STATE_DESC_AR;
+        end
         STATE_DESC_AR: begin
+            rd_err_reg <= 1'b0;
             if (m_axi_arready) begin
                 state_reg <= STATE_DESC_R;
             end
         end
         STATE_DESC_R: begin
             if (m_axi_rvalid) begin
-                desc_reg <= desc_shifted;
+                if (resp_err_r && !rd_err_reg) begin
+                    rd_err_reg <= 1'b1;
+                    rd_resp_reg <= m_axi_rresp;
+                end
                 if (m_axi_rlast) begin
-                    addr_reg <= desc_shifted[RX_DESC_ADDR_LSB +: ADDR_WIDTH];
-                    shift_reg <= desc_shifted[RX_DESC_ADDR_LSB +: LANE_W];
-                    remaining_reg <= frame_len_reg;
-                    prev_reg <= 0;
-                    state_reg <= STATE_DATA_AW;
+                    if (rd_err_reg || resp_err_r) begin
+                        fail(desc_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                    end else begin
+                        addr_reg <= desc_shifted[RX_DESC_ADDR_LSB +: ADDR_WIDTH];
+                        shift_reg <= desc_shifted[RX_DESC_ADDR_LSB +: LANE_W];
+                        remaining_reg <= buf_len_reg;
+                        words_left_reg <= words_of(buf_len_reg);
+                        frame_left_reg <= frame_left_reg - buf_len_reg;
+                        prev_reg <= 0;
+                        state_reg <= STATE_DATA_AW;
+                    end
                 end
             end
         end
         STATE_DATA_AW: begin
             if (m_axi_awready) begin
+                burst_addr_reg <= burst_addr;
                 addr_reg <= addr_reg + {{(ADDR_WIDTH-16){1'b0}}, burst_chunk};
                 remaining_reg <= remaining_reg - burst_chunk;
                 burst_len_reg <= burst_len;
@@ -296,7 +413,11 @@ always @(posedge clk) begin
         end
         STATE_DATA_B: begin
             if (m_axi_bvalid) begin
-                state_reg <= last_burst_reg ? STATE_WB : STATE_DATA_AW;
+                if (resp_err_b) begin
+                    fail(burst_addr_reg, 1'b1, m_axi_bresp);
+                end else begin
+                    state_reg <= last_burst_reg ? STATE_WB : STATE_DATA_AW;
+                end
             end
         end
         STATE_WB: begin
@@ -314,32 +435,61 @@ always @(posedge clk) begin
             aw_done_reg <= 1'b0;
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
-                rx_done_reg <= 1'b1;
-                state_reg <= STATE_NEXT;
+                if (resp_err_b) begin
+                    fail(wb_addr, 1'b1, m_axi_bresp);
+                end else begin
+                    rx_done_reg <= last_buf_reg;
+                    state_reg <= STATE_NEXT;
+                end
             end
         end
         STATE_NEXT: begin
             head_reg <= (head_reg + 16'd1 == ring_len) ? 16'd0 : head_reg + 16'd1;
-            state_reg <= STATE_IDLE;
+            state_reg <= last_buf_reg ? STATE_IDLE : STATE_DESC;
         end
+        STATE_STOPPED: ;
         default: state_reg <= STATE_IDLE;
     endcase
 
     if (ring_reset) begin
         head_reg <= 0;
+        if (state_reg == STATE_STOPPED) begin
+            state_reg <= STATE_IDLE;
+        end
     end
 
     if (rst) begin
         state_reg <= STATE_IDLE;
         head_reg <= 0;
+        frame_words_reg <= 0;
         words_left_reg <= 0;
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;
+        rd_err_reg <= 1'b0;
         rx_done_reg <= 1'b0;
         rx_miss_reg <= 1'b0;
         stat_toolong_reg <= 1'b0;
+        dma_err_reg <= 1'b0;
+        draining_reg <= 1'b0;
     end
 end
+
+// an error response: report it, then drop what is left of the frame and stop
+task fail;
+    input [ADDR_WIDTH-1:0] addr;
+    input write;
+    input [1:0] resp;
+    begin
+        dma_err_reg <= 1'b1;
+        dma_err_addr_reg <= addr;
+        dma_err_write_reg <= write;
+        dma_err_resp_reg <= resp;
+        draining_reg <= 1'b1;
+        aw_done_reg <= 1'b0;
+        w_done_reg <= 1'b0;
+        state_reg <= STATE_DROP;
+    end
+endtask
 
 endmodule
 

@@ -8,6 +8,17 @@
  * to the one with CMD.EOP; the FIFO word holding the last byte of an EOP
  * descriptor is marked last. One AXI transaction at a time, so AXI IDs are
  * not needed and the arbiter can hold a channel until the transaction ends.
+ *
+ * Every FIFO word also carries the checksum-offload commands (IPCS, L4CS) of
+ * the frame's first descriptor, for nic_tx_csum.
+ *
+ * DMA errors: a SLVERR/DECERR response on a descriptor read, a buffer read
+ * (the failing beats are not queued) or a write-back pulses dma_err with the
+ * burst's address and stops the ring until ring_reset. If part of a frame is
+ * already in the FIFO, an abort word ends it (the MAC sends it with
+ * gmii_tx_er, so no receiver accepts it). A ring reset while the engine is
+ * idle between two descriptors of one frame (TX_EN cleared mid-frame) aborts
+ * the partial frame the same way.
  */
 
 `resetall
@@ -39,6 +50,7 @@ module nic_dma_tx #(
     output wire                  m_axi_arvalid,
     input  wire                  m_axi_arready,
     input  wire [DATA_WIDTH-1:0] m_axi_rdata,
+    input  wire [1:0]            m_axi_rresp,
     input  wire                  m_axi_rlast,
     input  wire                  m_axi_rvalid,
     output wire                  m_axi_rready,
@@ -51,6 +63,7 @@ module nic_dma_tx #(
     output wire                  m_axi_wlast,
     output wire                  m_axi_wvalid,
     input  wire                  m_axi_wready,
+    input  wire [1:0]            m_axi_bresp,
     input  wire                  m_axi_bvalid,
     output wire                  m_axi_bready,
 
@@ -59,12 +72,20 @@ module nic_dma_tx #(
     output wire [LANE_W-1:0]     fifo_lo,
     output wire [LANE_W-1:0]     fifo_hi,
     output wire                  fifo_last,
+    output wire [1:0]            fifo_csum,    // {L4CS, IPCS} of the frame's first descriptor
+    output wire                  fifo_abort,   // with fifo_last: the frame is cut short
     output wire                  fifo_valid,
     input  wire [FIFO_ADDR_W:0]  fifo_free,
 
     output wire                  tx_done,      // pulse: an RS descriptor was written back
     output wire                  stat_octets,  // pulse: stat_octets_len bytes were read
-    output wire [15:0]           stat_octets_len
+    output wire [15:0]           stat_octets_len,
+
+    output wire                  dma_err,      // pulse: an AXI error response stopped the ring
+    output wire [63:0]           dma_err_addr,
+    output wire                  dma_err_write,
+    output wire [1:0]            dma_err_resp,
+    output wire                  stopped
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -77,17 +98,19 @@ localparam integer DESC_BEATS = (BYTES >= NIC_DESC_SIZE) ? 1 : NIC_DESC_SIZE / B
 localparam [7:0] DESC_ARLEN = DESC_BEATS[7:0] - 8'd1;
 localparam [31:0] BURST_SPACE = MAX_BURST_BEATS;
 
-localparam [2:0]
-    STATE_IDLE = 3'd0,
-    STATE_DESC_AR = 3'd1,
-    STATE_DESC_R = 3'd2,
-    STATE_DATA_AR = 3'd3,
-    STATE_DATA_R = 3'd4,
-    STATE_WB = 3'd5,
-    STATE_WB_B = 3'd6,
-    STATE_NEXT = 3'd7;
+localparam [3:0]
+    STATE_IDLE = 4'd0,
+    STATE_DESC_AR = 4'd1,
+    STATE_DESC_R = 4'd2,
+    STATE_DATA_AR = 4'd3,
+    STATE_DATA_R = 4'd4,
+    STATE_WB = 4'd5,
+    STATE_WB_B = 4'd6,
+    STATE_NEXT = 4'd7,
+    STATE_ABORT = 4'd8,      // end a partial frame in the FIFO
+    STATE_STOPPED = 4'd9;
 
-reg [2:0] state_reg;
+reg [3:0] state_reg;
 reg [15:0] head_reg;
 reg [127:0] desc_reg;
 reg [ADDR_WIDTH-1:0] desc_addr_reg;
@@ -101,6 +124,16 @@ reg aw_done_reg;
 reg w_done_reg;
 reg tx_done_reg;
 reg stat_octets_reg;
+reg in_frame_reg;          // words of an unfinished frame are in the FIFO
+reg [1:0] csum_reg;        // checksum commands of the frame's first descriptor
+reg rd_err_reg;
+reg [1:0] rd_resp_reg;
+reg [ADDR_WIDTH-1:0] burst_addr_reg;
+reg abort_stop_reg;        // after ABORT: stop (error) or go idle (ring reset)
+reg dma_err_reg;
+reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
+reg dma_err_write_reg;
+reg [1:0] dma_err_resp_reg;
 
 wire [15:0] desc_len = desc_reg[TX_DESC_LEN_LSB +: 16];
 wire desc_eop = desc_reg[TX_DESC_CMD_EOP_BIT];
@@ -141,7 +174,10 @@ wire [LANE_W-1:0] wb_lane = wb_addr[LANE_W-1:0];
 wire desc_fetch = (state_reg == STATE_DESC_AR) || (state_reg == STATE_DESC_R);
 
 assign ring_head = head_reg;
-assign busy = (state_reg != STATE_IDLE);
+assign busy = (state_reg != STATE_IDLE) && (state_reg != STATE_STOPPED);
+assign stopped = (state_reg == STATE_STOPPED) || (state_reg == STATE_ABORT && abort_stop_reg);
+wire resp_err_r = m_axi_rresp[1];
+wire in_abort = (state_reg == STATE_ABORT);
 
 assign m_axi_araddr = desc_fetch ? {desc_addr_reg[ADDR_WIDTH-1:LANE_W], {LANE_W{1'b0}}} : burst_addr;
 assign m_axi_arlen = desc_fetch ? DESC_ARLEN : burst_len;
@@ -158,10 +194,17 @@ assign m_axi_wvalid = (state_reg == STATE_WB) && !w_done_reg;
 assign m_axi_bready = (state_reg == STATE_WB_B);
 
 assign fifo_data = m_axi_rdata;
-assign fifo_lo = first_beat_reg ? first_lane_reg : {LANE_W{1'b0}};
-assign fifo_hi = m_axi_rlast ? last_lane_reg : {LANE_W{1'b1}};
-assign fifo_last = m_axi_rlast && burst_ends_desc_reg && desc_eop;
-assign fifo_valid = (state_reg == STATE_DATA_R) && m_axi_rvalid;
+assign fifo_lo = (first_beat_reg && !in_abort) ? first_lane_reg : {LANE_W{1'b0}};
+assign fifo_hi = (m_axi_rlast && !in_abort) ? last_lane_reg : {LANE_W{1'b1}};
+assign fifo_last = in_abort || (m_axi_rlast && burst_ends_desc_reg && desc_eop);
+assign fifo_abort = in_abort;
+assign fifo_csum = csum_reg;
+assign fifo_valid = ((state_reg == STATE_DATA_R) && m_axi_rvalid && !resp_err_r && !rd_err_reg)
+    || (in_abort && in_frame_reg && fifo_free != 0);
+assign dma_err = dma_err_reg;
+assign dma_err_addr = {{(64-ADDR_WIDTH){1'b0}}, dma_err_addr_reg};
+assign dma_err_write = dma_err_write_reg;
+assign dma_err_resp = dma_err_resp_reg;
 
 assign tx_done = tx_done_reg;
 assign stat_octets = stat_octets_reg;
@@ -184,15 +227,24 @@ endgenerate
 always @(posedge clk) begin
     tx_done_reg <= 1'b0;
     stat_octets_reg <= 1'b0;
+    dma_err_reg <= 1'b0;
+
+    if (fifo_valid) begin
+        in_frame_reg <= !fifo_last;
+    end
 
     case (state_reg)
         STATE_IDLE: begin
-            if (enable && ring_len != 0 && head_reg != ring_tail && !ring_reset) begin
+            if (ring_reset && in_frame_reg) begin
+                abort_stop_reg <= 1'b0;
+                state_reg <= STATE_ABORT;
+            end else if (enable && ring_len != 0 && head_reg != ring_tail && !ring_reset) begin
                 desc_addr_reg <= desc_addr;
                 state_reg <= STATE_DESC_AR;
             end
         end
         STATE_DESC_AR: begin
+            rd_err_reg <= 1'b0;
             if (m_axi_arready) begin
                 state_reg <= STATE_DESC_R;
             end
@@ -200,7 +252,16 @@ always @(posedge clk) begin
         STATE_DESC_R: begin
             if (m_axi_rvalid) begin
                 desc_reg <= desc_shifted;
-                if (m_axi_rlast) begin
+                if (resp_err_r && !rd_err_reg) begin
+                    rd_err_reg <= 1'b1;
+                    rd_resp_reg <= m_axi_rresp;
+                end
+                if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
+                    fail(desc_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                end else if (m_axi_rlast) begin
+                    if (!in_frame_reg) begin
+                        csum_reg <= {desc_shifted[TX_DESC_CMD_L4CS_BIT], desc_shifted[TX_DESC_CMD_IPCS_BIT]};
+                    end
                     addr_reg <= desc_shifted[TX_DESC_ADDR_LSB +: ADDR_WIDTH];
                     remaining_reg <= desc_shifted[TX_DESC_LEN_LSB +: 16];
                     if (desc_shifted[TX_DESC_LEN_LSB +: 16] == 0) begin
@@ -214,6 +275,8 @@ always @(posedge clk) begin
         end
         STATE_DATA_AR: begin
             if (m_axi_arvalid && m_axi_arready) begin
+                burst_addr_reg <= burst_addr;
+                rd_err_reg <= 1'b0;
                 addr_reg <= addr_reg + {{(ADDR_WIDTH-16){1'b0}}, burst_chunk};
                 remaining_reg <= remaining_reg - burst_chunk;
                 first_beat_reg <= 1'b1;
@@ -226,7 +289,13 @@ always @(posedge clk) begin
         STATE_DATA_R: begin
             if (m_axi_rvalid) begin
                 first_beat_reg <= 1'b0;
-                if (m_axi_rlast) begin
+                if (resp_err_r && !rd_err_reg) begin
+                    rd_err_reg <= 1'b1;
+                    rd_resp_reg <= m_axi_rresp;
+                end
+                if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
+                    fail(burst_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                end else if (m_axi_rlast) begin
                     if (burst_ends_desc_reg) begin
                         stat_octets_reg <= 1'b1;
                         state_reg <= desc_rs ? STATE_WB : STATE_NEXT;
@@ -251,19 +320,33 @@ always @(posedge clk) begin
             aw_done_reg <= 1'b0;
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
-                tx_done_reg <= 1'b1;
-                state_reg <= STATE_NEXT;
+                if (m_axi_bresp[1]) begin
+                    fail(wb_addr, 1'b1, m_axi_bresp);
+                end else begin
+                    tx_done_reg <= 1'b1;
+                    state_reg <= STATE_NEXT;
+                end
             end
         end
         STATE_NEXT: begin
             head_reg <= (head_reg + 1 == ring_len) ? 16'd0 : head_reg + 1;
             state_reg <= STATE_IDLE;
         end
+        STATE_ABORT: begin
+            if (!in_frame_reg || fifo_free != 0) begin
+                in_frame_reg <= 1'b0;
+                state_reg <= abort_stop_reg ? STATE_STOPPED : STATE_IDLE;
+            end
+        end
+        STATE_STOPPED: ;
         default: state_reg <= STATE_IDLE;
     endcase
 
     if (ring_reset) begin
         head_reg <= 0;
+        if (state_reg == STATE_STOPPED) begin
+            state_reg <= STATE_IDLE;
+        end
     end
 
     if (rst) begin
@@ -273,8 +356,30 @@ always @(posedge clk) begin
         w_done_reg <= 1'b0;
         tx_done_reg <= 1'b0;
         stat_octets_reg <= 1'b0;
+        in_frame_reg <= 1'b0;
+        csum_reg <= 2'b00;
+        rd_err_reg <= 1'b0;
+        abort_stop_reg <= 1'b0;
+        dma_err_reg <= 1'b0;
     end
 end
+
+// an error response: report it, end any partial frame, then stop
+task fail;
+    input [ADDR_WIDTH-1:0] addr;
+    input write;
+    input [1:0] resp;
+    begin
+        dma_err_reg <= 1'b1;
+        dma_err_addr_reg <= addr;
+        dma_err_write_reg <= write;
+        dma_err_resp_reg <= resp;
+        aw_done_reg <= 1'b0;
+        w_done_reg <= 1'b0;
+        abort_stop_reg <= 1'b1;
+        state_reg <= STATE_ABORT;
+    end
+endtask
 
 endmodule
 

@@ -26,15 +26,24 @@ module nic_mac_rx #(
 
     input  wire        enable,
     input  wire [47:0] mac_addr,     // byte 0 (first on the wire) in bits 7:0
+    input  wire        bam,
+    input  wire        promisc,
+    input  wire        allmulti,
+    input  wire [63:0] mc_hash,
+    input  wire [15:0] max_len,      // with FCS
+    input  wire [6:0]  div,          // clocks per byte: 1, 10 or 100
 
     output wire [7:0]  m_data,
     output wire        m_valid,
     output wire        m_eof,
     output wire        m_eof_good,
+    output wire        m_eof_bcast,  // with m_eof: the destination was broadcast
+    output wire        m_eof_mcast,  // with m_eof: ... multicast, not broadcast
 
     output wire        stat_rx_fcs_err,
     output wire        stat_rx_runt,
-    output wire        stat_rx_filtered
+    output wire        stat_rx_filtered,
+    output wire        stat_rx_oversize
 );
 
 localparam [1:0]
@@ -57,6 +66,13 @@ reg [31:0] crc_reg;
 reg err_reg;
 reg ucast_reg;          // destination still matches mac_addr
 reg bcast_reg;          // destination still all ones
+reg mcast_reg;          // group bit of the destination
+reg [5:0] hash_reg;     // multicast hash index of the destination
+reg dv_prev_reg;
+reg [6:0] phase_reg;    // clocks since the last byte sample
+reg m_eof_bcast_reg;
+reg m_eof_mcast_reg;
+reg stat_over_reg;
 
 reg [7:0] m_data_reg;
 reg m_valid_reg;
@@ -80,11 +96,22 @@ wire [31:0] fcs_rx = {dly_reg[7:0], dly_reg[15:8], dly_reg[23:16], dly_reg[31:24
 wire fcs_ok = (dly_cnt_reg == 3'd4) && (fcs_rx == ~crc_reg);
 wire runt = (byte_cnt_reg < MIN_FRAME_BYTES - 4);
 wire [7:0] mac_byte = mac_addr[byte_cnt_reg[2:0]*8 +: 8];
+// length with FCS: data bytes + the 4 in the delay line
+wire oversize = ({1'b0, byte_cnt_reg} + 17'd4 > {1'b0, max_len});
+wire hash_hit = mc_hash[hash_reg];
+wire accept = promisc || ucast_reg || (bcast_reg && bam) || (mcast_reg && !bcast_reg && (allmulti || hash_hit));
+
+// byte pacing: sample on the first clock of rx_dv, then every div clocks
+wire dv_rise = rx_dv_reg && !dv_prev_reg;
+wire sample = dv_rise || (phase_reg == 0);
 
 assign m_data = m_data_reg;
 assign m_valid = m_valid_reg;
 assign m_eof = m_eof_reg;
 assign m_eof_good = m_eof_good_reg;
+assign m_eof_bcast = m_eof_bcast_reg;
+assign m_eof_mcast = m_eof_mcast_reg;
+assign stat_rx_oversize = stat_over_reg;
 assign stat_rx_fcs_err = stat_fcs_reg;
 assign stat_rx_runt = stat_runt_reg;
 assign stat_rx_filtered = stat_filt_reg;
@@ -97,11 +124,20 @@ always @(posedge clk) begin
     m_valid_reg <= 1'b0;
     m_eof_reg <= 1'b0;
     m_eof_good_reg <= 1'b0;
+    m_eof_bcast_reg <= 1'b0;
+    m_eof_mcast_reg <= 1'b0;
     stat_fcs_reg <= 1'b0;
     stat_runt_reg <= 1'b0;
     stat_filt_reg <= 1'b0;
+    stat_over_reg <= 1'b0;
+    dv_prev_reg <= rx_dv_reg;
+    if (dv_rise) begin
+        phase_reg <= (div > 7'd1) ? 7'd1 : 7'd0;
+    end else begin
+        phase_reg <= (phase_reg + 7'd1 >= div) ? 7'd0 : phase_reg + 7'd1;
+    end
 
-    case (state_reg)
+    if (sample) case (state_reg)
         STATE_WAIT_IDLE: begin
             if (!rx_dv_reg) begin
                 state_reg <= STATE_IDLE;
@@ -114,6 +150,7 @@ always @(posedge clk) begin
             err_reg <= 1'b0;
             ucast_reg <= 1'b1;
             bcast_reg <= 1'b1;
+            mcast_reg <= 1'b0;
             if (rx_dv_reg) begin
                 if (!enable) begin
                     state_reg <= STATE_WAIT_IDLE;
@@ -145,6 +182,12 @@ always @(posedge clk) begin
                         ucast_reg <= ucast_reg & (out_byte == mac_byte);
                         bcast_reg <= bcast_reg & (out_byte == 8'hff);
                     end
+                    if (byte_cnt_reg == 0) begin
+                        mcast_reg <= out_byte[0];
+                    end
+                    if (byte_cnt_reg == 6) begin
+                        hash_reg <= crc_reg[31:26];
+                    end
                     if (byte_cnt_reg != 16'hffff) begin
                         byte_cnt_reg <= byte_cnt_reg + 1;
                     end
@@ -153,12 +196,16 @@ always @(posedge clk) begin
                 end
             end else begin
                 m_eof_reg <= 1'b1;
+                m_eof_bcast_reg <= bcast_reg;
+                m_eof_mcast_reg <= mcast_reg && !bcast_reg;
                 state_reg <= STATE_IDLE;
                 if (runt) begin
                     stat_runt_reg <= 1'b1;
+                end else if (oversize) begin
+                    stat_over_reg <= 1'b1;
                 end else if (!fcs_ok || err_reg) begin
                     stat_fcs_reg <= 1'b1;
-                end else if (!ucast_reg && !bcast_reg) begin
+                end else if (!accept) begin
                     stat_filt_reg <= 1'b1;
                 end else begin
                     m_eof_good_reg <= 1'b1;
@@ -178,6 +225,9 @@ always @(posedge clk) begin
         stat_fcs_reg <= 1'b0;
         stat_runt_reg <= 1'b0;
         stat_filt_reg <= 1'b0;
+        stat_over_reg <= 1'b0;
+        dv_prev_reg <= 1'b0;
+        phase_reg <= 7'd0;
     end
 end
 

@@ -7,7 +7,12 @@
  * TX FIFO holds a whole frame, see nic_tx_fifo); after that the data must
  * keep up at one byte per cycle. If it does not (underrun, possible only for a
  * frame larger than the TX FIFO), gmii_tx_er marks the cycle so the receiver
- * discards the frame; otherwise gmii_tx_er stays 0.
+ * discards the frame. A frame the DMA cut short (s_axis_tuser with tlast)
+ * is marked the same way on its last byte; otherwise gmii_tx_er stays 0.
+ *
+ * Speed: the MAC advances only on cycles with ce; at 100 and 10 Mb/s the top
+ * pulses ce every 10 or 100 clocks, so each GMII byte lasts that long (byte
+ * pacing on the 8-bit interface). stat_tx_bcast/mcast come with stat_tx_frame.
  */
 
 `resetall
@@ -25,13 +30,17 @@ module nic_mac_tx #(
     input  wire        s_axis_tvalid,
     output wire        s_axis_tready,
     input  wire        s_axis_tlast,
+    input  wire        s_axis_tuser,   // with tlast: abort, end the frame with gmii_tx_er
     input  wire        start_ok,
+    input  wire        ce,
 
     output wire [7:0]  gmii_txd,
     output wire        gmii_tx_en,
     output wire        gmii_tx_er,
 
-    output wire        stat_tx_frame   // pulse: a frame's last FCS byte was sent
+    output wire        stat_tx_frame,  // pulse: a frame's last FCS byte was sent
+    output wire        stat_tx_bcast,  // with stat_tx_frame: destination was broadcast
+    output wire        stat_tx_mcast   // ... multicast, not broadcast
 );
 
 localparam [2:0]
@@ -50,6 +59,8 @@ reg [7:0] gmii_txd_reg, gmii_txd_next;
 reg gmii_tx_en_reg, gmii_tx_en_next;
 reg gmii_tx_er_reg, gmii_tx_er_next;
 reg stat_tx_frame_reg, stat_tx_frame_next;
+reg bcast_reg, bcast_next;
+reg mcast_reg, mcast_next;
 
 reg [7:0] crc_data;
 wire [31:0] crc_out;
@@ -60,11 +71,13 @@ nic_crc32 crc_inst (
     .crc_out(crc_out)
 );
 
-assign s_axis_tready = (state_reg == STATE_DATA);
+assign s_axis_tready = (state_reg == STATE_DATA) && ce;
 assign gmii_txd = gmii_txd_reg;
 assign gmii_tx_en = gmii_tx_en_reg;
 assign gmii_tx_er = gmii_tx_er_reg;
 assign stat_tx_frame = stat_tx_frame_reg;
+assign stat_tx_bcast = stat_tx_frame_reg && bcast_reg;
+assign stat_tx_mcast = stat_tx_frame_reg && mcast_reg && !bcast_reg;
 
 always @* begin
     state_next = state_reg;
@@ -76,6 +89,8 @@ always @* begin
     gmii_tx_en_next = 1'b0;
     gmii_tx_er_next = 1'b0;
     stat_tx_frame_next = 1'b0;
+    bcast_next = bcast_reg;
+    mcast_next = mcast_reg;
 
     case (state_reg)
         STATE_IDLE: begin
@@ -100,9 +115,16 @@ always @* begin
             gmii_tx_en_next = 1'b1;
             if (s_axis_tvalid) begin
                 gmii_txd_next = s_axis_tdata;
+                if (count_reg == 0) begin
+                    mcast_next = s_axis_tdata[0];
+                    bcast_next = (s_axis_tdata == 8'hff);
+                end else if (count_reg < 6) begin
+                    bcast_next = bcast_reg && (s_axis_tdata == 8'hff);
+                end
                 crc_next = crc_out;
                 count_next = count_reg + 1;
                 if (s_axis_tlast) begin
+                    gmii_tx_er_next = s_axis_tuser;
                     if (count_reg + 1 < MIN_FRAME_BYTES) begin
                         state_next = STATE_PAD;
                     end else begin
@@ -146,13 +168,18 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    state_reg <= state_next;
-    count_reg <= count_next;
-    crc_reg <= crc_next;
-    gmii_txd_reg <= gmii_txd_next;
-    gmii_tx_en_reg <= gmii_tx_en_next;
-    gmii_tx_er_reg <= gmii_tx_er_next;
-    stat_tx_frame_reg <= stat_tx_frame_next;
+    stat_tx_frame_reg <= 1'b0;
+    if (ce) begin
+        state_reg <= state_next;
+        count_reg <= count_next;
+        crc_reg <= crc_next;
+        gmii_txd_reg <= gmii_txd_next;
+        gmii_tx_en_reg <= gmii_tx_en_next;
+        gmii_tx_er_reg <= gmii_tx_er_next;
+        stat_tx_frame_reg <= stat_tx_frame_next;
+        bcast_reg <= bcast_next;
+        mcast_reg <= mcast_next;
+    end
 
     if (rst) begin
         state_reg <= STATE_IDLE;
@@ -162,6 +189,8 @@ always @(posedge clk) begin
         gmii_tx_en_reg <= 1'b0;
         gmii_tx_er_reg <= 1'b0;
         stat_tx_frame_reg <= 1'b0;
+        bcast_reg <= 1'b0;
+        mcast_reg <= 1'b0;
     end
 end
 

@@ -10,6 +10,15 @@
  * cleared by writing 1s to INT_CAUSE (a hardware set in the same cycle wins,
  * so no event is lost). irq is a level: high while (cause & mask) != 0.
  *
+ * Interrupt moderation: with INT_THROTTLE != 0, irq may rise only when at
+ * least INT_THROTTLE * 256 ns have passed since it last rose; a cause that
+ * arrives earlier waits (it is not lost). The line falls at once when the
+ * pending causes are cleared or masked.
+ *
+ * LINK is raised on every change of the (registered) phy link input;
+ * MDIO_CMD starts a transaction on nic_mdio; DMA errors from either engine
+ * latch DMA_ERR_ADDR/INFO and raise DMA_ERR.
+ *
  * CTRL.RST raises soft_rst for one cycle; the top resets the whole device
  * with it, this register file included, but not the AXI4-Lite handshake, so
  * the write that asked for the reset still gets its response.
@@ -49,6 +58,38 @@ module nic_regs (
     output wire        rx_en,
     output wire [47:0] mac_addr,
     output wire [31:0] rx_buf_size,
+    output wire        loopback,
+    output wire [1:0]  speed,
+    output wire        rx_bam,
+    output wire        rx_promisc,
+    output wire        rx_allmulti,
+    output wire [15:0] max_frame_len,
+    output wire [63:0] mc_hash,
+
+    // MDIO master
+    output wire        mdio_start,
+    output wire [1:0]  mdio_op,
+    output wire [4:0]  mdio_phy,
+    output wire [4:0]  mdio_reg,
+    output wire [15:0] mdio_wdata,
+    output wire [7:0]  mdio_div,
+    input  wire        mdio_busy,
+    input  wire [15:0] mdio_rdata,
+    input  wire        mdio_done,
+
+    input  wire        link_up,
+
+    // DMA errors (pulse + what failed), from each engine
+    input  wire        tx_dma_err,
+    input  wire [63:0] tx_dma_err_addr,
+    input  wire        tx_dma_err_write,
+    input  wire [1:0]  tx_dma_err_resp,
+    input  wire        tx_stopped,
+    input  wire        rx_dma_err,
+    input  wire [63:0] rx_dma_err_addr,
+    input  wire        rx_dma_err_write,
+    input  wire [1:0]  rx_dma_err_resp,
+    input  wire        rx_stopped,
 
     output wire [63:0] tx_ring_base,
     output wire [15:0] tx_ring_len,
@@ -80,6 +121,11 @@ module nic_regs (
     input  wire        stat_rx_filtered,
     input  wire        stat_rx_toolong,
     input  wire        stat_rx_runt,
+    input  wire        stat_tx_bcast,
+    input  wire        stat_tx_mcast,
+    input  wire        stat_rx_bcast,
+    input  wire        stat_rx_mcast,
+    input  wire        stat_rx_fifo_ovf,
 
     output wire        irq
 );
@@ -89,7 +135,7 @@ module nic_regs (
 `include "nic_defs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
-localparam [INT_WIDTH-1:0] INT_HW_MASK = (1 << INT_RX_DONE_BIT) | (1 << INT_TX_DONE_BIT) | (1 << INT_RX_MISS_BIT);
+localparam [4:0] THROTTLE_PRESCALE_LAST = 5'd31;  // 32 clocks per INT_THROTTLE unit (256 ns at 125 MHz)
 
 // AXI4-Lite handshake: not touched by soft reset
 reg bvalid_reg;
@@ -119,6 +165,24 @@ reg rx_en_reg;
 reg [31:0] mac_lo_reg;
 reg [15:0] mac_hi_reg;
 reg [31:0] rx_buf_size_reg;
+reg loopback_reg;
+reg [1:0] speed_reg;
+reg [2:0] rx_ctrl_reg;
+reg [15:0] max_frame_len_reg;
+reg [63:0] mc_hash_reg;
+reg [15:0] throttle_reg;
+reg [15:0] throttle_cnt_reg;   // units left before irq may rise again
+reg [4:0] prescale_reg;
+reg mdio_start_reg;
+reg [1:0] mdio_op_reg;
+reg [4:0] mdio_phy_reg;
+reg [4:0] mdio_reg_reg;
+reg [15:0] mdio_wdata_reg;
+reg [7:0] mdio_div_reg;
+reg link_reg;
+reg [63:0] dma_err_addr_reg;
+reg [5:0] dma_err_info_reg;
+reg stat_clr_reg;
 reg [INT_WIDTH-1:0] int_cause_reg;
 reg [INT_WIDTH-1:0] int_mask_reg;
 reg irq_reg;
@@ -140,12 +204,31 @@ reg [31:0] stat_rx_missed_reg;
 reg [31:0] stat_rx_filtered_reg;
 reg [31:0] stat_rx_toolong_reg;
 reg [31:0] stat_rx_runt_reg;
+reg [31:0] stat_tx_bcast_reg;
+reg [31:0] stat_tx_mcast_reg;
+reg [31:0] stat_rx_bcast_reg;
+reg [31:0] stat_rx_mcast_reg;
+reg [31:0] stat_rx_fifo_ovf_reg;
+reg [31:0] stat_dma_err_reg;
 
 assign soft_rst = soft_rst_reg;
 assign tx_en = tx_en_reg;
 assign rx_en = rx_en_reg;
 assign mac_addr = {mac_hi_reg, mac_lo_reg};
 assign rx_buf_size = rx_buf_size_reg;
+assign loopback = loopback_reg;
+assign speed = speed_reg;
+assign rx_bam = rx_ctrl_reg[RX_CTRL_BAM_BIT];
+assign rx_promisc = rx_ctrl_reg[RX_CTRL_PROMISC_BIT];
+assign rx_allmulti = rx_ctrl_reg[RX_CTRL_ALLMULTI_BIT];
+assign max_frame_len = max_frame_len_reg;
+assign mc_hash = mc_hash_reg;
+assign mdio_start = mdio_start_reg;
+assign mdio_op = mdio_op_reg;
+assign mdio_phy = mdio_phy_reg;
+assign mdio_reg = mdio_reg_reg;
+assign mdio_wdata = mdio_wdata_reg;
+assign mdio_div = mdio_div_reg;
 assign tx_ring_base = tx_base_reg;
 assign tx_ring_len = tx_len_reg;
 assign tx_ring_tail = tx_tail_reg;
@@ -171,12 +254,31 @@ function [15:0] masked16;
     end
 endfunction
 
-wire [INT_WIDTH-1:0] hw_set = ({{(INT_WIDTH-1){1'b0}}, int_rx_done} << INT_RX_DONE_BIT)
-    | ({{(INT_WIDTH-1){1'b0}}, int_tx_done} << INT_TX_DONE_BIT)
-    | ({{(INT_WIDTH-1){1'b0}}, int_rx_miss} << INT_RX_MISS_BIT);
-
 reg [INT_WIDTH-1:0] int_cause_next;
 reg [INT_WIDTH-1:0] int_mask_next;
+
+wire link_change = (link_reg != link_up);
+wire dma_err = tx_dma_err || rx_dma_err;
+
+function [INT_WIDTH-1:0] cause_bit;
+    input integer bit_index;
+    input value;
+    begin
+        cause_bit = {{(INT_WIDTH-1){1'b0}}, value} << bit_index;
+    end
+endfunction
+
+wire [INT_WIDTH-1:0] hw_set = cause_bit(INT_RX_DONE_BIT, int_rx_done)
+    | cause_bit(INT_TX_DONE_BIT, int_tx_done)
+    | cause_bit(INT_RX_MISS_BIT, int_rx_miss)
+    | cause_bit(INT_LINK_BIT, link_change)
+    | cause_bit(INT_MDIO_BIT, mdio_done)
+    | cause_bit(INT_DMA_ERR_BIT, dma_err);
+
+// moderation: irq may rise only once the throttle counter has run out
+wire irq_pending = |(int_cause_next & int_mask_next);
+wire irq_next = irq_pending && (irq_reg || throttle_cnt_reg == 0);
+
 
 always @* begin
     int_cause_next = int_cause_reg;
@@ -190,13 +292,16 @@ always @* begin
             default: ;
         endcase
     end
-    int_cause_next = int_cause_next | (hw_set & INT_HW_MASK);
+    int_cause_next = int_cause_next | hw_set;
 end
 
 always @(posedge clk) begin
     soft_rst_reg <= 1'b0;
     tx_ring_reset_reg <= 1'b0;
     rx_ring_reset_reg <= 1'b0;
+    mdio_start_reg <= 1'b0;
+    stat_clr_reg <= 1'b0;
+    link_reg <= link_up;
 
     if (wr_req) begin
         case (wr_addr)
@@ -207,8 +312,30 @@ always @(posedge clk) begin
                 if (s_axil_wstrb[0]) begin
                     tx_en_reg <= s_axil_wdata[CTRL_TX_EN_BIT];
                     rx_en_reg <= s_axil_wdata[CTRL_RX_EN_BIT];
+                    loopback_reg <= s_axil_wdata[CTRL_LOOPBACK_BIT];
+                    stat_clr_reg <= s_axil_wdata[CTRL_STAT_CLR_BIT];
+                end
+                if (s_axil_wstrb[1]) begin
+                    speed_reg <= s_axil_wdata[CTRL_SPEED_BIT +: 2];
                 end
             end
+            REG_RX_CTRL: rx_ctrl_reg <= (rx_ctrl_reg & ~wmask[2:0]) | wbits[2:0];
+            REG_MAX_FRAME_LEN: max_frame_len_reg <= masked16(max_frame_len_reg);
+            REG_MC_HASH_LO: mc_hash_reg[31:0] <= masked(mc_hash_reg[31:0]);
+            REG_MC_HASH_HI: mc_hash_reg[63:32] <= masked(mc_hash_reg[63:32]);
+            REG_INT_THROTTLE: throttle_reg <= masked16(throttle_reg);
+            REG_MDIO_CMD: begin
+                // the whole command at once; ignored while a transaction runs
+                if (!mdio_busy && &s_axil_wstrb) begin
+                    mdio_wdata_reg <= s_axil_wdata[MDIO_CMD_DATA_BIT +: 16];
+                    mdio_reg_reg <= s_axil_wdata[MDIO_CMD_REG_BIT +: 5];
+                    mdio_phy_reg <= s_axil_wdata[MDIO_CMD_PHY_BIT +: 5];
+                    mdio_op_reg <= s_axil_wdata[MDIO_CMD_OP_BIT +: 2];
+                    mdio_start_reg <= (s_axil_wdata[MDIO_CMD_OP_BIT +: 2] == NIC_MDIO_OP_WRITE)
+                        || (s_axil_wdata[MDIO_CMD_OP_BIT +: 2] == NIC_MDIO_OP_READ);
+                end
+            end
+            REG_MDIO_DIV: mdio_div_reg <= (mdio_div_reg & ~wmask[7:0]) | wbits[7:0];
             REG_MAC_LO: mac_lo_reg <= masked(mac_lo_reg);
             REG_MAC_HI: mac_hi_reg <= masked16(mac_hi_reg);
             REG_RX_BUF_SIZE: rx_buf_size_reg <= masked(rx_buf_size_reg);
@@ -244,7 +371,27 @@ always @(posedge clk) begin
 
     int_cause_reg <= int_cause_next;
     int_mask_reg <= int_mask_next;
-    irq_reg <= |(int_cause_next & int_mask_next);
+    irq_reg <= irq_next;
+
+    if (irq_next && !irq_reg) begin
+        throttle_cnt_reg <= throttle_reg;
+        prescale_reg <= 0;
+    end else if (throttle_cnt_reg != 0) begin
+        prescale_reg <= prescale_reg + 1;
+        if (prescale_reg == THROTTLE_PRESCALE_LAST) begin
+            throttle_cnt_reg <= throttle_cnt_reg - 1;
+        end
+    end
+
+    if (rx_dma_err) begin
+        dma_err_addr_reg <= rx_dma_err_addr;
+        dma_err_info_reg <= ({5'd0, 1'b1} << DMA_ERR_INFO_RX_BIT) | ({5'd0, rx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
+            | ({4'd0, rx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT);
+    end else if (tx_dma_err) begin
+        dma_err_addr_reg <= tx_dma_err_addr;
+        dma_err_info_reg <= ({5'd0, 1'b1} << DMA_ERR_INFO_TX_BIT) | ({5'd0, tx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
+            | ({4'd0, tx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT);
+    end
 
     if (stat_tx_frame) stat_tx_frames_reg <= stat_tx_frames_reg + 1;
     if (stat_tx_octets) stat_tx_octets_reg <= stat_tx_octets_reg + {16'd0, stat_tx_octets_len};
@@ -257,6 +404,16 @@ always @(posedge clk) begin
     if (stat_rx_filtered) stat_rx_filtered_reg <= stat_rx_filtered_reg + 1;
     if (stat_rx_toolong) stat_rx_toolong_reg <= stat_rx_toolong_reg + 1;
     if (stat_rx_runt) stat_rx_runt_reg <= stat_rx_runt_reg + 1;
+    if (stat_tx_bcast) stat_tx_bcast_reg <= stat_tx_bcast_reg + 1;
+    if (stat_tx_mcast) stat_tx_mcast_reg <= stat_tx_mcast_reg + 1;
+    if (stat_rx_bcast) stat_rx_bcast_reg <= stat_rx_bcast_reg + 1;
+    if (stat_rx_mcast) stat_rx_mcast_reg <= stat_rx_mcast_reg + 1;
+    if (stat_rx_fifo_ovf) stat_rx_fifo_ovf_reg <= stat_rx_fifo_ovf_reg + 1;
+    if (dma_err) stat_dma_err_reg <= stat_dma_err_reg + {30'd0, tx_dma_err && rx_dma_err, tx_dma_err != rx_dma_err};
+
+    if (stat_clr_reg) begin
+        clear_stats();
+    end
 
     if (rst || soft_rst_reg) begin
         soft_rst_reg <= 1'b0;
@@ -264,7 +421,24 @@ always @(posedge clk) begin
         rx_en_reg <= 1'b0;
         mac_lo_reg <= 32'd0;
         mac_hi_reg <= 16'd0;
-        rx_buf_size_reg <= NIC_DEFAULT_RX_BUF_SIZE;
+        rx_buf_size_reg <= RESET_RX_BUF_SIZE;
+        loopback_reg <= 1'b0;
+        speed_reg <= NIC_SPEED_1000;
+        rx_ctrl_reg <= RESET_RX_CTRL[2:0];
+        max_frame_len_reg <= RESET_MAX_FRAME_LEN[15:0];
+        mc_hash_reg <= 64'd0;
+        throttle_reg <= 16'd0;
+        throttle_cnt_reg <= 16'd0;
+        prescale_reg <= 5'd0;
+        mdio_start_reg <= 1'b0;
+        mdio_op_reg <= 2'd0;
+        mdio_phy_reg <= 5'd0;
+        mdio_reg_reg <= 5'd0;
+        mdio_wdata_reg <= 16'd0;
+        mdio_div_reg <= RESET_MDIO_DIV[7:0];
+        dma_err_addr_reg <= 64'd0;
+        dma_err_info_reg <= 6'd0;
+        stat_clr_reg <= 1'b0;
         int_cause_reg <= 0;
         int_mask_reg <= 0;
         irq_reg <= 1'b0;
@@ -276,6 +450,12 @@ always @(posedge clk) begin
         rx_len_reg <= 16'd0;
         rx_tail_reg <= 16'd0;
         rx_ring_reset_reg <= 1'b0;
+        clear_stats();
+    end
+end
+
+task clear_stats;
+    begin
         stat_tx_frames_reg <= 0;
         stat_tx_octets_reg <= 0;
         stat_rx_frames_reg <= 0;
@@ -285,8 +465,14 @@ always @(posedge clk) begin
         stat_rx_filtered_reg <= 0;
         stat_rx_toolong_reg <= 0;
         stat_rx_runt_reg <= 0;
+        stat_tx_bcast_reg <= 0;
+        stat_tx_mcast_reg <= 0;
+        stat_rx_bcast_reg <= 0;
+        stat_rx_mcast_reg <= 0;
+        stat_rx_fifo_ovf_reg <= 0;
+        stat_dma_err_reg <= 0;
     end
-end
+endtask
 
 // read mux
 reg [31:0] rd_data;
@@ -295,8 +481,23 @@ always @* begin
     case (rd_addr)
         REG_ID: rd_data = {NIC_VENDOR_ID, NIC_DEVICE_ID};
         REG_VERSION: rd_data = {16'd0, NIC_REVISION};
-        REG_CTRL: rd_data = ({31'd0, tx_en_reg} << CTRL_TX_EN_BIT) | ({31'd0, rx_en_reg} << CTRL_RX_EN_BIT);
-        REG_STATUS: rd_data = ({31'd0, tx_busy} << STATUS_TX_BUSY_BIT) | ({31'd0, rx_busy} << STATUS_RX_BUSY_BIT);
+        REG_CTRL: rd_data = ({31'd0, tx_en_reg} << CTRL_TX_EN_BIT) | ({31'd0, rx_en_reg} << CTRL_RX_EN_BIT)
+            | ({31'd0, loopback_reg} << CTRL_LOOPBACK_BIT) | ({30'd0, speed_reg} << CTRL_SPEED_BIT);
+        REG_STATUS: rd_data = ({31'd0, tx_busy} << STATUS_TX_BUSY_BIT) | ({31'd0, rx_busy} << STATUS_RX_BUSY_BIT)
+            | ({31'd0, link_reg} << STATUS_LINK_UP_BIT) | ({31'd0, tx_stopped} << STATUS_TX_STOPPED_BIT)
+            | ({31'd0, rx_stopped} << STATUS_RX_STOPPED_BIT);
+        REG_RX_CTRL: rd_data = {29'd0, rx_ctrl_reg};
+        REG_MAX_FRAME_LEN: rd_data = {16'd0, max_frame_len_reg};
+        REG_MC_HASH_LO: rd_data = mc_hash_reg[31:0];
+        REG_MC_HASH_HI: rd_data = mc_hash_reg[63:32];
+        REG_INT_THROTTLE: rd_data = {16'd0, throttle_reg};
+        REG_MDIO_CMD: rd_data = ({31'd0, mdio_busy} << MDIO_CMD_BUSY_BIT) | ({30'd0, mdio_op_reg} << MDIO_CMD_OP_BIT)
+            | ({27'd0, mdio_phy_reg} << MDIO_CMD_PHY_BIT) | ({27'd0, mdio_reg_reg} << MDIO_CMD_REG_BIT)
+            | {16'd0, mdio_rdata};
+        REG_MDIO_DIV: rd_data = {24'd0, mdio_div_reg};
+        REG_DMA_ERR_ADDR_LO: rd_data = dma_err_addr_reg[31:0];
+        REG_DMA_ERR_ADDR_HI: rd_data = dma_err_addr_reg[63:32];
+        REG_DMA_ERR_INFO: rd_data = {26'd0, dma_err_info_reg};
         REG_MAC_LO: rd_data = mac_lo_reg;
         REG_MAC_HI: rd_data = {16'd0, mac_hi_reg};
         REG_RX_BUF_SIZE: rd_data = rx_buf_size_reg;
@@ -321,6 +522,12 @@ always @* begin
         REG_STAT_RX_FILTERED: rd_data = stat_rx_filtered_reg;
         REG_STAT_RX_TOOLONG: rd_data = stat_rx_toolong_reg;
         REG_STAT_RX_RUNT: rd_data = stat_rx_runt_reg;
+        REG_STAT_TX_BCAST: rd_data = stat_tx_bcast_reg;
+        REG_STAT_TX_MCAST: rd_data = stat_tx_mcast_reg;
+        REG_STAT_RX_BCAST: rd_data = stat_rx_bcast_reg;
+        REG_STAT_RX_MCAST: rd_data = stat_rx_mcast_reg;
+        REG_STAT_RX_FIFO_OVF: rd_data = stat_rx_fifo_ovf_reg;
+        REG_STAT_DMA_ERR: rd_data = stat_dma_err_reg;
         default: rd_data = 32'd0;  // unmapped (and write-only) registers read 0
     endcase
 end

@@ -1,6 +1,10 @@
 /*
  * Receive FIFO: bytes from the MAC in, DMA words plus a frame-length queue out.
  *
+ * Each committed frame's length queue entry also carries META_W bits of
+ * per-frame information sampled with s_eof (checksum status, broadcast,
+ * multicast), so they reach the DMA in step with the frame.
+ *
  * Bytes are packed into bus words starting at lane 0 of a fresh word for every
  * frame. The frame becomes visible to the DMA only on s_eof with s_eof_good;
  * a bad frame is rewound. A frame that does not fit (data FIFO or length
@@ -14,7 +18,8 @@
 module nic_rx_fifo #(
     parameter DATA_WIDTH = 64,
     parameter ADDR_W = 9,
-    parameter LEN_ADDR_W = 5
+    parameter LEN_ADDR_W = 5,
+    parameter META_W = 8
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -23,12 +28,14 @@ module nic_rx_fifo #(
     input  wire                  s_valid,
     input  wire                  s_eof,
     input  wire                  s_eof_good,
+    input  wire [META_W-1:0]     s_meta,
 
     output wire [DATA_WIDTH-1:0] m_data,
     output wire                  m_valid,
     input  wire                  m_ready,
 
     output wire [15:0]           m_len,
+    output wire [META_W-1:0]     m_meta,
     output wire                  m_len_valid,
     input  wire                  m_len_ready,
 
@@ -84,18 +91,18 @@ nic_fifo #(
 );
 
 nic_fifo #(
-    .WIDTH(16),
+    .WIDTH(16 + META_W),
     .ADDR_W(LEN_ADDR_W)
 ) len_fifo_inst (
     .clk(clk),
     .rst(rst),
-    .wr_data(len_reg),
+    .wr_data({s_meta, len_reg}),
     .wr_en(commit),
     .wr_commit(1'b1),
     .wr_drop(1'b0),
     .wr_full(len_full),
     .wr_free(len_free),
-    .rd_data(m_len),
+    .rd_data({m_meta, m_len}),
     .rd_valid(m_len_valid),
     .rd_en(m_len_ready)
 );

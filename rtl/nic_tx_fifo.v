@@ -28,6 +28,7 @@ module nic_tx_fifo #(
     input  wire [LANE_W-1:0]     s_lo,
     input  wire [LANE_W-1:0]     s_hi,
     input  wire                  s_last,
+    input  wire [2:0]            s_user,     // {abort, L4CS, IPCS}, passed to the byte stream
     input  wire                  s_valid,    // caller checks s_free first
     output wire [ADDR_W:0]       s_free,
 
@@ -35,10 +36,11 @@ module nic_tx_fifo #(
     output wire                  m_axis_tvalid,
     input  wire                  m_axis_tready,
     output wire                  m_axis_tlast,
+    output wire [2:0]            m_axis_tuser,
     output wire                  start_ok
 );
 
-localparam WIDTH = DATA_WIDTH + 2*LANE_W + 1;
+localparam WIDTH = DATA_WIDTH + 2*LANE_W + 4;
 
 wire [WIDTH-1:0] rd_word;
 wire rd_valid;
@@ -51,7 +53,7 @@ nic_fifo #(
 ) fifo_inst (
     .clk(clk),
     .rst(rst),
-    .wr_data({s_last, s_hi, s_lo, s_data}),
+    .wr_data({s_user, s_last, s_hi, s_lo, s_data}),
     .wr_en(s_valid),
     .wr_commit(1'b1),
     .wr_drop(1'b0),
@@ -65,7 +67,8 @@ nic_fifo #(
 wire [DATA_WIDTH-1:0] rd_data = rd_word[DATA_WIDTH-1:0];
 wire [LANE_W-1:0] rd_lo = rd_word[DATA_WIDTH +: LANE_W];
 wire [LANE_W-1:0] rd_hi = rd_word[DATA_WIDTH+LANE_W +: LANE_W];
-wire rd_last = rd_word[WIDTH-1];
+wire rd_last = rd_word[DATA_WIDTH+2*LANE_W];
+wire [2:0] rd_user = rd_word[WIDTH-1 -: 3];
 
 reg started_reg;          // inside a word: lane_reg is valid
 reg [LANE_W-1:0] lane_reg;
@@ -78,6 +81,7 @@ wire take = m_axis_tvalid && m_axis_tready;
 assign m_axis_tdata = rd_data[lane*8 +: 8];
 assign m_axis_tvalid = rd_valid;
 assign m_axis_tlast = rd_last && word_end;
+assign m_axis_tuser = rd_user;
 assign rd_en = take && word_end;
 assign start_ok = (frames_reg != 0) || wr_full;
 

@@ -4,6 +4,14 @@
  * (wire_ba_*); the wires are outputs so a test can watch them. Each NIC has
  * its own register slave (s_axil_a_*, s_axil_b_*), DMA master (m_axi_a_*,
  * m_axi_b_*) and interrupt (irq_a, irq_b); one clock and reset for both.
+ *
+ * Each NIC has its own PHY (nic_phy_model, PHY address 1 on that NIC's MDIO
+ * bus); the two PHYs are each other's link partner, and the wire_* outputs
+ * are the cable between them. With the new inputs left undriven the cable
+ * is plugged in and both PHYs advertise everything, so the link comes up at
+ * 1000FD PHY_AN_DELAY clocks after reset. Tests pull the cable with
+ * cable_pull = 1 and remove abilities ({1000FD, 100FD, 10FD}) from a PHY's
+ * advertisement with phy_*_adv_withhold; link_a/b and phy_a/b_speed show the result.
  */
 
 `resetall
@@ -13,7 +21,8 @@
 module nic_pair_tb #(
     parameter DATA_WIDTH = 64,
     parameter ADDR_WIDTH = 32,
-    parameter ID_WIDTH = 8
+    parameter ID_WIDTH = 8,
+    parameter PHY_AN_DELAY = 64          // clocks from reset (or restart) to link up (512 ns)
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -135,7 +144,102 @@ module nic_pair_tb #(
     output wire                    wire_ab_er,
     output wire [7:0]              wire_ba_txd,
     output wire                    wire_ba_en,
-    output wire                    wire_ba_er
+    output wire                    wire_ba_er,
+    // the PHYs: cable, advertised abilities, and what they resolved
+    input  wire                    cable_pull,
+    input  wire [2:0]              phy_a_adv_withhold,
+    input  wire [2:0]              phy_b_adv_withhold,
+    output wire                    link_a,
+    output wire                    link_b,
+    output wire [1:0]              phy_a_speed,
+    output wire [1:0]              phy_b_speed
+);
+
+// undriven test inputs (z) mean: cable in, nothing withheld
+wire cable_ok = !(cable_pull === 1'b1);
+wire [2:0] withhold_a = {phy_a_adv_withhold[2] === 1'b1, phy_a_adv_withhold[1] === 1'b1,
+                         phy_a_adv_withhold[0] === 1'b1};
+wire [2:0] withhold_b = {phy_b_adv_withhold[2] === 1'b1, phy_b_adv_withhold[1] === 1'b1,
+                         phy_b_adv_withhold[0] === 1'b1};
+
+// NIC <-> PHY wiring, per side
+wire [7:0] a_txd, b_txd, a_rxd, b_rxd;
+wire a_tx_en, a_tx_er, b_tx_en, b_tx_er, a_rx_dv, a_rx_er, b_rx_dv, b_rx_er;
+wire [1:0] a_mac_speed, b_mac_speed;
+wire a_mdc, a_mdio_o, a_mdio_oe, b_mdc, b_mdio_o, b_mdio_oe;
+wire pa_mdio_o, pa_mdio_oe, pb_mdio_o, pb_mdio_oe;
+wire [2:0] adv_a, adv_b;
+wire powered_a, powered_b;
+// open-drain MDIO lines with pull-ups
+wire mdio_a = a_mdio_oe ? a_mdio_o : (pa_mdio_oe ? pa_mdio_o : 1'b1);
+wire mdio_b = b_mdio_oe ? b_mdio_o : (pb_mdio_oe ? pb_mdio_o : 1'b1);
+
+nic_phy_model #(
+    .PHY_ADDR(5'd1),
+    .AN_DELAY(PHY_AN_DELAY)
+) phy_a_inst (
+    .clk(clk),
+    .rst(rst),
+    .mac_txd(a_txd),
+    .mac_tx_en(a_tx_en),
+    .mac_tx_er(a_tx_er),
+    .mac_rxd(a_rxd),
+    .mac_rx_dv(a_rx_dv),
+    .mac_rx_er(a_rx_er),
+    .mac_speed(a_mac_speed),
+    .link_up(link_a),
+    .mdc(a_mdc),
+    .mdio_i(mdio_a),
+    .mdio_o(pa_mdio_o),
+    .mdio_oe(pa_mdio_oe),
+    .line_txd(wire_ab_txd),
+    .line_tx_en(wire_ab_en),
+    .line_tx_er(wire_ab_er),
+    .line_rxd(wire_ba_txd),
+    .line_rx_en(wire_ba_en),
+    .line_rx_er(wire_ba_er),
+    .adv(adv_a),
+    .powered(powered_a),
+    .partner_adv(adv_b),
+    .partner_powered(powered_b),
+    .partner_link(link_b),
+    .cable_ok(cable_ok),
+    .adv_withhold(withhold_a),
+    .resolved_speed(phy_a_speed)
+);
+
+nic_phy_model #(
+    .PHY_ADDR(5'd1),
+    .AN_DELAY(PHY_AN_DELAY)
+) phy_b_inst (
+    .clk(clk),
+    .rst(rst),
+    .mac_txd(b_txd),
+    .mac_tx_en(b_tx_en),
+    .mac_tx_er(b_tx_er),
+    .mac_rxd(b_rxd),
+    .mac_rx_dv(b_rx_dv),
+    .mac_rx_er(b_rx_er),
+    .mac_speed(b_mac_speed),
+    .link_up(link_b),
+    .mdc(b_mdc),
+    .mdio_i(mdio_b),
+    .mdio_o(pb_mdio_o),
+    .mdio_oe(pb_mdio_oe),
+    .line_txd(wire_ba_txd),
+    .line_tx_en(wire_ba_en),
+    .line_tx_er(wire_ba_er),
+    .line_rxd(wire_ab_txd),
+    .line_rx_en(wire_ab_en),
+    .line_rx_er(wire_ab_er),
+    .adv(adv_b),
+    .powered(powered_b),
+    .partner_adv(adv_a),
+    .partner_powered(powered_a),
+    .partner_link(link_a),
+    .cable_ok(cable_ok),
+    .adv_withhold(withhold_b),
+    .resolved_speed(phy_b_speed)
 );
 
 nic #(
@@ -199,12 +303,18 @@ nic #(
     .m_axi_rlast(m_axi_a_rlast),
     .m_axi_rvalid(m_axi_a_rvalid),
     .m_axi_rready(m_axi_a_rready),
-    .gmii_txd(wire_ab_txd),
-    .gmii_tx_en(wire_ab_en),
-    .gmii_tx_er(wire_ab_er),
-    .gmii_rxd(wire_ba_txd),
-    .gmii_rx_dv(wire_ba_en),
-    .gmii_rx_er(wire_ba_er),
+    .gmii_txd(a_txd),
+    .gmii_tx_en(a_tx_en),
+    .gmii_tx_er(a_tx_er),
+    .gmii_rxd(a_rxd),
+    .gmii_rx_dv(a_rx_dv),
+    .gmii_rx_er(a_rx_er),
+    .mac_speed(a_mac_speed),
+    .mdc(a_mdc),
+    .mdio_o(a_mdio_o),
+    .mdio_oe(a_mdio_oe),
+    .mdio_i(mdio_a),
+    .phy_link_up(link_a),
     .irq(irq_a)
 );
 
@@ -269,12 +379,18 @@ nic #(
     .m_axi_rlast(m_axi_b_rlast),
     .m_axi_rvalid(m_axi_b_rvalid),
     .m_axi_rready(m_axi_b_rready),
-    .gmii_txd(wire_ba_txd),
-    .gmii_tx_en(wire_ba_en),
-    .gmii_tx_er(wire_ba_er),
-    .gmii_rxd(wire_ab_txd),
-    .gmii_rx_dv(wire_ab_en),
-    .gmii_rx_er(wire_ab_er),
+    .gmii_txd(b_txd),
+    .gmii_tx_en(b_tx_en),
+    .gmii_tx_er(b_tx_er),
+    .gmii_rxd(b_rxd),
+    .gmii_rx_dv(b_rx_dv),
+    .gmii_rx_er(b_rx_er),
+    .mac_speed(b_mac_speed),
+    .mdc(b_mdc),
+    .mdio_o(b_mdio_o),
+    .mdio_oe(b_mdio_oe),
+    .mdio_i(mdio_b),
+    .phy_link_up(link_b),
     .irq(irq_b)
 );
 

@@ -55,8 +55,9 @@ def ether_aton(text: str) -> bytes:
 
 
 def ether_crc32_le(data: bytes) -> int:
-    """The little-endian CRC-32 drivers hash multicast addresses with."""
-    return zlib.crc32(data) & 0xFFFFFFFF
+    """NetBSD's little-endian CRC-32 that drivers hash multicast addresses
+    with: the Ethernet CRC without the final inversion (so ~zlib.crc32)."""
+    return (zlib.crc32(data) ^ 0xFFFFFFFF) & 0xFFFFFFFF
 
 
 class EtherMulti:

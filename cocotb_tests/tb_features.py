@@ -1,0 +1,521 @@
+"""The NIC's deeper features on one NIC (toplevel ``nic``): multi-buffer RX and
+jumbo frames, frame length rules, address filtering, statistics, checksum
+offload, interrupt moderation, MAC loopback, speed pacing, DMA errors and
+mid-frame disable.
+
+Frames are built with scapy; FCS and multicast hashes come from zlib.crc32 and
+checksums from scapy, both independent of the RTL.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import cocotb
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer
+from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
+from nic_harness import NicHarness, quiet_models, start_clock_and_reset
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.l2 import ARP, Ether
+from scapy.packet import Raw
+
+from nicdef import regs
+
+MAC = bytes.fromhex("020000000001")
+MAC_STR = "02:00:00:00:00:01"
+PEER_STR = "02:00:00:00:00:02"
+TX_RING, RX_RING = 0x1000, 0x2000
+RX_BUF0 = 0x10000
+
+
+def payload(n: int, seed: int = 0) -> bytes:
+    return bytes((i * 7 + seed * 13 + 3) & 0xFF for i in range(n))
+
+
+def raw_frame(dst: str, n: int, seed: int = 0) -> bytes:
+    """An Ethernet frame of n bytes (no FCS) to dst."""
+    return bytes(Ether(dst=dst, src=PEER_STR, type=0x88B5) / Raw(payload(n - 14, seed)))
+
+
+def ether_crc32_le(addr: bytes) -> int:
+    """What io-pkt drivers compute for the multicast hash: the Ethernet CRC, not inverted."""
+    return zlib.crc32(addr) ^ 0xFFFFFFFF
+
+
+def mc_hash_bit(mac: str) -> int:
+    return ether_crc32_le(bytes.fromhex(mac.replace(":", ""))) >> 26
+
+
+class Bench:
+    def __init__(self, dut):
+        self.dut = dut
+        quiet_models(dut, "gmii_rxd", "gmii_txd")
+        self.nic = NicHarness(dut)
+        self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
+        self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
+
+    async def start(self, rx_buffers: int = 8, buf_stride: int = 0x800) -> NicHarness:
+        await start_clock_and_reset(self.dut)
+        await self.nic.setup(MAC, TX_RING, 16, RX_RING, 16)
+        if rx_buffers:
+            await self.nic.post_rx([RX_BUF0 + buf_stride * i for i in range(rx_buffers)])
+        return self.nic
+
+    async def inject(self, frame: bytes) -> None:
+        await self.source.send(GmiiFrame.from_payload(frame))
+        await self.source.wait()
+        await Timer(1, unit="us")
+
+
+def inject_axi_errors(ram, lo: int, hi: int) -> None:
+    """Make host memory answer SLVERR for any access in [lo, hi) (AxiRam turns exceptions into SLVERR)."""
+    for ifc, name in ((ram.read_if, "_read"), (ram.write_if, "_write")):
+        orig = getattr(ifc, name)
+
+        async def wrapped(address, arg, _orig=orig):
+            if lo <= address < hi:
+                raise OSError(f"injected bus error at {address:#x}")
+            return await _orig(address, arg)
+
+        setattr(ifc, name, wrapped)
+
+
+# ----------------------------------------------------------------- receive
+
+
+@cocotb.test()
+async def test_jumbo_multi_buffer_rx(dut):
+    """MAX_FRAME_LEN 9018: a 9014-byte frame (+FCS) fills 2048-byte buffers (DD without EOP) and ends in a
+    fifth (DD|EOP); no byte past any buffer's RX_BUF_SIZE nor any descriptor past TAIL is written; 9019 bytes is
+    dropped as oversize; a frame needing more descriptors than HEAD..TAIL holds is dropped whole as missed."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    await nic.wr("MAX_FRAME_LEN", 9018)
+    stride, region = 0x1000, 0x20000
+    canary = payload(stride * 8, 77)
+    nic.ram.write(region, canary)
+    await nic.post_rx([region + stride * i + i for i in range(5)])  # odd offsets too
+    big = raw_frame(MAC_STR, 9014, 1)
+    await tb.inject(big)
+    got, sts = await nic.recv_multi()
+    assert got == big
+    assert [s.length for s in sts] == [2048] * 4 + [9014 - 4 * 2048]
+    assert [s.sta for s in sts] == [regs.RX_DESC_STA_DD] * 4 + [regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP]
+    mem = nic.ram.read(region, stride * 8)
+    for i in range(5):
+        start = stride * i + i
+        end = start + sts[i].length
+        assert mem[stride * i:start] == canary[stride * i:start]
+        assert mem[end:stride * (i + 1)] == canary[end:stride * (i + 1)], f"buffer {i} overrun"
+    assert nic.ram.read(nic.rx_desc_addr(5), 16) == bytes(16)
+
+    # oversize: 9015 + FCS = 9019
+    await tb.inject(raw_frame(MAC_STR, 9015, 2))
+    # only 3 descriptors handed over, the frame needs 5: dropped whole, nothing written
+    await nic.post_rx([region + stride * i for i in range(3)])
+    await tb.inject(raw_frame(MAC_STR, 9000, 3))
+    assert await nic.rd("RX_HEAD") == 5
+    for i in range(5, 8):
+        assert nic.ram.read(nic.rx_desc_addr(i) + 8, 8) == bytes(8), "descriptor written for a missed frame"
+    # a frame that fits what is left still lands
+    small = raw_frame(MAC_STR, 1000, 4)
+    await tb.inject(small)
+    got, sts = await nic.recv_multi()
+    assert got == small and len(sts) == 1
+    stats = await nic.rd_stat()
+    assert stats["RX_TOOLONG"] == 1
+    assert stats["RX_MISSED"] == 1
+    assert stats["RX_FRAMES"] == 2
+    assert stats["RX_OCTETS"] == 9014 + 1000
+
+
+@cocotb.test()
+async def test_rx_buffer_smaller_than_frame(dut):
+    """RX_BUF_SIZE 100 (not a multiple of 64): a 300-byte frame fills 64-byte chunks until the rest fits one
+    buffer; no buffer is written past 100 bytes."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    await nic.wr("RX_BUF_SIZE", 100)
+    region = 0x30000
+    nic.ram.write(region, bytes([0xEE]) * 0x1000)
+    await nic.post_rx([region + 0x100 * i + 3 for i in range(8)])
+    frame = raw_frame(MAC_STR, 300, 5)
+    await tb.inject(frame)
+    got, sts = await nic.recv_multi()
+    assert got == frame
+    assert [s.length for s in sts] == [64, 64, 64, 64, 44]
+    for i in range(5):
+        tail = nic.ram.read(region + 0x100 * i + 3 + sts[i].length, 100 - sts[i].length)
+        assert tail == bytes([0xEE]) * len(tail)
+
+
+@cocotb.test()
+async def test_address_filter(dut):
+    """Station address always; broadcast only with RX_CTRL.BAM; multicast on a hash hit (ether_crc32_le >> 26),
+    with ALLMULTI, or in PROMISC; other unicast only in PROMISC. Rejected frames are counted in RX_FILTERED;
+    accepted broadcast/multicast in RX_BCAST/RX_MCAST."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=15)
+    mc_in, mc_out = "01:00:5e:00:00:01", "33:33:00:00:00:01"
+    assert mc_hash_bit(mc_in) != mc_hash_bit(mc_out)
+    h = 1 << mc_hash_bit(mc_in)
+    await nic.wr("MC_HASH_LO", h & 0xFFFFFFFF)
+    await nic.wr("MC_HASH_HI", h >> 32)
+    other = "02:00:00:00:00:99"
+
+    async def offer(dst: str) -> bool:
+        before = await nic.rd("STAT_RX_FRAMES")
+        frame = raw_frame(dst, 80, 9)
+        await tb.inject(frame)
+        if await nic.rd("STAT_RX_FRAMES") == before:
+            return False
+        assert await nic.recv() == frame
+        return True
+
+    assert await nic.rd("RX_CTRL") == regs.RX_CTRL_BAM
+    assert [await offer(d) for d in (MAC_STR, "ff:ff:ff:ff:ff:ff", mc_in, mc_out, other)] == \
+        [True, True, True, False, False]
+    await nic.wr("RX_CTRL", 0)
+    assert await offer("ff:ff:ff:ff:ff:ff") is False
+    await nic.wr("RX_CTRL", regs.RX_CTRL_ALLMULTI)
+    assert [await offer(d) for d in (mc_out, other, "ff:ff:ff:ff:ff:ff")] == [True, False, False]
+    await nic.wr("RX_CTRL", regs.RX_CTRL_PROMISC)
+    assert [await offer(d) for d in (other, mc_out, "ff:ff:ff:ff:ff:ff")] == [True, True, True]
+    stats = await nic.rd_stat()
+    assert stats["RX_FILTERED"] == 5
+    assert stats["RX_BCAST"] == 2
+    assert stats["RX_MCAST"] == 3
+    assert stats["RX_FRAMES"] == 7
+
+
+@cocotb.test()
+async def test_tx_stats_and_clear(dut):
+    """Broadcast and multicast frames sent are counted in TX_BCAST/TX_MCAST; CTRL.STAT_CLR zeroes every
+    counter and leaves the rest of CTRL alone."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    for i, dst in enumerate(("ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:07", "33:33:00:00:00:01", MAC_STR)):
+        await nic.send([(0x40000 + 0x800 * i, raw_frame(dst, 64, i))])
+    for _ in range(4):
+        await tb.sink.recv()
+    await Timer(1, unit="us")
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_BCAST"], stats["TX_MCAST"]) == (4, 1, 2)
+    ctrl = await nic.rd("CTRL")
+    await nic.wr("CTRL", ctrl | regs.CTRL_STAT_CLR)
+    assert await nic.rd("CTRL") == ctrl
+    assert set((await nic.rd_stat()).values()) == {0}
+
+
+# ------------------------------------------------------------ checksums
+
+
+def rx_csum_cases():
+    eth = Ether(dst=MAC_STR, src=PEER_STR)
+    ip = IP(src="10.0.0.2", dst="10.0.0.1")
+    good_udp = bytes(eth / ip / UDP(sport=1, dport=2) / Raw(payload(33)))
+    good_tcp = bytes(eth / ip / TCP(sport=1, dport=2, flags="PA", seq=7) / Raw(payload(100)))
+    bad_ip = bytearray(good_udp)
+    bad_ip[24] ^= 0x01
+    bad_udp = bytearray(good_udp)
+    bad_udp[-1] ^= 0x40
+    zero_udp = bytearray(good_udp)
+    zero_udp[40:42] = b"\x00\x00"
+    frag = bytes(eth / IP(src="10.0.0.2", dst="10.0.0.1", flags="MF") / UDP(sport=1, dport=2) / Raw(payload(40)))
+    padded_tcp = bytes(eth / ip / TCP(sport=1, dport=2, flags="S"))  # 54 bytes: the MAC pads to 60
+    arp = bytes(eth / ARP(pdst="10.0.0.1"))
+    C = regs
+    ok_ip = C.RX_DESC_CSUM_IP_CHK
+    return [
+        (good_udp, ok_ip | C.RX_DESC_CSUM_L4_CHK | C.RX_DESC_CSUM_UDP),
+        (good_tcp, ok_ip | C.RX_DESC_CSUM_L4_CHK | C.RX_DESC_CSUM_TCP),
+        (bytes(bad_ip), ok_ip | C.RX_DESC_CSUM_IP_ERR | C.RX_DESC_CSUM_L4_CHK | C.RX_DESC_CSUM_UDP),
+        (bytes(bad_udp), ok_ip | C.RX_DESC_CSUM_L4_CHK | C.RX_DESC_CSUM_L4_ERR | C.RX_DESC_CSUM_UDP),
+        (bytes(zero_udp), ok_ip | C.RX_DESC_CSUM_UDP),
+        (frag, ok_ip | C.RX_DESC_CSUM_UDP),
+        (padded_tcp + bytes(6), ok_ip | C.RX_DESC_CSUM_L4_CHK | C.RX_DESC_CSUM_TCP),
+        (arp + bytes(60 - len(arp)), 0),
+    ]
+
+
+@cocotb.test()
+async def test_rx_checksum_status(dut):
+    """The EOP descriptor's CSUM byte reports the IPv4 header and TCP/UDP checksums as checked good, checked bad
+    or not checked (UDP checksum 0, fragments, non-IP), padding beyond the IP total length ignored."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=12)
+    for n, (frame, expect) in enumerate(rx_csum_cases()):
+        await tb.source.send(GmiiFrame.from_payload(frame))
+        assert await nic.recv() == frame
+        assert nic.last_rx.csum == expect, f"case {n}: CSUM {nic.last_rx.csum:#x}, expected {expect:#x}"
+
+
+def pseudo_header_sum(src: str, dst: str, proto: int, length: int) -> int:
+    """The un-complemented pseudo-header sum a BSD stack seeds th_sum/uh_sum with for offload."""
+    words = struct.unpack("!4H", bytes(map(int, src.split("."))) + bytes(map(int, dst.split("."))))
+    s = sum(words) + proto + length
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def offload_frame(proto: str, n: int) -> tuple[bytes, bytes]:
+    """(what the driver hands over: IP checksum 0, L4 checksum seeded; what must reach the wire, per scapy)."""
+    l4 = TCP(sport=1000, dport=80, flags="PA", seq=1) if proto == "tcp" else UDP(sport=1000, dport=53)
+    pkt = Ether(dst=PEER_STR, src=MAC_STR) / IP(src="10.0.0.1", dst="10.0.0.2", id=5) / l4 / Raw(payload(n))
+    wire = bytes(Ether(bytes(pkt)))  # scapy fills in both checksums
+    given = bytearray(wire)
+    given[24:26] = b"\x00\x00"
+    off = 34 + (16 if proto == "tcp" else 6)
+    seg_len = len(wire) - 34
+    given[off:off + 2] = struct.pack("!H", pseudo_header_sum("10.0.0.1", "10.0.0.2", 6 if proto == "tcp" else 17,
+                                                             seg_len))
+    return bytes(given), wire
+
+
+@cocotb.test()
+async def test_tx_checksum_offload(dut):
+    """TX_DESC CMD.IPCS/L4CS (first descriptor) make the NIC insert the IPv4 header and TCP/UDP checksums, across
+    scatter-gather descriptors; frames without them (or another one in between) leave unchanged."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    tcp_given, tcp_wire = offload_frame("tcp", 301)
+    udp_given, udp_wire = offload_frame("udp", 20)
+    plain = raw_frame(PEER_STR, 100, 3)
+    ip_only_given = bytearray(udp_wire)
+    ip_only_given[24:26] = b"\x00\x00"
+
+    async def send(parts: list[bytes], cmd: int) -> None:
+        addr = 0x50000 + 0x2000 * send.n
+        send.n += 1
+        bufs = []
+        for p in parts:
+            bufs.append((addr, p))
+            addr += len(p) + 3
+        await nic.send(bufs, kick=False)
+        first = nic.tx_desc_addr((nic.tx_tail - len(parts)) % nic.tx_len) + regs.TX_DESC_CMD_OFF
+        nic.ram.write(first, bytes([nic.ram.read(first, 1)[0] | cmd]))
+
+    send.n = 0
+    both = regs.TX_DESC_CMD_IPCS | regs.TX_DESC_CMD_L4CS
+    await send([tcp_given[:14], tcp_given[14:54], tcp_given[54:]], both)
+    await send([plain], 0)
+    await send([udp_given], both)
+    await send([bytes(ip_only_given)], regs.TX_DESC_CMD_IPCS)
+    await nic.wr("TX_TAIL", nic.tx_tail)
+    def pad(f: bytes) -> bytes:
+        return f + bytes(max(0, 60 - len(f)))
+
+    for n, expect in enumerate((tcp_wire, plain, pad(udp_wire), pad(udp_wire))):
+        rx = await tb.sink.recv()
+        assert rx.check_fcs() and rx.error is None
+        assert rx.get_payload() == expect, f"frame {n} differs"
+    for frame in (tcp_wire, udp_wire):
+        reparsed = Ether(frame)
+        assert reparsed[IP].chksum == IP(bytes(reparsed[IP])).chksum
+
+
+# ------------------------------------------------------ interrupts, loopback, speed
+
+
+class EdgeLog:
+    def __init__(self, sig):
+        self.times: list[int] = []
+        cocotb.start_soon(self._run(sig))
+
+    async def _run(self, sig) -> None:
+        while True:
+            await RisingEdge(sig)
+            self.times.append(cocotb.utils.get_sim_time("ns"))
+
+
+@cocotb.test()
+async def test_interrupt_moderation(dut):
+    """INT_THROTTLE = N holds irq's rising edges at least N * 256 ns apart (the cause waits, it is not lost);
+    0 lets every edge through at once."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    edges = EdgeLog(dut.irq)
+    await nic.wr("INT_MASK_SET", regs.INT_ALL)
+
+    async def pulses(count: int) -> list[int]:
+        edges.times.clear()
+        for _ in range(count):
+            await nic.wr("INT_CAUSE_SET", regs.INT_LINK)
+            await nic.wr("INT_CAUSE", regs.INT_ALL)
+        await Timer(20, unit="us")
+        return list(edges.times)
+
+    free = await pulses(4)
+    assert len(free) == 4
+    await nic.wr("INT_THROTTLE", 20)  # 5.12 us
+    assert await nic.rd("INT_THROTTLE") == 20
+    throttled = await pulses(2)
+    assert len(throttled) == 1, throttled  # the second cause was cleared before the window opened
+    edges.times.clear()
+    await nic.wr("INT_CAUSE_SET", regs.INT_LINK)
+    t0 = cocotb.utils.get_sim_time("ns")
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    await nic.wr("INT_CAUSE_SET", regs.INT_TX_DONE)
+    await Timer(20, unit="us")
+    assert len(edges.times) == 2
+    assert edges.times[1] - edges.times[0] >= 20 * regs.INT_THROTTLE_UNIT_NS
+    assert edges.times[1] - t0 < 20 * regs.INT_THROTTLE_UNIT_NS + 200
+
+
+@cocotb.test()
+async def test_mac_loopback(dut):
+    """CTRL.LOOPBACK: a transmitted frame comes back into the RX ring; nothing appears on gmii_tx and frames
+    on gmii_rx are ignored."""
+    tb = Bench(dut)
+    nic = await tb.start()
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_LOOPBACK)
+    frame = raw_frame(MAC_STR, 200, 4)
+    await nic.send([(0x40001, frame)])
+    await tb.source.send(GmiiFrame.from_payload(raw_frame(MAC_STR, 90, 5)))
+    assert await nic.recv() == frame
+    await Timer(2, unit="us")
+    assert tb.sink.empty()
+    stats = await nic.rd_stat()
+    assert stats["RX_FRAMES"] == 1 and stats["TX_FRAMES"] == 1
+
+
+async def paced_capture(dut, div: int) -> tuple[bytes, int]:
+    """Sample gmii_txd on the first clock of tx_en and every div clocks after; returns the bytes and the number
+    of byte times tx_en stayed high."""
+    await RisingEdge(dut.gmii_tx_en)
+    await FallingEdge(dut.clk)
+    data = bytearray()
+    while int(dut.gmii_tx_en.value):
+        data.append(int(dut.gmii_txd.value))
+        await ClockCycles(dut.clk, div, rising=False)
+    return bytes(data), len(data)
+
+
+@cocotb.test()
+async def test_speed_pacing(dut):
+    """CTRL.SPEED 100 and 10 Mb/s: each GMII byte lasts 10 or 100 clocks (sampled once per byte time the
+    frame is preamble, data, FCS per zlib), and the receiver, in MAC loopback, takes frames at the same pace."""
+    tb = Bench(dut)
+    nic = await tb.start()
+    for speed, div in ((regs.SPEED_100, 10), (regs.SPEED_10, 100)):
+        await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (speed << regs.CTRL_SPEED_SHIFT))
+        assert int(dut.mac_speed.value) == speed
+        frame = raw_frame(PEER_STR, 60, speed)
+        cap = cocotb.start_soon(paced_capture(dut, div))
+        await nic.send([(0x40000, frame)])
+        data, n = await cap
+        assert data == b"\x55" * 7 + b"\xd5" + frame + struct.pack("<L", zlib.crc32(frame)), f"div {div}"
+        assert n == 72
+        await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_LOOPBACK
+                     | (speed << regs.CTRL_SPEED_SHIFT))
+        loop = raw_frame(MAC_STR, 64, speed + 10)
+        await nic.send([(0x41000, loop)])
+        assert await nic.recv(timeout_us=200) == loop
+
+
+# ------------------------------------------------------------ DMA errors
+
+
+@cocotb.test()
+async def test_rx_dma_error_and_ring_reset(dut):
+    """A SLVERR on an RX buffer write stops the RX ring (STATUS.RX_STOPPED), raises DMA_ERR, latches the burst
+    address and DMA_ERR_INFO, writes no descriptor back; rewriting RX_LEN recovers without a device reset."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    bad = 0x70000
+    inject_axi_errors(nic.ram, bad, bad + 0x1000)
+    await nic.wr("INT_MASK_CLR", regs.INT_ALL)
+    await nic.post_rx([bad + 0x10])
+    await tb.inject(raw_frame(MAC_STR, 100, 1))
+    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    status = await nic.rd("STATUS")
+    assert status & regs.STATUS_RX_STOPPED and not status & regs.STATUS_RX_BUSY
+    assert await nic.rd("DMA_ERR_ADDR_LO") == bad + 0x10 - (0x10 % nic.bursts.data_bytes)
+    assert await nic.rd("DMA_ERR_ADDR_HI") == 0
+    assert await nic.rd("DMA_ERR_INFO") == (regs.DMA_ERR_INFO_RX | regs.DMA_ERR_INFO_WRITE
+                                             | (2 << regs.DMA_ERR_INFO_RESP_SHIFT))
+    assert nic.rx_status(0).sta == 0
+    assert (await nic.rd_stat())["DMA_ERR"] == 1
+    await tb.inject(raw_frame(MAC_STR, 100, 2))  # waits in the FIFO while the ring is stopped
+
+    # recovery: RX off, ring reset (RX_LEN), buffers, RX on
+    await nic.wr("CTRL", regs.CTRL_TX_EN)
+    await nic.wr("RX_LEN", 16)
+    nic.rx_tail = nic.rx_next = 0
+    assert not await nic.rd("STATUS") & regs.STATUS_RX_STOPPED
+    await nic.post_rx([RX_BUF0, RX_BUF0 + 0x800])
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    assert await nic.recv() == raw_frame(MAC_STR, 100, 2)
+    frame = raw_frame(MAC_STR, 300, 3)
+    await tb.inject(frame)
+    assert await nic.recv() == frame
+
+
+@cocotb.test()
+async def test_tx_dma_error_and_ring_reset(dut):
+    """A SLVERR on a TX buffer read mid-frame stops the TX ring and ends the partial frame with gmii_tx_er;
+    a frame left half-fetched by a TAIL between its descriptors is aborted the same way by a ring reset; after
+    TX_LEN is rewritten the next frame leaves intact."""
+    tb = Bench(dut)
+    nic = await tb.start(rx_buffers=0)
+    bad = 0x70000
+    inject_axi_errors(nic.ram, bad, bad + 0x1000)
+    good = raw_frame(PEER_STR, 300, 1)
+    await nic.send([(0x40000, good[:100]), (bad + 8, good[100:])])
+    rx = await tb.sink.recv()
+    assert rx.error is not None and any(rx.error), "the cut frame must carry tx_er"
+    await Timer(1, unit="us")
+    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    assert await nic.rd("DMA_ERR_INFO") == regs.DMA_ERR_INFO_TX | (2 << regs.DMA_ERR_INFO_RESP_SHIFT)
+    assert await nic.rd("DMA_ERR_ADDR_LO") == bad + 8 - (8 % nic.bursts.data_bytes)
+
+    async def ring_reset() -> None:
+        await nic.wr("TX_TAIL", 0)  # TAIL first, so the engine has nothing to fetch once HEAD is 0
+        await nic.wr("TX_LEN", 16)
+        nic.tx_tail = 0
+        await Timer(200, unit="ns")
+
+    await ring_reset()
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    # TX disabled mid-frame: only the first of two descriptors handed over
+    half = raw_frame(PEER_STR, 200, 2)
+    await nic.send([(0x41000, half[:80]), (0x42000, half[80:])], kick=False)
+    await nic.wr("TX_TAIL", 1)
+    await Timer(2, unit="us")
+    assert tb.sink.empty()
+    await nic.wr("CTRL", regs.CTRL_RX_EN)
+    await ring_reset()
+    rx = await tb.sink.recv()
+    assert rx.error is not None and any(rx.error)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    after = raw_frame(PEER_STR, 150, 3)
+    await nic.send([(0x43000, after)])
+    rx = await tb.sink.recv()
+    assert rx.get_payload() == after and rx.check_fcs() and not any(rx.error or [])
+
+
+@cocotb.test()
+async def test_rx_disable_mid_frame(dut):
+    """Clearing CTRL.RX_EN while a frame is arriving: the MAC finishes it into the FIFO but the DMA starts no
+    new frame, so no descriptor or buffer is touched and STATUS.RX_BUSY is clear; re-enabled, the frame lands
+    whole, and a frame that started while disabled is ignored."""
+    tb = Bench(dut)
+    nic = await tb.start()
+    nic.ram.write(RX_BUF0, bytes(0x800))
+    frame = raw_frame(MAC_STR, 1500, 6)
+    await tb.source.send(GmiiFrame.from_payload(frame))
+    await RisingEdge(dut.gmii_rx_dv)
+    await Timer(4, unit="us")  # about a third of the frame is on the wire
+    await nic.wr("CTRL", regs.CTRL_TX_EN)
+    await tb.source.wait()
+    await tb.inject(raw_frame(MAC_STR, 100, 7))
+    assert not await nic.rd("STATUS") & regs.STATUS_RX_BUSY
+    assert nic.rx_status(0).sta == 0 and nic.ram.read(RX_BUF0, 0x800) == bytes(0x800)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    assert await nic.recv() == frame
+    await Timer(2, unit="us")
+    assert nic.rx_status(1).sta == 0
+    assert (await nic.rd_stat())["RX_FRAMES"] == 1

@@ -1,0 +1,160 @@
+"""MDIO master, PHY model, auto-negotiation, link, speed and speed mismatch, on two NICs with their PHYs
+(nic_pair_tb): each NIC's MDIO bus reaches its own PHY (address 1), the PHYs are each other's link partner."""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import Timer
+from nic_harness import NicHarness, start_clock_and_reset, wait_until
+
+from nicdef import regs
+
+MAC_A = bytes.fromhex("02000000000a")
+MAC_B = bytes.fromhex("02000000000b")
+# clause 22 register numbers and bits (IEEE 802.3 22.2.4), independent of the RTL
+BMCR, BMSR, PHYID1, PHYID2, ANAR, ANLPAR, GBCR, GBSR, ESTATUS = 0, 1, 2, 3, 4, 5, 9, 10, 15
+BMCR_RESET, BMCR_LOOPBACK, BMCR_ANRESTART = 0x8000, 0x4000, 0x0200
+BMSR_LINK, BMSR_ANEG_DONE = 0x0004, 0x0020
+ANAR_10FD, ANAR_100FD, GBCR_1000FD, GBSR_LP_1000FD = 0x0040, 0x0100, 0x0200, 0x0800
+W1000, W100 = 0b100, 0b010  # abilities a test can withhold: {1000FD, 100FD, 10FD}
+
+
+def frame(dst: bytes, src: bytes, length: int, seed: int) -> bytes:
+    return dst + src + b"\x88\xb5" + bytes((i * 11 + seed) & 0xFF for i in range(length - 14))
+
+
+async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
+    a = NicHarness(dut, "a")
+    b = NicHarness(dut, "b")
+    await start_clock_and_reset(dut)
+    for nic, mac in ((a, MAC_A), (b, MAC_B)):
+        await nic.setup(mac, 0x1000, 16, 0x2000, 16, irq_mask=0)
+        await nic.post_rx([0x10000 + 0x800 * i for i in range(8)])
+        await nic.wr("MDIO_DIV", 1)  # fast MDC for the tests (the reset value, 2.5 MHz, is checked once)
+    await wait_link(dut, True)
+    return a, b
+
+
+async def wait_link(dut, up: bool, timeout_us: float = 50) -> None:
+    await wait_until(lambda: int(dut.link_a.value) == up and int(dut.link_b.value) == up, timeout_us, poll_ns=80)
+
+
+async def set_speed(nic: NicHarness, speed: int) -> None:
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (speed << regs.CTRL_SPEED_SHIFT))
+
+
+async def passes(a: NicHarness, b: NicHarness, seed: int, timeout_us: float = 60) -> bool:
+    """Send one frame A -> B; True if it arrived intact."""
+    before = await b.rd("STAT_RX_FRAMES")
+    f = frame(MAC_B, MAC_A, 64, seed)
+    await a.send([(0x30000 + 0x100 * seed, f)])
+    try:
+        await wait_until(lambda: b.rx_status(b.rx_next).done, timeout_us)
+    except AssertionError:
+        assert await b.rd("STAT_RX_FRAMES") == before
+        return False
+    assert await b.recv() == f
+    return True
+
+
+@cocotb.test()
+async def test_mdio_phy_registers(dut):
+    """MDIO reads and writes reach the PHY: IDs, BMSR abilities (full duplex only), ANAR/GBCR defaults and
+    write-back, BMSR link latched low (reads 0 once after power-up), MDIO cause per transaction; MDIO_DIV's
+    reset value gives a 2.5 MHz MDC."""
+    a, b = await bring_up(dut)
+    await a.wr("MDIO_DIV", regs.DEFAULT_MDIO_DIV)
+    t0 = cocotb.utils.get_sim_time("ns")
+    assert await a.mdio_read(PHYID1) == 0x7E57
+    assert 64 * 400 <= cocotb.utils.get_sim_time("ns") - t0 < 64 * 400 + 2000  # 64 MDC periods of 400 ns
+    await a.wr("MDIO_DIV", 1)
+    assert await a.mdio_read(PHYID2) == 0x0E11
+    assert await a.rd("INT_CAUSE") & regs.INT_MDIO
+    bmsr = await a.mdio_read(BMSR)
+    assert bmsr & 0x5100 == 0x5100 and bmsr & 0x2800 == 0, f"abilities {bmsr:#x}: FD only"
+    assert not bmsr & BMSR_LINK, "link status is latched low until read"
+    assert await a.mdio_read(BMSR) & (BMSR_LINK | BMSR_ANEG_DONE) == BMSR_LINK | BMSR_ANEG_DONE
+    assert await a.mdio_read(ANAR) == 0x0141
+    assert await a.mdio_read(GBCR) == GBCR_1000FD
+    assert await a.mdio_read(ESTATUS) == 0x2000
+    assert await a.mdio_read(ANLPAR) & (ANAR_100FD | ANAR_10FD) == ANAR_100FD | ANAR_10FD
+    assert await a.mdio_read(GBSR) & GBSR_LP_1000FD
+    assert await a.mdio_read(BMCR, phy=2) == 0xFFFF, "no PHY at address 2: the pull-up answers"
+    # writes: half-duplex bits are not modelled and stay 0
+    await b.mdio_write(ANAR, 0x01E1)
+    assert await b.mdio_read(ANAR) == 0x0141
+    await b.mdio_write(ANAR, 0x0041)
+    assert await b.mdio_read(ANAR) == 0x0041
+    await b.mdio_write(BMCR, BMCR_RESET)
+    assert await b.mdio_read(ANAR) == 0x0141, "software reset restores the defaults"
+    await wait_link(dut, True)
+
+
+@cocotb.test()
+async def test_autoneg_speed_and_mismatch(dut):
+    """Auto-negotiation resolves the highest common mode: withholding 1000FD on B brings both to 100FD (and
+    A's ANLPAR/GBSR show B's page); MACs at 100 pass frames, a MAC left at 1000 does not (speed mismatch);
+    with 100FD withheld too both resolve 10FD and frames pass at 10 Mb/s."""
+    a, b = await bring_up(dut)
+    assert (int(dut.phy_a_speed.value), int(dut.phy_b_speed.value)) == (regs.SPEED_1000, regs.SPEED_1000)
+    assert await passes(a, b, 1)
+    dut.phy_b_adv_withhold.value = W1000
+    await wait_link(dut, False, 5)
+    await wait_link(dut, True)
+    assert (int(dut.phy_a_speed.value), int(dut.phy_b_speed.value)) == (regs.SPEED_100, regs.SPEED_100)
+    assert not await a.mdio_read(GBSR) & GBSR_LP_1000FD
+    assert await a.mdio_read(ANLPAR) & ANAR_100FD
+    assert not await passes(a, b, 2, timeout_us=20), "MACs at 1000 over a 100 link must not pass frames"
+    await set_speed(a, regs.SPEED_100)
+    assert not await passes(a, b, 3, timeout_us=30), "B's MAC still at 1000"
+    await set_speed(b, regs.SPEED_100)
+    assert await passes(a, b, 4)
+    dut.phy_a_adv_withhold.value = W1000 | W100
+    await wait_link(dut, False, 5)
+    await wait_link(dut, True)
+    assert int(dut.phy_a_speed.value) == regs.SPEED_10
+    await set_speed(a, regs.SPEED_10)
+    await set_speed(b, regs.SPEED_10)
+    assert await passes(a, b, 5, timeout_us=200)
+    dut.phy_a_adv_withhold.value = 0
+    dut.phy_b_adv_withhold.value = 0
+
+
+@cocotb.test()
+async def test_cable_pull_link_interrupt(dut):
+    """Pulling the cable drops the link: STATUS.LINK_UP falls, LINK is raised (irq with it unmasked), BMSR reads
+    link down and keeps reading it (latched) once after re-plugging; frames do not pass while it is out."""
+    a, b = await bring_up(dut)
+    await a.mdio_read(BMSR)
+    await a.wr("INT_CAUSE", regs.INT_ALL)
+    await a.wr("INT_MASK_SET", regs.INT_LINK)
+    assert await a.rd("STATUS") & regs.STATUS_LINK_UP
+    dut.cable_pull.value = 1
+    await wait_link(dut, False, 5)
+    assert await a.rd("INT_CAUSE") & regs.INT_LINK and int(dut.irq_a.value)
+    assert not await a.rd("STATUS") & regs.STATUS_LINK_UP
+    assert not await passes(a, b, 1, timeout_us=10)
+    await a.wr("INT_CAUSE", regs.INT_ALL)
+    dut.cable_pull.value = 0
+    await wait_link(dut, True)
+    assert await a.rd("INT_CAUSE") & regs.INT_LINK
+    assert not await a.mdio_read(BMSR) & BMSR_LINK, "a drop since the last read reads as link down once"
+    assert await a.mdio_read(BMSR) & BMSR_LINK
+    await Timer(1, unit="us")
+    assert await passes(a, b, 2)
+
+
+@cocotb.test()
+async def test_phy_loopback(dut):
+    """BMCR loopback returns A's frames to A and sends nothing to B; clearing it (and restarting AN) restores
+    the link to B."""
+    a, b = await bring_up(dut)
+    await a.mdio_write(BMCR, 0x1140 | BMCR_LOOPBACK)
+    f = frame(MAC_A, MAC_A, 80, 9)
+    await a.send([(0x30000, f)])
+    assert await a.recv() == f
+    await Timer(2, unit="us")
+    assert await b.rd("STAT_RX_FRAMES") == 0
+    await a.mdio_write(BMCR, 0x1140 | BMCR_ANRESTART)
+    await wait_link(dut, True)
+    assert await passes(a, b, 3)

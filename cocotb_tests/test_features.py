@@ -1,0 +1,17 @@
+"""pytest entry for tb_features: multi-buffer RX, jumbo, filters, stats, checksum offload, moderation,
+loopback, speed pacing, DMA errors, on one NIC; the DMA-heavy tests also at DATA_WIDTH 512."""
+
+import pytest
+from runner import run_cocotb
+
+WIDE = "test_jumbo_multi_buffer_rx,test_rx_buffer_smaller_than_frame,test_tx_checksum_offload," \
+       "test_rx_dma_error_and_ring_reset,test_tx_dma_error_and_ring_reset"
+
+
+@pytest.mark.parametrize("data_width", [64, 512])
+def test_features(data_width):
+    # 64 shares the default nic build with test_regs/test_mac/test_dma; 512 shares test_dma's wide build
+    if data_width == 64:
+        run_cocotb("tb_features", "nic")
+    else:
+        run_cocotb("tb_features", "nic", parameters={"DATA_WIDTH": 512}, testcase=WIDE)

@@ -1,0 +1,99 @@
+"""What ``nicinfo`` shows: ``nic_config_t`` and ``nic_stats_t`` filled from the
+softc and the NIC's statistics registers (devnp ``devctl.c``'s DRVCOM part).
+
+The good-frame counts are the driver's own (they include only what it
+handed over and took in, and they match the NIC's); the error counts are the
+hardware's, which the driver never sees.
+"""
+
+from __future__ import annotations
+
+from nicdef import regs as R
+from stack.net.if_ import IFF_PROMISC, IFCAP_CSUM_IPv4, IFCAP_CSUM_TCPv4, IFCAP_CSUM_UDPv4
+from stack.net.nicinfo import (
+    NIC_CONNECTOR_MII,
+    NIC_ETHER_STAT_COLLISIONS,
+    NIC_ETHER_STAT_FCS_ERRORS,
+    NIC_ETHER_STAT_INTERNAL_RX_ERRORS,
+    NIC_ETHER_STAT_INTERNAL_TX_ERRORS,
+    NIC_ETHER_STAT_OVERSIZED_PACKETS,
+    NIC_ETHER_STAT_SHORT_PACKETS,
+    NIC_FLAG_BROADCAST,
+    NIC_FLAG_LINK_DOWN,
+    NIC_FLAG_MULTICAST,
+    NIC_FLAG_PROMISCUOUS,
+    NIC_STAT_RX_FAILED_ALLOCS,
+    NIC_STAT_RXED_BROADCAST,
+    NIC_STAT_RXED_MULTICAST,
+    NIC_STAT_TX_FAILED_ALLOCS,
+    NIC_STAT_TXED_BROADCAST,
+    NIC_STAT_TXED_MULTICAST,
+    NicConfig,
+    NicStats,
+)
+
+from .softc import NicDev
+from .transmit import nic_harvest
+
+CSUM_CAPS = IFCAP_CSUM_IPv4 | IFCAP_CSUM_TCPv4 | IFCAP_CSUM_UDPv4
+
+
+def nic_config(sc: NicDev) -> NicConfig:
+    ifp = sc.ifp
+    cfg = NicConfig()
+    cfg.flags = NIC_FLAG_MULTICAST | NIC_FLAG_BROADCAST
+    if ifp.if_flags & IFF_PROMISC:
+        cfg.flags |= NIC_FLAG_PROMISCUOUS
+    if not sc.link_up:
+        cfg.flags |= NIC_FLAG_LINK_DOWN
+    cfg.mtu = cfg.mru = ifp.if_mtu + 14
+    cfg.lan = sc.dv_unit
+    cfg.permanent_address = sc.perm_mac
+    cfg.current_address = ifp.if_lladdr
+    cfg.connector = NIC_CONNECTOR_MII
+    cfg.phy_addr = sc.phy if sc.phy is not None else -1
+    if sc.link_up and sc.media is not None:
+        cfg.media_rate = sc.media[1] * 1000  # kbit/s
+        cfg.duplex = 1 if sc.media[2] else 0
+    cfg.vendor_id = R.VENDOR_ID
+    cfg.device_id = R.DEVICE_ID
+    cfg.device_revision = sc.revision
+    cfg.num_irqs = 1
+    cfg.irq[0] = sc.irq
+    cfg.num_mem_windows = 1
+    cfg.mem_window_base[0], cfg.mem_window_size[0] = sc.pdev.mem_window
+    cfg.device_description = "Simulated gigabit NIC (iopkt-nic-sim)"
+    cfg.tx_csum_active = ifp.if_capenable_tx & CSUM_CAPS
+    cfg.rx_csum_active = ifp.if_capenable_rx & CSUM_CAPS
+    return cfg
+
+
+async def nic_stats(sc: NicDev) -> NicStats:
+    await nic_harvest(sc)  # completed transmissions count only once harvested
+    rd = sc.regs.read32
+    st = NicStats()
+    st.txed_ok = sc.stats.txed_ok
+    st.octets_txed_ok = sc.stats.octets_txed_ok
+    st.rxed_ok = sc.stats.rxed_ok
+    st.octets_rxed_ok = sc.stats.octets_rxed_ok
+    st.txed_multicast = await rd(R.REG_STAT_TX_MCAST)
+    st.txed_broadcast = await rd(R.REG_STAT_TX_BCAST)
+    st.rxed_multicast = await rd(R.REG_STAT_RX_MCAST)
+    st.rxed_broadcast = await rd(R.REG_STAT_RX_BCAST)
+    st.tx_failed_allocs = sc.stats.tx_failed_allocs
+    st.rx_failed_allocs = sc.stats.rx_failed_allocs
+    st.valid_stats = (NIC_STAT_TXED_MULTICAST | NIC_STAT_RXED_MULTICAST | NIC_STAT_TXED_BROADCAST
+                      | NIC_STAT_RXED_BROADCAST | NIC_STAT_TX_FAILED_ALLOCS | NIC_STAT_RX_FAILED_ALLOCS)
+    e = st.un
+    e.fcs_errors = await rd(R.REG_STAT_RX_FCS_ERR)
+    e.oversized_packets = await rd(R.REG_STAT_RX_TOOLONG)
+    e.short_packets = await rd(R.REG_STAT_RX_RUNT)
+    # frames lost inside the NIC: no descriptor (which includes FIFO overflow)
+    e.internal_rx_errors = await rd(R.REG_STAT_RX_MISSED)
+    e.internal_tx_errors = await rd(R.REG_STAT_DMA_ERR)
+    # Full duplex only: the collision counters are honestly zero, and valid.
+    e.valid_stats = (NIC_ETHER_STAT_FCS_ERRORS | NIC_ETHER_STAT_OVERSIZED_PACKETS | NIC_ETHER_STAT_SHORT_PACKETS
+                     | NIC_ETHER_STAT_INTERNAL_RX_ERRORS | NIC_ETHER_STAT_INTERNAL_TX_ERRORS
+                     | NIC_ETHER_STAT_COLLISIONS)
+    st.valid_stats |= e.valid_stats
+    return st

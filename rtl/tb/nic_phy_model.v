@@ -1,0 +1,355 @@
+/*
+ * Behavioural gigabit PHY for the testbench (not synthesized): an MDIO
+ * (clause 22) slave with the standard registers, auto-negotiation against a
+ * link partner (another nic_phy_model across the cable), loopback, and a
+ * GMII data path that passes frames only when the link is up and the MAC's
+ * speed equals the resolved speed.
+ *
+ * Registers (IEEE 802.3 clause 22 / 40):
+ *   0 BMCR    15 reset (self-clearing), 14 loopback, 13/6 speed select
+ *             (forced mode), 12 AN enable, 11 power down, 10 isolate,
+ *             9 restart AN (self-clearing), 8 full duplex    reset 0x1140
+ *   1 BMSR    100FD, 10FD, extended status, AN complete, AN ability,
+ *             link status (latched low: reads 0 once after a drop), ext cap
+ *   2/3 PHYID1/2 (PHY_ID)
+ *   4 ANAR    bit 8 100FD, bit 6 10FD (writable), selector 1  reset 0x0141
+ *   5 ANLPAR  the partner's page once AN completes (bit 14 ACK)
+ *   9 GBCR    bit 9 1000FD advertised (writable)              reset 0x0200
+ *  10 GBSR    bit 11 partner 1000FD
+ *  15 ESTATUS bit 13 1000BASE-T FD
+ * Only full duplex is modelled (the MAC has no collision handling), so the
+ * half-duplex ability bits read 0 and cannot be set.
+ *
+ * Auto-negotiation: AN_DELAY clocks after the line becomes usable (cable in,
+ * both PHYs powered) or after anything that restarts it (BMCR restart or
+ * reset, a change of either side's advertisement, the partner's link
+ * dropping), the link comes up at the highest mode both advertise (1000FD >
+ * 100FD > 10FD), or stays down if they share none. With AN disabled the
+ * link comes up at the BMCR-forced speed. resolved_speed uses the MAC's
+ * CTRL.SPEED encoding (0 = 1000, 1 = 100, 2 = 10).
+ *
+ * Speed mismatch: frames pass (one clock of latency each way) only while
+ * the link is up, the PHY is neither isolated nor powered down, and
+ * mac_speed == resolved_speed; otherwise both directions see an idle line,
+ * as a MAC clocking GMII/MII at the wrong rate would see nothing usable.
+ * BMCR loopback returns the MAC's transmit data to it and sends nothing on
+ * the cable.
+ */
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module nic_phy_model #(
+    parameter [4:0] PHY_ADDR = 5'd1,
+    parameter [31:0] PHY_ID = 32'h7e570e11,
+    parameter AN_DELAY = 250            // clocks from line-up/restart to link (2 us at 125 MHz)
+) (
+    input  wire        clk,
+    input  wire        rst,
+
+    // MAC side (GMII)
+    input  wire [7:0]  mac_txd,
+    input  wire        mac_tx_en,
+    input  wire        mac_tx_er,
+    output reg  [7:0]  mac_rxd,
+    output reg         mac_rx_dv,
+    output reg         mac_rx_er,
+    input  wire [1:0]  mac_speed,
+    output wire        link_up,
+
+    // MDIO slave: mdio_i is the line, mdio_o/mdio_oe what this PHY drives
+    input  wire        mdc,
+    input  wire        mdio_i,
+    output reg         mdio_o,
+    output reg         mdio_oe,
+
+    // cable side
+    output reg  [7:0]  line_txd,
+    output reg         line_tx_en,
+    output reg         line_tx_er,
+    input  wire [7:0]  line_rxd,
+    input  wire        line_rx_en,
+    input  wire        line_rx_er,
+
+    // auto-negotiation with the partner, and the test's hands on the cable
+    output wire [2:0]  adv,             // {1000FD, 100FD, 10FD} this PHY advertises
+    output wire        powered,         // not in reset or power-down
+    input  wire [2:0]  partner_adv,
+    input  wire        partner_powered,
+    input  wire        partner_link,
+    input  wire        cable_ok,        // 0: cable pulled
+    input  wire [2:0]  adv_withhold,    // abilities the test removes from this PHY's advertisement
+    output wire [1:0]  resolved_speed
+);
+
+// ------------------------------------------------------------ registers
+
+reg [15:0] bmcr_reg;
+reg [1:0] anar_reg;       // {100FD, 10FD}
+reg gbcr_reg;             // 1000FD
+reg link_reg;
+reg link_latch_reg;
+reg an_done_reg;
+reg [1:0] speed_reg;
+reg [2:0] lp_adv_reg;     // partner's page as received
+reg [31:0] an_cnt_reg;
+reg [2:0] adv_prev_reg;
+reg [2:0] partner_adv_prev_reg;
+reg partner_link_prev_reg;
+reg line_ok_prev_reg;
+reg [3:0] reset_cnt_reg;  // BMCR.RESET reads 1 for a few clocks
+
+wire an_enable = bmcr_reg[12];
+wire pdown = bmcr_reg[11];
+wire isolate = bmcr_reg[10];
+wire loopback = bmcr_reg[14];
+assign adv = {gbcr_reg, anar_reg} & ~adv_withhold;
+assign powered = !pdown && reset_cnt_reg == 0;
+assign link_up = link_reg;
+assign resolved_speed = speed_reg;
+
+wire line_ok = (cable_ok === 1'b1) && powered && partner_powered;
+wire [2:0] common = adv & partner_adv;
+wire [1:0] forced_speed = bmcr_reg[6] ? 2'd0 : (bmcr_reg[13] ? 2'd1 : 2'd2);
+
+function [15:0] reg_value;
+    input [4:0] addr;
+    begin
+        case (addr)
+            5'd0: reg_value = bmcr_reg | (reset_cnt_reg != 0 ? 16'h8000 : 16'h0000);
+            5'd1: reg_value = 16'h5109 | {10'd0, an_done_reg, 2'b00, link_latch_reg, 2'b00};
+            5'd2: reg_value = PHY_ID[31:16];
+            5'd3: reg_value = PHY_ID[15:0];
+            5'd4: reg_value = {7'd0, anar_reg[1], 1'b0, anar_reg[0], 6'b000001};
+            5'd5: reg_value = an_done_reg ? {1'b0, 1'b1, 5'd0, lp_adv_reg[1], 1'b0, lp_adv_reg[0], 6'b000001} : 16'd0;
+            5'd9: reg_value = {6'd0, gbcr_reg, 9'd0};
+            5'd10: reg_value = {4'd0, an_done_reg && lp_adv_reg[2], 11'd0};
+            5'd15: reg_value = 16'h2000;
+            default: reg_value = 16'd0;
+        endcase
+    end
+endfunction
+
+// ------------------------------------------------------------ MDIO slave
+
+reg mdc_prev_reg;
+reg [5:0] ones_reg;       // consecutive ones seen (preamble), saturating
+reg in_frame_reg;
+reg [6:0] idx_reg;        // index of the next bit to sample
+reg [12:0] hdr_reg;       // ST1, OP, PHYAD, REGAD as they arrive
+reg [15:0] data_reg;
+reg reading_reg;
+reg [4:0] regad_reg;
+
+wire mdc_rise = mdc && !mdc_prev_reg;
+wire mdc_fall = !mdc && mdc_prev_reg;
+wire [1:0] hdr_op = hdr_reg[11:10];
+wire [4:0] hdr_phy = hdr_reg[9:5];
+wire mdio_bit = (mdio_i === 1'b0) ? 1'b0 : 1'b1;   // an undriven line reads 1 (pull-up)
+
+// register writes from MDIO, applied in the main block
+reg wr_stb;
+reg [4:0] wr_addr;
+reg [15:0] wr_val;
+reg bmsr_read_stb;
+
+always @(posedge clk) begin
+    mdc_prev_reg <= mdc;
+    wr_stb <= 1'b0;
+    bmsr_read_stb <= 1'b0;
+
+    if (mdc_rise) begin
+        if (!in_frame_reg) begin
+            if (mdio_bit) begin
+                ones_reg <= (ones_reg == 6'd32) ? ones_reg : ones_reg + 1;
+            end else begin
+                if (ones_reg == 6'd32) begin
+                    in_frame_reg <= 1'b1;   // ST's first bit (0) is bit 32 of the frame
+                    idx_reg <= 7'd33;
+                    hdr_reg <= 13'd0;
+                    reading_reg <= 1'b0;
+                end
+                ones_reg <= 6'd0;
+            end
+        end else begin
+            idx_reg <= idx_reg + 1;
+            if (idx_reg <= 7'd45) begin
+                hdr_reg <= {hdr_reg[11:0], mdio_bit};
+            end
+            if (idx_reg == 7'd45) begin
+                // before this shift hdr_reg[11:0] = {ST1, OP, PHYAD, REGAD[4:1]}
+                regad_reg <= {hdr_reg[3:0], mdio_bit};
+                if (hdr_reg[10:9] == 2'b10 && hdr_reg[8:4] == PHY_ADDR) begin
+                    reading_reg <= 1'b1;
+                    data_reg <= reg_value({hdr_reg[3:0], mdio_bit});
+                    bmsr_read_stb <= ({hdr_reg[3:0], mdio_bit} == 5'd1);
+                end
+            end
+            if (idx_reg >= 7'd48 && idx_reg <= 7'd63 && !reading_reg) begin
+                data_reg <= {data_reg[14:0], mdio_bit};
+            end
+            if (idx_reg == 7'd63 && !reading_reg) begin
+                in_frame_reg <= 1'b0;
+                ones_reg <= 6'd0;
+                if (hdr_op == 2'b01 && hdr_phy == PHY_ADDR) begin
+                    wr_stb <= 1'b1;
+                    wr_addr <= regad_reg;
+                    wr_val <= {data_reg[14:0], mdio_bit};
+                end
+            end
+        end
+    end
+
+    if (mdc_fall && in_frame_reg && reading_reg) begin
+        // idx_reg is the bit that begins now
+        if (idx_reg == 7'd47) begin
+            mdio_oe <= 1'b1;
+            mdio_o <= 1'b0;
+        end else if (idx_reg >= 7'd48 && idx_reg <= 7'd63) begin
+            mdio_oe <= 1'b1;
+            mdio_o <= data_reg[4'd15 - idx_reg[3:0]];
+        end else if (idx_reg >= 7'd64) begin
+            mdio_oe <= 1'b0;
+            in_frame_reg <= 1'b0;
+            reading_reg <= 1'b0;
+            ones_reg <= 6'd0;
+        end
+    end
+
+    if (rst) begin
+        mdc_prev_reg <= 1'b0;
+        ones_reg <= 6'd0;
+        in_frame_reg <= 1'b0;
+        reading_reg <= 1'b0;
+        mdio_o <= 1'b1;
+        mdio_oe <= 1'b0;
+        wr_stb <= 1'b0;
+        bmsr_read_stb <= 1'b0;
+    end
+end
+
+// ------------------------------------------------------ registers and AN
+
+wire restart = (wr_stb && wr_addr == 5'd0 && (wr_val[9] || wr_val[15]))
+    || (adv != adv_prev_reg) || (partner_adv != partner_adv_prev_reg)
+    || (!partner_link && partner_link_prev_reg && link_reg)
+    || (line_ok && !line_ok_prev_reg);
+
+always @(posedge clk) begin
+    adv_prev_reg <= adv;
+    partner_adv_prev_reg <= partner_adv;
+    partner_link_prev_reg <= partner_link;
+    line_ok_prev_reg <= line_ok;
+    if (reset_cnt_reg != 0) begin
+        reset_cnt_reg <= reset_cnt_reg - 1;
+    end
+
+    if (wr_stb) begin
+        case (wr_addr)
+            5'd0: begin
+                if (wr_val[15]) begin
+                    bmcr_reg <= 16'h1140;
+                    anar_reg <= 2'b11;
+                    gbcr_reg <= 1'b1;
+                    reset_cnt_reg <= 4'd15;
+                end else begin
+                    // restart AN and duplex are not stored; full duplex only
+                    bmcr_reg <= (wr_val & 16'h7c40) | 16'h0100;
+                end
+            end
+            5'd4: anar_reg <= {wr_val[8], wr_val[6]};
+            5'd9: gbcr_reg <= wr_val[9];
+            default: ;
+        endcase
+    end
+
+    if (!link_reg) begin
+        link_latch_reg <= 1'b0;
+    end else if (bmsr_read_stb) begin
+        link_latch_reg <= 1'b1;
+    end
+
+    if (!line_ok || restart) begin
+        link_reg <= 1'b0;
+        an_done_reg <= 1'b0;
+        an_cnt_reg <= 32'd0;
+    end else if (!an_done_reg) begin
+        an_cnt_reg <= an_cnt_reg + 1;
+        if (an_cnt_reg + 1 >= AN_DELAY) begin
+            an_done_reg <= 1'b1;
+            lp_adv_reg <= partner_adv;
+            if (!an_enable) begin
+                link_reg <= 1'b1;
+                speed_reg <= forced_speed;
+            end else if (common[2]) begin
+                link_reg <= 1'b1;
+                speed_reg <= 2'd0;
+            end else if (common[1]) begin
+                link_reg <= 1'b1;
+                speed_reg <= 2'd1;
+            end else if (common[0]) begin
+                link_reg <= 1'b1;
+                speed_reg <= 2'd2;
+            end
+        end
+    end
+
+    if (rst) begin
+        bmcr_reg <= 16'h1140;
+        anar_reg <= 2'b11;
+        gbcr_reg <= 1'b1;
+        link_reg <= 1'b0;
+        link_latch_reg <= 1'b0;
+        an_done_reg <= 1'b0;
+        an_cnt_reg <= 32'd0;
+        speed_reg <= 2'd0;
+        lp_adv_reg <= 3'd0;
+        reset_cnt_reg <= 4'd0;
+        adv_prev_reg <= 3'b111;
+        partner_adv_prev_reg <= 3'b111;
+        partner_link_prev_reg <= 1'b0;
+        line_ok_prev_reg <= 1'b0;
+    end
+end
+
+// ------------------------------------------------------------ data path
+
+wire mac_speed_ok = (mac_speed == speed_reg) || (mac_speed == 2'd3 && speed_reg == 2'd2);
+wire pass = link_reg && !isolate && !pdown && mac_speed_ok;
+
+always @(posedge clk) begin
+    if (loopback && !isolate && !pdown) begin
+        mac_rxd <= mac_txd;
+        mac_rx_dv <= mac_tx_en;
+        mac_rx_er <= mac_tx_er;
+        line_txd <= 8'd0;
+        line_tx_en <= 1'b0;
+        line_tx_er <= 1'b0;
+    end else if (pass) begin
+        mac_rxd <= line_rxd;
+        mac_rx_dv <= line_rx_en;
+        mac_rx_er <= line_rx_er;
+        line_txd <= mac_txd;
+        line_tx_en <= mac_tx_en;
+        line_tx_er <= mac_tx_er;
+    end else begin
+        mac_rxd <= 8'd0;
+        mac_rx_dv <= 1'b0;
+        mac_rx_er <= 1'b0;
+        line_txd <= 8'd0;
+        line_tx_en <= 1'b0;
+        line_tx_er <= 1'b0;
+    end
+
+    if (rst) begin
+        mac_rx_dv <= 1'b0;
+        mac_rx_er <= 1'b0;
+        line_tx_en <= 1'b0;
+        line_tx_er <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall
