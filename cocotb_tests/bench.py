@@ -23,7 +23,7 @@ def bench(sim: str, count: int, size: int) -> dict:
     os.environ["SIM"] = sim
     out = SIM_BUILD / f"bench-{sim}-{size}.json"
     out.unlink(missing_ok=True)
-    run_cocotb("tb_ping", "nic_pair_tb", testcase="bench_ping_flood",
+    run_cocotb("tb_two_hosts", "nic_pair_tb", testcase="bench_ping_flood",
                extra_env={"BENCH_RESULT": str(out), "BENCH_COUNT": str(count), "BENCH_SIZE": str(size),
                           "COCOTB_LOG_LEVEL": "WARNING"})
     return json.loads(out.read_text())

@@ -23,7 +23,7 @@ def main() -> int:
     SIM_BUILD.mkdir(exist_ok=True)
     transcript.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    run_cocotb("tb_ping", "nic_pair_tb", testcase="demo_two_host_ping",
+    run_cocotb("tb_two_hosts", "nic_pair_tb", testcase="demo_two_host_ping",
                extra_env={"DEMO_TRANSCRIPT": str(transcript), "COCOTB_LOG_LEVEL": "WARNING"})
     wall = time.perf_counter() - t0
     if not transcript.exists():

@@ -1,6 +1,6 @@
 """The devnp-nic driver's features against the live RTL, through io-pkt's
 own interfaces: nicinfo, media and the PHY, the multicast filter, jumbo
-frames, checksum offload. Two hosts on nic_pair_tb, as in tb_ping."""
+frames, checksum offload. Two hosts on nic_pair_tb, as in tb_two_hosts."""
 
 from __future__ import annotations
 
