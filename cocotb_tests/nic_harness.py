@@ -32,8 +32,10 @@ TX_RS = regs.TX_DESC_CMD_RS
 
 
 async def start_clock_and_reset(dut, cycles: int = 10) -> None:
-    """Start the 125 MHz clock and hold the synchronous reset for a few cycles."""
-    Clock(dut.clk, CLK_NS, unit="ns").start()
+    """Start the 125 MHz clock (unless the toplevel makes its own) and hold the
+    synchronous reset for a few cycles."""
+    if not hasattr(dut, "clock_from_hdl"):
+        Clock(dut.clk, CLK_NS, unit="ns").start()
     dut.rst.value = 1
     await ClockCycles(dut.clk, cycles)
     dut.rst.value = 0

@@ -30,9 +30,11 @@ class WireCount:
 
 
 async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
+    # Bus models are made after reset: nic_pair_tb clocks itself from time 0,
+    # and under Verilator --timing models made before then never leave reset.
+    await start_clock_and_reset(dut)
     a = NicHarness(dut, "a")
     b = NicHarness(dut, "b")
-    await start_clock_and_reset(dut)
     await a.setup(MAC_A, 0x1000, 16, 0x2000, 16)
     await b.setup(MAC_B, 0x1000, 16, 0x2000, 16)
     for nic in (a, b):

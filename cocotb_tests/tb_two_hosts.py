@@ -9,7 +9,7 @@ import time
 import cocotb
 from two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
-PING = "ping -c 10 -i 0.0002 -W 0.002 10.0.0.2"
+PING = "ping -c 10 -i 0.00005 -W 0.002 10.0.0.2"
 
 
 async def _ping_ten(dut):
@@ -50,16 +50,16 @@ async def test_down_up_and_reinit_keep_working(dut):
     await bring_up_pair(hosts)
     a = hosts.by_name["hostA"]
     ifp = a.ifnet[0]
-    assert (await hosts.sh("hostA", "ping -c 2 -i 0.0002 10.0.0.2")).value.received == 2
+    assert (await hosts.sh("hostA", "ping -c 2 -i 0.00005 10.0.0.2")).value.received == 2
 
     assert (await hosts.sh("hostB", "ifconfig nic0 down")).status == 0
     b = hosts.by_name["hostB"]
     assert b.mbufs.clusters_in_use == 0, "stop must give back every RX and TX buffer"
-    res = await hosts.sh("hostA", "ping -c 2 -i 0.0002 -W 0.001 10.0.0.2")
+    res = await hosts.sh("hostA", "ping -c 2 -i 0.00005 -W 0.001 10.0.0.2")
     assert res.value.received == 0, res.text
 
     assert (await hosts.sh("hostB", "ifconfig nic0 up")).status == 0
-    res = await hosts.sh("hostA", "ping -c 3 -i 0.0002 10.0.0.2")
+    res = await hosts.sh("hostA", "ping -c 3 -i 0.00005 10.0.0.2")
     assert res.value.received == 3 and res.value.payload_mismatches == 0, res.text
 
     from stack.net.if_ import SIOCSIFMTU
@@ -68,7 +68,7 @@ async def test_down_up_and_reinit_keep_working(dut):
     assert await a.stack_call(ifp.if_ioctl, ifp, SIOCSIFMTU, 1400) == 0
     assert ifp.if_mtu == 1400
     assert (ifp.if_softc.tx_ring, ifp.if_softc.rx_ring) == rings_before, "init must not reallocate rings"
-    res = await hosts.sh("hostA", "ping -c 3 -i 0.0002 -s 1300 10.0.0.2")
+    res = await hosts.sh("hostA", "ping -c 3 -i 0.00005 -s 1300 10.0.0.2")
     assert res.value.received == 3 and res.value.payload_mismatches == 0, res.text
 
 

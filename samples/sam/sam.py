@@ -6,11 +6,17 @@ the guide's text can be read beside it. There is no network hardware: the
 driver attaches to the system clock interrupt, and every SAM_RX_EVERY-th
 interrupt it makes up a broadcast frame and passes it up the stack; what the
 stack sends it frees at once (copy-style transmit).
+
+sam.c has two ``sam_isr``s, chosen at compile time with ``HW_MASK``. Here the
+driver option ``hwmask`` chooses: without it sam masks the clock line in the
+kernel (``InterruptMask``); with it sam drives the virtual platform's
+interrupt timer (a device with cause and mask registers) and masks the
+interrupt in the device, as a driver on a shared line should.
 """
 
 from __future__ import annotations
 
-from stack.kern.device import CFATTACH_DECL, Device, Ref, dev_attach
+from stack.kern.device import CFATTACH_DECL, Device, Ref, dev_attach, parse_options
 from stack.kern.errno import ENETRESET, ENODEV, EOK
 from stack.kern.intr import (
     _NTO_INTR_FLAGS_TRK_MSK,
@@ -80,6 +86,12 @@ from stack.net.nicinfo import (
 
 SAM_RX_EVERY = 1000  # interrupts per made-up received frame, as sam.c
 
+# HW_MASK: the interrupt timer's registers (stack.platform.virtual.IntrTimer)
+SAM_REG_CAUSE = 0x00  # pending causes; write 1s to acknowledge
+SAM_REG_IMS = 0x08  # interrupt mask set: write 1s to enable
+SAM_REG_IMC = 0x0C  # interrupt mask clear: write 1s to disable
+SAM_INTRMASK = 0x1  # the causes sam wants: the tick
+
 
 class SamDev(Device):
     """``struct sam_dev``: the softc."""
@@ -96,6 +108,8 @@ class SamDev(Device):
         self.sc_intr_spurious = 0
         self.sc_inter = IopktInter()
         self.sc_sdhook = None
+        self.sc_hw_mask = False  # the "hwmask" option: HW_MASK in sam.c
+        self.sc_regs = None  # the device's registers (HW_MASK only)
         # Additions for nicinfo and ifconfig -m (see README.md)
         self.sc_stats = NicStats()
         self.sc_media = Ifmedia()
@@ -109,7 +123,8 @@ class SamDev(Device):
 async def sam_entry(dll_hdl, iopkt, options: str) -> int:
     # parse options: dev_attach takes name=, lan=, unit=; sam has none of its own.
     single = Ref(1)  # do options imply single? sam has one instance only
-    attach_args = None  # initialize to whatever you want to pass to sam_attach()
+    # initialize to whatever you want to pass to sam_attach(): here, which ISR
+    attach_args = {"hwmask": any(key == "hwmask" for key, _ in parse_options(options))}
     instance = 0
     err = ENODEV
     while True:
@@ -137,10 +152,21 @@ async def sam_attach(parent, self: SamDev, aux) -> int:
     # would be the network hardware interrupt in a real driver. The sample
     # masks and unmasks the clock interrupt in io-pkt, which may upset other
     # timer users; it is safe to run by itself.
-    qtime = getattr(iopkt.platform, "system_clock", None)
-    if qtime is None:
-        return ENODEV
-    sam.sc_irq = qtime().intr
+    sam.sc_hw_mask = bool(aux and aux["hwmask"])
+    if sam.sc_hw_mask:
+        # HW_MASK: a device with its own interrupt registers (the virtual
+        # platform's interrupt timer); its line may be shared with others.
+        itimer = getattr(iopkt.platform, "interrupt_timer", None)
+        if itimer is None:
+            return ENODEV
+        hw = itimer()
+        sam.sc_regs = hw.regs
+        sam.sc_irq = hw.irq_number
+    else:
+        qtime = getattr(iopkt.platform, "system_clock", None)
+        if qtime is None:
+            return ENODEV
+        sam.sc_irq = qtime().intr
 
     err = interrupt_entry_init(iopkt, sam.sc_inter, 0, None)
     if err != EOK:
@@ -227,10 +253,13 @@ async def sam_init(ifp: Ifnet) -> int:
         # update the hardware
 
     if sam.sc_iid == -1:
-        ret = InterruptAttach_r(iopkt, sam.sc_irq, sam_isr, sam, 0, _NTO_INTR_FLAGS_TRK_MSK)
+        isr = sam_isr_hw if sam.sc_hw_mask else sam_isr
+        ret = InterruptAttach_r(iopkt, sam.sc_irq, isr, sam, 0, _NTO_INTR_FLAGS_TRK_MSK)
         if ret < 0:
             return -ret
         sam.sc_iid = ret
+        if sam.sc_hw_mask:
+            await sam.sc_regs.write32(SAM_REG_IMS, SAM_INTRMASK)  # the device may interrupt now
 
     sam_set_multicast(sam)
     sam.cfg.mtu = sam.cfg.mru = ifp.if_mtu + ETHER_HDR_LEN
@@ -252,6 +281,8 @@ async def sam_stop(ifp: Ifnet, disable: int) -> None:
 
     if disable:
         if sam.sc_iid != -1:
+            if sam.sc_hw_mask:
+                await sam.sc_regs.write32(SAM_REG_IMC, 0xFFFFFFFF)  # quiet the device first
             InterruptDetach(iopkt, sam.sc_iid)
             sam.sc_iid = -1
         # rxdrain
@@ -342,8 +373,28 @@ def sam_isr(sam: SamDev, iid: int):
     return interrupt_queue(sam.sc_iopkt, ient)
 
 
+async def sam_isr_hw(sam: SamDev, iid: int):
+    """Hardware-mask style (sam.c with HW_MASK): mask in the device, so a
+    line shared with other devices stays open for them."""
+    ient = sam.sc_inter
+    sam.sc_iid = iid  # the same window as above
+    # If the interrupt is shared, check whether it is ours. Only while not
+    # queued: once queued our mask is off, so the line is someone else's,
+    # and the cause stays set until sam_process_interrupt acknowledges it.
+    if ient.on_list == 0 and not await sam.sc_regs.read32(SAM_REG_CAUSE) & SAM_INTRMASK:
+        return None
+    # Mask interrupts in hardware, whether or not the entry is already queued.
+    await sam.sc_regs.write32(SAM_REG_IMC, 0xFFFFFFFF)
+    return interrupt_queue(sam.sc_iopkt, ient)
+
+
 async def sam_process_interrupt(sam: SamDev, wtp) -> int:
     ifp = sam.sc_ec
+    if sam.sc_hw_mask:
+        # Acknowledge what we serve; with the kernel mask the clock's own
+        # kernel handler does this for the system timer.
+        cause = await sam.sc_regs.read32(SAM_REG_CAUSE)
+        await sam.sc_regs.write32(SAM_REG_CAUSE, cause)
     cnt = sam.sc_intr_cnt
     sam.sc_intr_cnt += 1
     if cnt % SAM_RX_EVERY == 0:
@@ -369,8 +420,11 @@ async def sam_process_interrupt(sam: SamDev, wtp) -> int:
     return 1
 
 
-def sam_enable_interrupt(sam: SamDev) -> int:
-    InterruptUnmask(sam.sc_iopkt, sam.sc_irq, sam.sc_iid)
+async def sam_enable_interrupt(sam: SamDev) -> int:
+    if sam.sc_hw_mask:
+        await sam.sc_regs.write32(SAM_REG_IMS, SAM_INTRMASK)  # unmask in hardware
+    else:
+        InterruptUnmask(sam.sc_iopkt, sam.sc_irq, sam.sc_iid)
     return 1
 
 

@@ -3,6 +3,19 @@
 The stack takes it before ``IFQ_ENQUEUE`` and calls ``if_start`` with it held;
 ``if_start`` must release it on every path. Here a start function that
 returns still holding it is reported naming the driver (see ``net/if_``).
+
+The critical count: ``NW_SIGLOCK_P`` raises it and ``NW_SIGUNLOCK_P`` lowers
+it. In io-pkt, interrupt work that arrives while the count is non-zero is
+deferred, and ``NW_SIGUNLOCK_P`` may run it inline once the count is back to
+zero. That inline run is deliberately not modelled: ``NW_SIGUNLOCK_P`` is a
+plain (synchronous) call made from many places, including ``if_start`` paths
+that cannot await, and process functions here are coroutines that need the
+stack context, which the unlocking code still holds. What is kept is the
+observable order: the worker needs the stack context, so interrupt work
+queued under the mutex runs only after the holder has unlocked (count zero)
+and given the context up, before any later stack work queued behind it
+(``tests/test_transmit.py``). A driver cannot tell the difference except by
+the exact instant, which is the same simulated time either way.
 """
 
 from __future__ import annotations
@@ -14,7 +27,7 @@ class NwSigLock:
     def __init__(self, name: str = "if_snd_ex"):
         self.name = name
         self.owner = None
-        self.critical = 0  # io-pkt's critical count: nested holders of the stack side
+        self.critical = 0  # io-pkt's critical count: 1 while held (one holder at a time here)
         self._waiters: list = []
         self.acquisitions = 0
 

@@ -121,3 +121,80 @@ def test_gratuitous_arp_refreshes_an_existing_entry():
     h.run(_send_echo(h, 2))
     assert Ether(frames_from(h, "a", n)[0]).dst == "02:00:00:00:00:22" and ICMP in Ether(frames_from(h, "a", n)[0])
     h.finish()
+
+
+def _arp_requests_from_a(h, since=0):
+    out = []
+    for f in frames_from(h, "a", since):
+        e = Ether(f)
+        if ARP in e and e[ARP].op == 1 and e[ARP].psrc != e[ARP].pdst:
+            out.append(e)
+    return out
+
+
+def test_unknown_neighbour_is_asked_by_broadcast_at_most_once_a_second_until_it_answers():
+    h = two_hosts()
+    h.platform.run(for_ns=1_000_000)
+    h.wire.drop = lambda frame: frame[12:14] == b"\x08\x06"  # the neighbour is silent
+    n = len(h.wire.frames)
+    t0 = h.platform.now_ns()
+    for at in (0.0, 0.5, 1.1, 1.6, 2.2):  # packets keep coming for the unresolved address
+        h.platform.run(for_ns=t0 + int(at * S) - h.platform.now_ns())
+        h.run(_send_echo(h, 1, dst="10.0.0.7"))
+    reqs = _arp_requests_from_a(h, n)
+    assert len(reqs) == 3  # at 0, 1.1 and 2.2 s: not once per packet
+    for r in reqs:
+        assert r.dst == "ff:ff:ff:ff:ff:ff" and r[ARP].pdst == "10.0.0.7" and r[ARP].hwdst == "00:00:00:00:00:00"
+        assert (r[ARP].psrc, r[ARP].hwsrc) == (IP_A, "02:00:00:00:00:01")
+    h.finish()
+
+
+def test_a_late_answer_completes_an_incomplete_entry_and_releases_the_held_packet():
+    h = two_hosts()
+    h.platform.run(for_ns=1_000_000)  # the announcements land first (one would complete the entry)
+    h.wire.drop = lambda frame: frame[12:14] == b"\x08\x06"
+    h.run(_send_echo(h, 1))
+    (la,) = arp_entries(h.a)
+    assert not la.resolved
+    h.platform.run(for_ns=S)  # still within ARPT_DOWN_S
+    assert not la.resolved
+    h.wire.drop = None
+    n = len(h.wire.frames)
+    h.run(_send_echo(h, 2))  # the rate limit allows a new request now, and it gets through
+    h.platform.run(for_ns=100_000)
+    (la,) = arp_entries(h.a)
+    assert la.resolved and la.la_hold is None
+    assert la.la_expire_ns - h.platform.now_ns() > (ARPT_KEEP_S - 1) * S  # now a complete entry's life
+    assert any(ICMP in Ether(f) and Ether(f)[ICMP].seq == 2 for f in frames_from(h, "a", n))
+    h.platform.run(for_ns=(ARPT_DOWN_S + 1) * S)  # the incomplete timeout no longer applies
+    assert len(arp_entries(h.a)) == 1
+    h.finish()
+
+
+def test_after_a_complete_entry_expires_the_next_packet_asks_again():
+    h = two_hosts()
+    h.run(_send_echo(h, 1))
+    h.platform.run(for_ns=100_000)
+    h.platform.run(for_ns=ARPT_KEEP_S * S + S)
+    assert arp_entries(h.a) == []
+    n = len(h.wire.frames)
+    h.run(_send_echo(h, 2))
+    h.platform.run(for_ns=100_000)
+    assert len(_arp_requests_from_a(h, n)) == 1  # a fresh broadcast request
+    assert [e.la_lladdr for e in arp_entries(h.a)] == [MAC_B]
+    h.finish()
+
+
+def test_after_an_incomplete_entry_times_out_the_next_packet_starts_over():
+    h = two_hosts()
+    h.wire.drop = lambda frame: frame[12:14] == b"\x08\x06"
+    h.run(_send_echo(h, 1, dst="10.0.0.9"))
+    h.platform.run(for_ns=ARPT_DOWN_S * S + S)
+    assert arp_entries(h.a) == []
+    n = len(h.wire.frames)
+    h.run(_send_echo(h, 2, dst="10.0.0.9"))
+    (la,) = arp_entries(h.a)
+    assert not la.resolved and la.la_hold is not None
+    assert len(_arp_requests_from_a(h, n)) == 1
+    h.platform.run(for_ns=ARPT_DOWN_S * S + S)
+    h.finish()

@@ -315,3 +315,69 @@ def test_interrupt_queue_before_entry_init_is_a_driver_bug(env):
     _, iopkt, _, _ = env
     with pytest.raises(DriverBug, match="before interrupt_entry_init"):
         interrupt_queue(iopkt, IopktInter(name="early"))
+
+
+def test_interrupt_entry_init_is_stack_context_only(env):
+    _, iopkt, _, _ = env
+    from stack.kern.diag import StackContextError
+
+    with pytest.raises(StackContextError, match="interrupt_entry_init"):
+        interrupt_entry_init(iopkt, IopktInter(name="x"))
+
+
+def test_interrupt_queue_wakes_an_idle_worker_only_and_counts_spurious_requeues(env):
+    """on_list == 0: the entry is queued and the wake-up returned if the worker
+    is idle; already on the list: spurious++ and nothing returned."""
+    p, iopkt, _, _ = env
+    log = []
+    first = IopktInter(name="first", enable=lambda arg: 1)
+    second = IopktInter(name="second", func=lambda arg, w: (log.append("second"), 1)[1], enable=lambda arg: 1)
+    got = {}
+
+    async def slow(arg, wtp):
+        log.append("first")
+        await p.sleep(1_000)  # the worker is busy: a new entry needs no wake-up
+        got["busy"] = interrupt_queue(iopkt, second)
+        return 1
+
+    first.func = slow
+
+    async def main():
+        await iopkt.stack_call(lambda: (interrupt_entry_init(iopkt, first), interrupt_entry_init(iopkt, second)))
+        ev = interrupt_queue(iopkt, first)
+        got["idle"] = ev
+        got["again"] = interrupt_queue(iopkt, first)  # before it ran: still on the list
+        ev.set()
+        await p.sleep(5_000)
+
+    p.run(main())
+    assert got["idle"] is iopkt.workers[0].wake and got["again"] is None and got["busy"] is None
+    assert first.spurious == 1 and second.spurious == 0
+    assert log == ["first", "second"]  # the busy worker picked the second entry up in the same pass
+    assert first.on_list == second.on_list == 0
+
+
+def test_enable_is_called_only_after_a_nonzero_return_and_on_list_is_cleared_first(env):
+    p, iopkt, _, _ = env
+    trace = []
+    ient = IopktInter(name="e")
+    left = [3]
+
+    def func(arg, wtp):
+        left[0] -= 1
+        trace.append(("func", left[0] == 0))
+        return 1 if left[0] == 0 else 0
+
+    def enable(arg):
+        trace.append(("enable", ient.on_list))
+        return 1
+
+    ient.func, ient.enable = func, enable
+
+    async def main():
+        await iopkt.stack_call(lambda: interrupt_entry_init(iopkt, ient))
+        interrupt_queue(iopkt, ient).set()
+        await p.sleep(1_000)
+
+    p.run(main())
+    assert trace == [("func", False), ("func", False), ("func", True), ("enable", 0)]

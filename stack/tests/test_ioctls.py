@@ -243,3 +243,21 @@ def test_drvcom_length_and_subcommand_rules(h):
 def test_nicinfo_errors(h, line, out):
     r = h.run(run_command(h.a, line))
     assert (r.status, r.output) == (1, out)
+
+
+def test_sifflags_up_and_down_call_if_init_and_if_stop_and_sifmtu_calls_if_init_again(h):
+    """The guide: if_init is called over and over (up, a new MTU); down calls if_stop."""
+    from stack.net.if_ import IFF_RUNNING, IFF_UP
+
+    calls = _count_init_stop(h)
+    ifp = h.sca.ifp
+    assert ioctl(h, SIOCSIFMTU, 1400) == EOK
+    assert calls == ["init"] and ifp.if_mtu == 1400  # running: init again with the new MTU
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags & ~IFF_UP) == EOK
+    assert calls == ["init", "stop"] and not ifp.if_flags_tx & IFF_RUNNING
+    assert ioctl(h, SIOCSIFMTU, 1300) == EOK
+    assert calls == ["init", "stop"]  # down: the next init picks the MTU up
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_UP) == EOK
+    assert calls == ["init", "stop", "init"] and ifp.if_flags_tx & IFF_RUNNING
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_UP) == EOK
+    assert calls == ["init", "stop", "init"]  # already up: nothing to do

@@ -9,6 +9,7 @@ import pytest
 import samples.sam  # noqa: F401  (registers devnp-sam.so)
 from samples.sam import sam as sam_mod
 from stack.kern.errno import EOK
+from stack.kern.intr import HANG_NS
 from stack.kern.iopkt import IoPkt
 from stack.net.if_ import IFF_RUNNING, SIOCADDMULTI, ifioctl, ifunit
 from stack.netinet import inet_attach, inet_detach, udp_socket
@@ -116,11 +117,12 @@ async def _traffic(iopkt) -> None:
     await iopkt.platform.sleep(3_000_000)
 
 
-def test_100_rounds_of_mount_configure_traffic_destroy_leave_nothing_behind(host):
+@pytest.mark.parametrize("opts", ["", "-o hwmask "])
+def test_100_rounds_of_mount_configure_traffic_destroy_leave_nothing_behind(host, opts):
     p, iopkt = host
     base = iopkt.live_resources()
     for round_no in range(100):
-        assert sh(p, iopkt, "mount -T io-pkt /lib/dll/devnp-sam.so").status == 0
+        assert sh(p, iopkt, f"mount -T io-pkt {opts}/lib/dll/devnp-sam.so").status == 0
         assert sh(p, iopkt, "ifconfig sam0 10.0.0.1/24").status == 0
         ifp = ifunit(iopkt, "sam0")
         assert ifp.if_flags_tx & IFF_RUNNING
@@ -152,3 +154,77 @@ def test_shutdown_hook_stops_the_interrupt_at_exit(host):
     sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
     p.run(until=iopkt.exit())
     assert iopkt.kernel.attached == [] and not ifunit(iopkt, "sam0").if_flags_tx & IFF_RUNNING
+
+
+# -- the two sam_isr variants of sam.c (HW_MASK off and on) ------------------------------
+
+def _mask_spy(monkeypatch):
+    """Count the kernel masks sam takes and the mask writes it makes to its device."""
+    seen = {"InterruptMask": 0, "IMC": 0, "IMS": 0}
+    real_mask = sam_mod.InterruptMask
+
+    def mask(iopkt, irq, iid):
+        seen["InterruptMask"] += 1
+        return real_mask(iopkt, irq, iid)
+
+    monkeypatch.setattr(sam_mod, "InterruptMask", mask)
+    return seen
+
+
+def _spy_regs(sam, seen):
+    regs = sam.sc_regs
+    real_write = regs.write32
+
+    async def write32(off, value):
+        if off == sam_mod.SAM_REG_IMC:
+            seen["IMC"] += 1
+        elif off == sam_mod.SAM_REG_IMS:
+            seen["IMS"] += 1
+        await real_write(off, value)
+
+    regs.write32 = write32
+
+
+def test_kernel_mask_variant_masks_the_line_in_the_kernel(host, monkeypatch):
+    p, iopkt = host
+    seen = _mask_spy(monkeypatch)
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    p.run(for_ns=100_000_000)
+    sam = iopkt.alldevs[0]
+    assert sam.sc_regs is None and sam.sc_irq == p.qtime.intr
+    assert 90 <= sam.sc_intr_cnt <= 100
+    assert seen["InterruptMask"] == sam.sc_intr_cnt  # one kernel mask per interrupt served
+
+
+def test_hwmask_variant_masks_in_the_device_and_leaves_the_line_open(host, monkeypatch):
+    p, iopkt = host
+    seen = _mask_spy(monkeypatch)
+    assert sh(p, iopkt, "mount -T io-pkt -o hwmask devnp-sam.so").status == 0
+    sam = iopkt.alldevs[0]
+    _spy_regs(sam, seen)
+    dev = p.interrupt_timer()
+    assert sam.sc_irq == dev.irq_number != p.system_clock().intr
+    assert sh(p, iopkt, "ifconfig sam0 10.0.0.1/24").status == 0
+    p.run(for_ns=2_500_000_000)
+    assert 2400 < sam.sc_intr_cnt <= 2500 and ifunit(iopkt, "sam0").if_ipackets == 3
+    assert seen["InterruptMask"] == 0  # never the kernel mask...
+    assert seen["IMC"] == sam.sc_intr_cnt  # ...a device mask per interrupt, undone by enable()
+    assert seen["IMS"] == sam.sc_intr_cnt + 1  # (and once by init)
+    assert iopkt.kernel.lines[sam.sc_irq].mask_count == 0
+    assert iopkt.diagnose() == []
+    sh(p, iopkt, "ifconfig sam0 destroy")
+    assert p.itimer.mask == 0  # detach quietened the device before detaching its interrupt
+
+
+@pytest.mark.parametrize("opts, how", [("", "masked in the kernel"),
+                                       ("-o hwmask ", "masked in timer@0's interrupt mask register")])
+def test_an_enable_that_does_not_unmask_hangs_sam_detectably_in_either_variant(host, monkeypatch, opts, how):
+    p, iopkt = host
+    monkeypatch.setattr(sam_mod, "sam_enable_interrupt", lambda sam: 1)  # the bug
+    sh(p, iopkt, f"mount -T io-pkt {opts}devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    p.run(for_ns=HANG_NS + 100_000_000)
+    assert iopkt.alldevs[0].sc_intr_cnt == 1  # served once, then deaf
+    hangs = iopkt.diagnose()
+    assert len(hangs) == 1 and how in hangs[0] and "(sam0)" in hangs[0]
