@@ -114,6 +114,8 @@ async def demo_two_host_ping(dut):
     res = await hosts.sh("hostA", PING)
     assert res.status == 0 and res.value.received == 10, res.text
     await hosts.sh("hostB", "arp -a")
+    await hosts.sh("hostB", "ifconfig -v nic0")
+    await hosts.sh("hostB", "nicinfo nic0")
     for name, iopkt in hosts.by_name.items():
         counters = await driver_vs_nic_counters(iopkt)
         hosts.say(f"{name}: driver vs NIC counters: " +
