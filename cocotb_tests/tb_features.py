@@ -14,19 +14,16 @@ import zlib
 
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer
-from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
-from nic_harness import NicHarness, quiet_models, start_clock_and_reset
+from cocotbext.eth import GmiiFrame
+from nic_harness import RX_BUF0, GmiiBench
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
 from nicdef import regs
 
-MAC = bytes.fromhex("020000000001")
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
-TX_RING, RX_RING = 0x1000, 0x2000
-RX_BUF0 = 0x10000
 
 
 def payload(n: int, seed: int = 0) -> bytes:
@@ -45,27 +42,6 @@ def ether_crc32_le(addr: bytes) -> int:
 
 def mc_hash_bit(mac: str) -> int:
     return ether_crc32_le(bytes.fromhex(mac.replace(":", ""))) >> 26
-
-
-class Bench:
-    def __init__(self, dut):
-        self.dut = dut
-        quiet_models(dut, "gmii_rxd", "gmii_txd")
-        self.nic = NicHarness(dut)
-        self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
-        self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
-
-    async def start(self, rx_buffers: int = 8, buf_stride: int = 0x800) -> NicHarness:
-        await start_clock_and_reset(self.dut)
-        await self.nic.setup(MAC, TX_RING, 16, RX_RING, 16)
-        if rx_buffers:
-            await self.nic.post_rx([RX_BUF0 + buf_stride * i for i in range(rx_buffers)])
-        return self.nic
-
-    async def inject(self, frame: bytes) -> None:
-        await self.source.send(GmiiFrame.from_payload(frame))
-        await self.source.wait()
-        await Timer(1, unit="us")
 
 
 def inject_axi_errors(ram, lo: int, hi: int) -> None:
@@ -89,7 +65,7 @@ async def test_jumbo_multi_buffer_rx(dut):
     """MAX_FRAME_LEN 9018: a 9014-byte frame (+FCS) fills 2048-byte buffers (DD without EOP) and ends in a
     fifth (DD|EOP); no byte past any buffer's RX_BUF_SIZE nor any descriptor past TAIL is written; 9019 bytes is
     dropped as oversize; a frame needing more descriptors than HEAD..TAIL holds is dropped whole as missed."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     await nic.wr("MAX_FRAME_LEN", 9018)
     stride, region = 0x1000, 0x20000
@@ -134,7 +110,7 @@ async def test_jumbo_multi_buffer_rx(dut):
 async def test_rx_buffer_smaller_than_frame(dut):
     """RX_BUF_SIZE 100 (not a multiple of 64): a 300-byte frame fills 64-byte chunks until the rest fits one
     buffer; no buffer is written past 100 bytes."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     await nic.wr("RX_BUF_SIZE", 100)
     region = 0x30000
@@ -155,7 +131,7 @@ async def test_address_filter(dut):
     """Station address always; broadcast only with RX_CTRL.BAM; multicast on a hash hit (ether_crc32_le >> 26),
     with ALLMULTI, or in PROMISC; other unicast only in PROMISC. Rejected frames are counted in RX_FILTERED;
     accepted broadcast/multicast in RX_BCAST/RX_MCAST."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=15)
     mc_in, mc_out = "01:00:5e:00:00:01", "33:33:00:00:00:01"
     assert mc_hash_bit(mc_in) != mc_hash_bit(mc_out)
@@ -193,7 +169,7 @@ async def test_address_filter(dut):
 async def test_tx_stats_and_clear(dut):
     """Broadcast and multicast frames sent are counted in TX_BCAST/TX_MCAST; CTRL.STAT_CLR zeroes every
     counter and leaves the rest of CTRL alone."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     for i, dst in enumerate(("ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:07", "33:33:00:00:00:01", MAC_STR)):
         await nic.send([(0x40000 + 0x800 * i, raw_frame(dst, 64, i))])
@@ -243,7 +219,7 @@ def rx_csum_cases():
 async def test_rx_checksum_status(dut):
     """The EOP descriptor's CSUM byte reports the IPv4 header and TCP/UDP checksums as checked good, checked bad
     or not checked (UDP checksum 0, fragments, non-IP), padding beyond the IP total length ignored."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=12)
     for n, (frame, expect) in enumerate(rx_csum_cases()):
         await tb.source.send(GmiiFrame.from_payload(frame))
@@ -278,7 +254,7 @@ def offload_frame(proto: str, n: int) -> tuple[bytes, bytes]:
 async def test_tx_checksum_offload(dut):
     """TX_DESC CMD.IPCS/L4CS (first descriptor) make the NIC insert the IPv4 header and TCP/UDP checksums, across
     scatter-gather descriptors; frames without them (or another one in between) leave unchanged."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     tcp_given, tcp_wire = offload_frame("tcp", 301)
     udp_given, udp_wire = offload_frame("udp", 20)
@@ -334,7 +310,7 @@ class EdgeLog:
 async def test_interrupt_moderation(dut):
     """INT_THROTTLE = N holds irq's rising edges at least N * 256 ns apart (the cause waits, it is not lost);
     0 lets every edge through at once."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     edges = EdgeLog(dut.irq)
     await nic.wr("INT_MASK_SET", regs.INT_ALL)
@@ -368,7 +344,7 @@ async def test_interrupt_moderation(dut):
 async def test_mac_loopback(dut):
     """CTRL.LOOPBACK: a transmitted frame comes back into the RX ring; nothing appears on gmii_tx and frames
     on gmii_rx are ignored."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start()
     await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_LOOPBACK)
     frame = raw_frame(MAC_STR, 200, 4)
@@ -397,7 +373,7 @@ async def paced_capture(dut, div: int) -> tuple[bytes, int]:
 async def test_speed_pacing(dut):
     """CTRL.SPEED 100 and 10 Mb/s: each GMII byte lasts 10 or 100 clocks (sampled once per byte time the
     frame is preamble, data, FCS per zlib), and the receiver, in MAC loopback, takes frames at the same pace."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start()
     for speed, div in ((regs.SPEED_100, 10), (regs.SPEED_10, 100)):
         await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (speed << regs.CTRL_SPEED_SHIFT))
@@ -422,7 +398,7 @@ async def test_speed_pacing(dut):
 async def test_rx_dma_error_and_ring_reset(dut):
     """A SLVERR on an RX buffer write stops the RX ring (STATUS.RX_STOPPED), raises DMA_ERR, latches the burst
     address and DMA_ERR_INFO, writes no descriptor back; rewriting RX_LEN recovers without a device reset."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     bad = 0x70000
     inject_axi_errors(nic.ram, bad, bad + 0x1000)
@@ -458,7 +434,7 @@ async def test_tx_dma_error_and_ring_reset(dut):
     """A SLVERR on a TX buffer read mid-frame stops the TX ring and ends the partial frame with gmii_tx_er;
     a frame left half-fetched by a TAIL between its descriptors is aborted the same way by a ring reset; after
     TX_LEN is rewritten the next frame leaves intact."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     bad = 0x70000
     inject_axi_errors(nic.ram, bad, bad + 0x1000)
@@ -502,7 +478,7 @@ async def test_rx_disable_mid_frame(dut):
     """Clearing CTRL.RX_EN while a frame is arriving: the MAC finishes it into the FIFO but the DMA starts no
     new frame, so no descriptor or buffer is touched and STATUS.RX_BUSY is clear; re-enabled, the frame lands
     whole, and a frame that started while disabled is ignored."""
-    tb = Bench(dut)
+    tb = GmiiBench(dut)
     nic = await tb.start()
     nic.ram.write(RX_BUF0, bytes(0x800))
     frame = raw_frame(MAC_STR, 1500, 6)

@@ -11,20 +11,17 @@ import struct
 import zlib
 
 import cocotb
-from cocotb.triggers import RisingEdge, Timer
-from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
-from nic_harness import CLK_NS, NicHarness, quiet_models, start_clock_and_reset, wait_irq
+from cocotb.triggers import RisingEdge
+from cocotbext.eth import GmiiFrame
+from nic_harness import CLK_NS, RX_BUF0, RX_RING, GmiiBench, wait_irq
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from nicdef import regs
 
-MAC = bytes.fromhex("020000000001")
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
-TX_RING, RX_RING = 0x1000, 0x2000
-RX_BUF0 = 0x10000
 
 
 def udp_frame(payload_len: int, dst: str = MAC_STR, src: str = PEER_STR) -> bytes:
@@ -60,33 +57,18 @@ class PreambleLog:
             self.preambles.append(bytes(data))
 
 
-class Bench:
+class MacBench(GmiiBench):
+    """GmiiBench plus a PreambleLog on the transmit port."""
+
     def __init__(self, dut):
-        self.dut = dut
-        quiet_models(dut, "gmii_rxd", "gmii_txd")
-        self.nic = NicHarness(dut)
-        self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
-        self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
+        super().__init__(dut)
         self.preambles = PreambleLog(dut)
-
-    async def start(self, rx_buffers: int = 8) -> NicHarness:
-        await start_clock_and_reset(self.dut)
-        await self.nic.setup(MAC, TX_RING, 16, RX_RING, 16)
-        if rx_buffers:
-            await self.nic.post_rx([RX_BUF0 + 0x800 * i for i in range(rx_buffers)])
-        return self.nic
-
-    async def inject(self, frame: GmiiFrame) -> None:
-        """Send one frame and give the NIC time to finish with it (FCS check, drop or DMA)."""
-        await self.source.send(frame)
-        await self.source.wait()
-        await Timer(1, unit="us")
 
 
 @cocotb.test()
 async def test_tx_frames_on_gmii(dut):
     """Frames queued back to back leave on GMII with preamble, SFD, padding to 60, a correct FCS and a 12-byte IFG."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start(rx_buffers=0)
     frames = [udp_frame(0), udp_frame(18), udp_frame(19), udp_frame(100), udp_frame(1472)]
     assert [len(f) for f in frames] == [42, 60, 61, 142, 1514]
@@ -120,7 +102,7 @@ async def test_tx_frames_on_gmii(dut):
 @cocotb.test()
 async def test_tx_without_rs(dut):
     """A descriptor without RS is consumed (HEAD moves) but not written back and raises no TX_DONE."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start(rx_buffers=0)
     frame = udp_frame(64)
     [idx] = await nic.send([(0x20001, frame)], rs=False)
@@ -134,7 +116,7 @@ async def test_tx_without_rs(dut):
 @cocotb.test()
 async def test_rx_unicast_and_broadcast(dut):
     """Frames for the station address and for broadcast land in host memory; LEN, STA, RX_DONE and stats follow."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start()
     frames = [udp_frame(18), udp_frame(200, dst="ff:ff:ff:ff:ff:ff"), udp_frame(1472), udp_frame(19)]
     for frame in frames:
@@ -153,7 +135,7 @@ async def test_rx_unicast_and_broadcast(dut):
 @cocotb.test()
 async def test_rx_drops_bad_frames(dut):
     """Bad FCS, rx_er, another station's address and runts are dropped before DMA and each counted once."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start()
     good = udp_frame(50)
 
@@ -181,7 +163,7 @@ async def test_rx_drops_bad_frames(dut):
 @cocotb.test()
 async def test_rx_without_descriptor(dut):
     """With no free RX descriptor a frame is dropped, counted in RX_MISSED, raises RX_MISS; HEAD never passes TAIL."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start(rx_buffers=0)
     await nic.wr("INT_MASK_CLR", regs.INT_ALL)
     await nic.wr("INT_MASK_SET", regs.INT_RX_MISS)
@@ -209,7 +191,7 @@ async def test_rx_without_descriptor(dut):
 async def test_rx_too_long(dut):
     """A frame longer than MAX_FRAME_LEN (FCS included) is dropped and counted in RX_TOOLONG; one of exactly
     MAX_FRAME_LEN is received."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start()
     assert await nic.rd("MAX_FRAME_LEN") == regs.DEFAULT_MAX_FRAME_LEN
     await nic.wr("MAX_FRAME_LEN", 104)
@@ -225,7 +207,7 @@ async def test_rx_too_long(dut):
 @cocotb.test()
 async def test_rx_disabled(dut):
     """With CTRL.RX_EN clear the receiver ignores the wire; nothing is written or counted."""
-    tb = Bench(dut)
+    tb = MacBench(dut)
     nic = await tb.start()
     await nic.wr("CTRL", regs.CTRL_TX_EN)
     await tb.inject(wire_frame(udp_frame(40)))

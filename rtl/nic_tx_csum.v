@@ -16,7 +16,8 @@
  * stacks do for offload. A UDP result of 0 is sent as 0xffff. Nothing is
  * changed in a frame that is not IPv4, is a fragment (L4CS), or is shorter
  * than its headers say. A frame longer than the buffer is cut short and
- * aborted (gmii_tx_er), so keep offloaded frames to BUF_BYTES.
+ * aborted (gmii_tx_er), so keep offloaded frames to BUF_BYTES. Headers are
+ * parsed and summed by nic_ipv4_parse as the frame is stored.
  */
 
 `resetall
@@ -61,49 +62,55 @@ reg [15:0] off_reg;         // FILL: frame offset of the next byte; DRAIN: bytes
 reg ipcs_reg;
 reg l4cs_reg;
 reg abort_reg;
-reg is_ip_reg;
-reg [7:0] type_hi_reg;
-reg [15:0] l4_start_reg;
-reg [15:0] ip_end_reg;
-reg [15:0] tot_len_reg;
-reg [7:0] ihl4_reg;
-reg frag_reg;
-reg [7:0] proto_reg;
-reg [31:0] ip_sum_reg;
-reg [31:0] l4_sum_reg;
 reg [1:0] patch_reg;
 reg [15:0] rd_ptr_reg;
 reg [15:0] rd_idx_reg;      // frame offset of the byte in rd_data_reg
 reg [7:0] rd_data_reg;
 reg rd_valid_reg;
 
-function [15:0] fold;
-    input [31:0] sum;
-    reg [16:0] f1;
-    reg [16:0] f2;
-    begin
-        f1 = {1'b0, sum[15:0]} + {1'b0, sum[31:16]};
-        f2 = {1'b0, f1[15:0]} + {16'd0, f1[16]};
-        fold = f2[15:0] + {15'd0, f2[16]};
-    end
-endfunction
-
 wire first_wants = !in_frame_reg && s_axis_tvalid && (s_axis_tuser[1:0] != 2'b00);
 wire pass = (state_reg == STATE_PASS) && !first_wants;
 wire fill = (state_reg == STATE_FILL);
 wire fill_take = fill && s_axis_tvalid;
-wire [31:0] word_part = off_reg[0] ? {24'd0, s_axis_tdata} : {16'd0, s_axis_tdata, 8'd0};
+wire fill_start = (state_reg == STATE_PASS) && first_wants;
 
-wire is_tcp = (proto_reg == 8'd6);
-wire is_udp = (proto_reg == 8'd17);
-wire ip_complete = is_ip_reg && (off_reg >= l4_start_reg) && (off_reg >= 16'd34);
+wire ip_complete;
+wire l4_whole;
+wire is_tcp;
+wire is_udp;
+wire [15:0] l4_start;
+wire [15:0] ip_end;
+wire [15:0] ip_sum;
+wire [15:0] l4_sum;
+
+// parses and sums the bytes stored in FILL; cleared when an offloaded frame starts
+nic_ipv4_parse #(
+    .SKIP_IP_CSUM(1),
+    .PSEUDO_HDR(0)
+) parse_inst (
+    .clk(clk),
+    .rst(rst),
+    .clr(fill_start),
+    .s_data(s_axis_tdata),
+    .s_valid(fill_take),
+    .off(off_reg),
+    .ip_complete(ip_complete),
+    .l4_whole(l4_whole),
+    .is_tcp(is_tcp),
+    .is_udp(is_udp),
+    .l4_start(l4_start),
+    .ip_end(ip_end),
+    .ip_sum(ip_sum),
+    .l4_sum(l4_sum)
+);
+
 wire do_ip = ipcs_reg && ip_complete;
-wire do_l4 = l4cs_reg && ip_complete && (tot_len_reg >= {8'd0, ihl4_reg}) && (off_reg >= ip_end_reg) && !frag_reg
-    && ((is_tcp && ip_end_reg >= l4_start_reg + 16'd20) || (is_udp && ip_end_reg >= l4_start_reg + 16'd8));
-wire [15:0] ip_csum = ~fold(ip_sum_reg);
-wire [15:0] l4_raw = ~fold(l4_sum_reg);
+wire do_l4 = l4cs_reg && l4_whole
+    && ((is_tcp && ip_end >= l4_start + 16'd20) || (is_udp && ip_end >= l4_start + 16'd8));
+wire [15:0] ip_csum = ~ip_sum;
+wire [15:0] l4_raw = ~l4_sum;
 wire [15:0] l4_csum = (is_udp && l4_raw == 16'd0) ? 16'hffff : l4_raw;
-wire [15:0] l4_field = l4_start_reg + (is_tcp ? 16'd16 : 16'd6);
+wire [15:0] l4_field = l4_start + (is_tcp ? 16'd16 : 16'd6);
 
 // memory write port: FILL stores bytes, PATCH writes checksum bytes
 reg wr_en;
@@ -163,15 +170,6 @@ always @(posedge clk) begin
                 l4cs_reg <= s_axis_tuser[1];
                 abort_reg <= 1'b0;
                 off_reg <= 16'd0;
-                is_ip_reg <= 1'b0;
-                l4_start_reg <= 16'hffff;
-                ip_end_reg <= 16'd0;
-                tot_len_reg <= 16'd0;
-                ihl4_reg <= 8'd0;
-                frag_reg <= 1'b0;
-                proto_reg <= 8'd0;
-                ip_sum_reg <= 32'd0;
-                l4_sum_reg <= 32'd0;
             end else if (s_axis_tvalid && m_axis_tready) begin
                 in_frame_reg <= !s_axis_tlast;
             end
@@ -182,32 +180,6 @@ always @(posedge clk) begin
                     off_reg <= off_reg + 1;
                 end else begin
                     abort_reg <= 1'b1;   // too long for the buffer: cut short
-                end
-                case (off_reg)
-                    16'd12: type_hi_reg <= s_axis_tdata;
-                    16'd13: is_ip_reg <= (type_hi_reg == 8'h08) && (s_axis_tdata == 8'h00);
-                    16'd14: begin
-                        is_ip_reg <= is_ip_reg && (s_axis_tdata[7:4] == 4'd4) && (s_axis_tdata[3:0] >= 4'd5);
-                        ihl4_reg <= {2'b00, s_axis_tdata[3:0], 2'b00};
-                        l4_start_reg <= 16'd14 + {10'd0, s_axis_tdata[3:0], 2'b00};
-                    end
-                    16'd16: tot_len_reg[15:8] <= s_axis_tdata;
-                    16'd17: begin
-                        tot_len_reg[7:0] <= s_axis_tdata;
-                        ip_end_reg <= 16'd14 + {tot_len_reg[15:8], s_axis_tdata};
-                    end
-                    16'd20: frag_reg <= s_axis_tdata[5] || (s_axis_tdata[4:0] != 0);
-                    16'd21: frag_reg <= frag_reg || (s_axis_tdata != 0);
-                    16'd23: proto_reg <= s_axis_tdata;
-                    default: ;
-                endcase
-                // the IP header, its checksum field taken as 0
-                if (off_reg >= 16'd14 && (off_reg < 16'd15 || off_reg < l4_start_reg)
-                        && off_reg != 16'd24 && off_reg != 16'd25) begin
-                    ip_sum_reg <= ip_sum_reg + word_part;
-                end
-                if (off_reg >= 16'd34 && off_reg >= l4_start_reg && off_reg < ip_end_reg) begin
-                    l4_sum_reg <= l4_sum_reg + word_part;
                 end
                 if (s_axis_tlast) begin
                     abort_reg <= abort_reg || s_axis_tuser[2] || (off_reg > LAST_ADDR);
