@@ -8,6 +8,7 @@ after free and a leak are reported with the place the mbuf was allocated.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .diag import MbufError
@@ -97,8 +98,9 @@ class Mbuf:
 
 
 def _site(depth: int = 3) -> str:
+    """Where an allocation was made (file:line function), to name a leak."""
     f = sys._getframe(depth)
-    return f"{f.f_code.co_filename.rsplit('/', 2)[-2:][-1]}:{f.f_lineno} {f.f_code.co_name}"
+    return f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno} {f.f_code.co_name}"
 
 
 class MbufPool:
