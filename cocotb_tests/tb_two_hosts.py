@@ -52,8 +52,12 @@ async def test_down_up_and_reinit_keep_working(dut):
     ifp = a.ifnet[0]
     assert (await hosts.sh("hostA", "ping -c 2 -i 0.00005 10.0.0.2")).value.received == 2
 
-    assert (await hosts.sh("hostB", "ifconfig nic0 down")).status == 0
+    from driver.nicinfo import nic_stats
+
     b = hosts.by_name["hostB"]
+    bcast_before = (await b.stack_call(nic_stats, b.alldevs[0])).rxed_broadcast
+    assert bcast_before >= 1  # A's ARP request
+    assert (await hosts.sh("hostB", "ifconfig nic0 down")).status == 0
     assert b.mbufs.clusters_in_use == 0, "stop must give back every RX and TX buffer"
     res = await hosts.sh("hostA", "ping -c 2 -i 0.00005 -W 0.001 10.0.0.2")
     assert res.value.received == 0, res.text
@@ -61,6 +65,8 @@ async def test_down_up_and_reinit_keep_working(dut):
     assert (await hosts.sh("hostB", "ifconfig nic0 up")).status == 0
     res = await hosts.sh("hostA", "ping -c 3 -i 0.00005 10.0.0.2")
     assert res.value.received == 3 and res.value.payload_mismatches == 0, res.text
+    # the device reset in stop zeroed the NIC's counters; nicinfo's totals did not go back
+    assert (await b.stack_call(nic_stats, b.alldevs[0])).rxed_broadcast >= bcast_before
 
     from stack.net.if_ import SIOCSIFMTU
 

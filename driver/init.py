@@ -14,18 +14,23 @@ from stack.kern.callout import callout_msec, callout_stop
 from stack.kern.errno import ENOBUFS, EOK
 from stack.kern.mbuf import M_DONTWAIT, M_PKTHDR, MCLBYTES, MT_DATA, m_freem, m_getcl, mtod
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
-from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_PURGE
+from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_IS_EMPTY, IFQ_PURGE
 
 from .bsd_media import nic_link_update
 from .multicast import nic_set_filter
 from .softc import INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, rx_desc
-from .transmit import nic_harvest
+from .transmit import nic_harvest, nic_start
 
 MONITOR_MS = 2000  # the guide's example period for link maintenance
 
 # Ethernet header, FCS and one 802.1Q tag on top of the MTU: 1522 for 1500,
 # the NIC's reset value.
 MAX_FRAME_OVERHEAD = 14 + 4 + 4
+
+# The statistics nicinfo takes from the hardware (the driver counts the rest).
+HW_COUNTERS = (R.REG_STAT_TX_BCAST, R.REG_STAT_TX_MCAST, R.REG_STAT_RX_BCAST, R.REG_STAT_RX_MCAST,
+               R.REG_STAT_RX_FCS_ERR, R.REG_STAT_RX_TOOLONG, R.REG_STAT_RX_RUNT, R.REG_STAT_RX_MISSED,
+               R.REG_STAT_DMA_ERR)
 
 # Register polls allowed for the DMA engines to go idle (each poll is a bus
 # round trip, tens of nanoseconds; a 9 KB frame takes about 75 us).
@@ -46,10 +51,18 @@ async def nic_quiesce_dma(sc: NicDev) -> bool:
 
 
 async def nic_hw_reset(sc: NicDev) -> None:
-    """Full device reset once DMA is idle: registers, rings and counters."""
+    """Full device reset once DMA is idle: registers, rings and counters. The
+    hardware counters are banked first, so nicinfo's totals survive a down/up."""
     await nic_quiesce_dma(sc)
+    for reg in HW_COUNTERS:
+        sc.hw_counts[reg] = sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
     await sc.regs.write32(R.REG_CTRL, R.CTRL_RST)
     sc.hw_configured = False
+
+
+async def nic_hw_count(sc: NicDev, reg: int) -> int:
+    """A statistics register's total since attach (banked part + live part)."""
+    return sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
 
 
 async def _program_mac(sc: NicDev) -> None:
@@ -115,7 +128,10 @@ async def nic_init(ifp) -> int:
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
     ifp.if_flags_tx |= IFF_RUNNING
     ifp.if_flags_tx &= ~IFF_OACTIVE
-    NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    if IFQ_IS_EMPTY(ifp.if_snd):
+        NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    else:
+        await nic_start(ifp)  # packets queued while stalled: nobody else will start them (releases the mutex)
     sc.run_timer = True
     callout_msec(sc.sc_mii_callout, MONITOR_MS, nic_monitor, sc)
     return EOK
@@ -145,8 +161,8 @@ async def nic_stop(ifp, disable: int) -> None:
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
     ifp.if_flags_tx &= ~(IFF_RUNNING | IFF_OACTIVE)
     await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)
-    # A reset is the one way to stop both DMA engines at a frame boundary
-    # without polling; the rings are rebuilt by the next init.
+    # Disable, wait for the engines to idle, reset: nothing is left half-way
+    # through a frame, and the next init rebuilds the rings from empty.
     await nic_hw_reset(sc)
     for pkt in sc.tx_pkts:
         m_freem(pkt.m)

@@ -32,6 +32,7 @@ from stack.net.nicinfo import (
     NicStats,
 )
 
+from .init import nic_hw_count
 from .softc import NicDev
 from .transmit import nic_harvest
 
@@ -70,7 +71,10 @@ def nic_config(sc: NicDev) -> NicConfig:
 
 async def nic_stats(sc: NicDev) -> NicStats:
     await nic_harvest(sc)  # completed transmissions count only once harvested
-    rd = sc.regs.read32
+
+    async def rd(reg: int) -> int:
+        return await nic_hw_count(sc, reg)
+
     st = NicStats()
     st.txed_ok = sc.stats.txed_ok
     st.octets_txed_ok = sc.stats.octets_txed_ok

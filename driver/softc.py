@@ -83,6 +83,7 @@ class NicDev(Device):
         self.media = None  # the resolved (name, Mb/s, full duplex), from the PHY
         self.intr_mask = INTR_MASK  # what enable() unmasks; TX_DONE joins while OACTIVE
         self.stats = NicStats()
+        self.hw_counts: dict[int, int] = {}  # statistics banked before each device reset
         self.options: dict[str, str | None] = {}
 
     @property
