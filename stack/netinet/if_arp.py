@@ -1,8 +1,12 @@
 """ARP for IPv4 over Ethernet (NetBSD ``netinet/if_arp.c``).
 
-One cache per io-pkt. A resolved entry lives ``ARPT_KEEP_S``; an unresolved
-one ``ARPT_DOWN_S``, asking again at most once per ``ARP_REXMT_S``, and holds
-only the most recent packet sent to it (NetBSD's ``la_hold``: one packet).
+One cache per io-pkt, timed as NetBSD 4/5's ``arpresolve``: a resolved entry
+lives ``ARPT_KEEP_S``. An unresolved one holds only the most recent packet sent
+to it (``la_hold``: one packet) and broadcasts a request when a packet comes,
+at most once per ``ARP_REXMT_S``, ``ARP_MAXTRIES`` times. The next packet after
+that marks the neighbour down for ``ARPT_DOWN_S``: packets to it are dropped
+and their sender gets ``EHOSTDOWN`` (``EHOSTUNREACH`` when it is the gateway
+of the route, not the destination). An answer completes the entry at any time.
 Gratuitous ARP from others only refreshes entries we already have, and one
 claiming our own address is reported, never believed.
 """
@@ -10,6 +14,7 @@ claiming our own address is reported, never believed.
 from __future__ import annotations
 
 from ..kern.callout import Callout, callout_init, callout_msec, callout_stop
+from ..kern.errno import EHOSTDOWN, EHOSTUNREACH, EOK
 from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_copydata, m_devget, m_freem
 from ..net.if_ import Ifnet
 from ..net.if_ether import ETHER_ADDR_LEN, ETHERBROADCAST, ETHERTYPE_ARP, ETHERTYPE_IP, ether_sprintf
@@ -21,8 +26,19 @@ ARPOP_REQUEST = 1
 ARPOP_REPLY = 2
 ARP_PKT_LEN = 28
 
+# NetBSD's arpt_keep: a resolved entry is good for 20 minutes.
 ARPT_KEEP_S = 20 * 60
-ARPT_DOWN_S = 3
+# NetBSD's arpt_down: once declared down, a neighbour is not asked (and packets
+# to it are refused) for 20 s. Here it is also how long an unresolved entry
+# outlives its last request when no more packets come: NetBSD leaves such an
+# entry to its 5-minute arpt_prune sweep; this stack gives each entry its own
+# callout, and frees it then (dropping the held packet).
+ARPT_DOWN_S = 20
+# NetBSD's arp_maxtries: requests sent for an unresolved entry before it is
+# declared down.
+ARP_MAXTRIES = 5
+# NetBSD's arpresolve re-sends "not faster than one request per second" (it
+# compares whole seconds of time_second; here: at least 1 s since the last).
 ARP_REXMT_S = 1
 
 _NS = 1_000_000_000
@@ -38,6 +54,7 @@ class LlEntry:
         self.la_hold: Mbuf | None = None
         self.la_asked = 0
         self.la_last_request_ns: int | None = None
+        self.la_down_until_ns: int | None = None  # NetBSD's RTF_REJECT with its rt_expire
         self.la_expire_ns = 0
         self.la_timer = Callout()
         callout_init(self.la_timer, iopkt)
@@ -54,6 +71,11 @@ class LlEntry:
 def _arm(iopkt, la: LlEntry, seconds: int) -> None:
     la.la_expire_ns = iopkt.platform.now_ns() + seconds * _NS
     callout_msec(la.la_timer, seconds * 1000, _arptimer, (iopkt, la))
+
+
+def arp_isdown(iopkt, la: LlEntry) -> bool:
+    """Whether ``la`` is in its ``ARPT_DOWN_S`` down period."""
+    return la.la_down_until_ns is not None and iopkt.platform.now_ns() < la.la_down_until_ns
 
 
 def _arptimer(arg) -> None:
@@ -124,30 +146,44 @@ async def arp_ifinit(ifp: Ifnet, ia: InIfaddr) -> None:
     await arprequest(ifp, ia.ia_addr, ia.ia_addr)
 
 
-async def arpresolve(ifp: Ifnet, m: Mbuf, dst: int) -> bytes | None:
-    """The link address for ``dst``, or None after taking ``m`` into the hold slot."""
+async def arpresolve(ifp: Ifnet, m: Mbuf, dst: int, gateway: bool = False) -> tuple[bytes | None, int]:
+    """``(link address, EOK)`` for ``dst``; else ``(None, error)`` having taken
+    ``m``: held (``EOK``) while asking, or dropped while ``dst`` is down
+    (``EHOSTDOWN``; ``EHOSTUNREACH`` if ``gateway``: ``dst`` is the route's
+    gateway, not the packet's destination), as NetBSD's ``ether_output``."""
     iopkt = ifp.if_iopkt
     inet = inet_of(iopkt)
     st = inet.arpstat
     la = inet.arptab.get(dst)
     if la is not None and la.resolved:
-        return la.la_lladdr
+        return la.la_lladdr, EOK
+    now = iopkt.platform.now_ns()
+    if la is not None and arp_isdown(iopkt, la):
+        m_freem(m)
+        return None, EHOSTUNREACH if gateway else EHOSTDOWN
     if la is None:
         la = inet.arptab[dst] = LlEntry(iopkt, ifp, dst)
-        _arm(iopkt, la, ARPT_DOWN_S)
+    la.la_down_until_ns = None
     if la.la_hold is not None:
         m_freem(la.la_hold)
         st.as_dfrdropped += 1
     la.la_hold = m
     st.as_dfrtotal += 1
-    now = iopkt.platform.now_ns()
-    if la.la_last_request_ns is None or now - la.la_last_request_ns >= ARP_REXMT_S * _NS:
+    if la.la_asked == 0 or now - la.la_last_request_ns >= ARP_REXMT_S * _NS:
         la.la_last_request_ns = now
-        la.la_asked += 1
-        ia = in_ifaddr_of(ifp)
-        if ia is not None:
-            await arprequest(ifp, ia.ia_addr, dst)
-    return None
+        if la.la_asked < ARP_MAXTRIES:
+            la.la_asked += 1
+            _arm(iopkt, la, ARPT_DOWN_S)
+            ia = in_ifaddr_of(ifp)
+            if ia is not None:
+                await arprequest(ifp, ia.ia_addr, dst)
+        else:
+            # Asked ARP_MAXTRIES times, unanswered: down for ARPT_DOWN_S (this
+            # packet stays held). The first packet after that starts over.
+            la.la_asked = 0
+            la.la_down_until_ns = now + ARPT_DOWN_S * _NS
+            _arm(iopkt, la, ARPT_DOWN_S)
+    return None, EOK
 
 
 async def arp_input(ifp: Ifnet, m: Mbuf) -> None:
@@ -217,6 +253,7 @@ async def _arp_update(ifp: Ifnet, spa: int, sha: bytes, create: bool) -> None:
         iopkt.printf(f"arp info overwritten for {inet_ntoa(spa)} by {ether_sprintf(sha)}")
     la.la_lladdr = bytes(sha)
     la.la_asked = 0
+    la.la_down_until_ns = None  # an answer ends a down period too
     _arm(iopkt, la, ARPT_KEEP_S)
     if la.la_hold is not None:
         held, la.la_hold = la.la_hold, None

@@ -194,9 +194,11 @@ async def ip_output(iopkt, m: Mbuf, src: int, dst: int, proto: int, ttl: int = I
         m.m_flags |= M_BCAST
         return await ifp.if_output(ifp, m, ETHERBROADCAST, ETHERTYPE_IP)
     m.m_flags &= ~(M_BCAST | M_MCAST)
-    mac = await arpresolve(ifp, m, rt.nexthop)
+    mac, err = await arpresolve(ifp, m, rt.nexthop, gateway=rt.nexthop != dst)
     if mac is None:
-        return EOK  # held until ARP answers (or dropped when it never does)
+        # EOK: held until ARP answers (or dropped when it never does); else the
+        # neighbour is down: EHOSTDOWN, or EHOSTUNREACH for a gateway, as NetBSD.
+        return err
     return await ifp.if_output(ifp, m, mac, ETHERTYPE_IP)
 
 
