@@ -89,16 +89,27 @@ class SignalIrqLine(IrqLine):
 
 
 class CocotbPlatform(Platform):
-    """One host: its NIC at ``prefix`` (``s_axil_<side>``, ``m_axi_<side>``, ``irq_<side>``)."""
+    """One host: its NIC at ``side`` (``s_axil_<side>``, ``m_axi_<side>``, ``irq_<side>``).
 
-    def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10):
+    ``more`` adds further NICs of the same testbench to this host, as
+    (side, mac, irq number): they DMA into the same host memory (an
+    ``AxiRam`` per DMA port, all sharing one memory array), as the NICs of
+    one machine do."""
+
+    def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
+                 more: tuple[tuple[str, bytes, int], ...] = ()):
         clk, rst = dut.clk, dut.rst
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil_{side}"), clk, rst)
         self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi_{side}"), clk, rst, size=mem_size)
         self.memory = HostMemory(self.ram, mem_size)
-        self.devices = [PlatformDevice(
-            name=f"axi-lite:{side}", regs=AxiLiteRegisters(self.axil), irq=SignalIrqLine(getattr(dut, f"irq_{side}")),
-            irq_number=irq_number, mem_window=(0, 1 << 12), props={"mac": mac})]
+        self.devices = []
+        self.rams = [self.ram]
+        for n, (s, m, irq) in enumerate(((side, mac, irq_number), *more)):
+            if n:
+                self.rams.append(AxiRam(AxiBus.from_prefix(dut, f"m_axi_{s}"), clk, rst, mem=self.ram.mem))
+            axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil_{s}"), clk, rst)
+            self.devices.append(PlatformDevice(
+                name=f"axi-lite:{s}", regs=AxiLiteRegisters(axil), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
+                irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
 
     def now_ns(self) -> int:
         return int(get_sim_time("ns"))
