@@ -96,6 +96,12 @@ async def nic_attach(parent, self: NicDev, aux) -> int:
     sc.mem = iopkt.platform.memory
     sc.irq = pdev.irq_number
     sc.options = dict(parse_options(aux.options))
+    if "verbose" in sc.options:
+        try:
+            sc.verbose = int(sc.options["verbose"] or "1", 0)
+        except ValueError:
+            iopkt.printf(f"{sc.dv_xname}: bad verbose= option {sc.options['verbose']!r}")
+            return EINVAL
     sc.revision = await sc.regs.read32(R.REG_VERSION)
     sc.perm_mac = bytes(pdev.props.get("mac", b"\x02\x00\x00\x00\x00\x01"))
     try:

@@ -66,6 +66,7 @@ def nic_config(sc: NicDev) -> NicConfig:
     cfg.device_description = "Simulated gigabit NIC (iopkt-nic-sim)"
     cfg.tx_csum_active = ifp.if_capenable_tx & CSUM_CAPS
     cfg.rx_csum_active = ifp.if_capenable_rx & CSUM_CAPS
+    cfg.verbose = sc.verbose
     return cfg
 
 

@@ -26,7 +26,7 @@ INTR_MASK = R.INT_RX_DONE | R.INT_RX_MISS | R.INT_LINK
 
 
 @dataclass
-class NicStats:
+class NicCounts:
     """The driver's own counts, the ones nicinfo reports."""
 
     txed_ok: int = 0
@@ -82,9 +82,10 @@ class NicDev(Device):
         self.link_up = False  # until the PHY says otherwise
         self.media = None  # the resolved (name, Mb/s, full duplex), from the PHY
         self.intr_mask = INTR_MASK  # what enable() unmasks; TX_DONE joins while OACTIVE
-        self.stats = NicStats()
+        self.stats = NicCounts()
         self.hw_counts: dict[int, int] = {}  # statistics banked before each device reset
         self.options: dict[str, str | None] = {}
+        self.verbose = 0  # the verbose= option (nic_config_t.verbose, as devnp drivers keep it)
 
     @property
     def ifp(self) -> Ifnet:

@@ -78,12 +78,3 @@ class DllHandle:
                 f"{self.name} was unloaded by the detach of {getattr(by, 'dv_xname', by)} while {names} "
                 f"still use it; io-pkt would crash the next time their code runs. A driver with several "
                 f"devices must set dv_dll_hdl = None in the detach of all but its last device")
-
-    # The names the old API used.
-    def release(self, dev) -> None:
-        self.forget(dev)
-        self.close(by=dev)
-
-    def unload(self) -> None:
-        self.opens = 1
-        self.close()
