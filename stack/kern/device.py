@@ -1,7 +1,8 @@
 """Devices and ``dev_attach`` (NetBSD ``kern/subr_autoconf.c`` as io-pkt has it).
 
 ``CFATTACH_DECL`` names a driver's softc type and its attach/detach functions;
-``dev_attach`` parses ``name=``, ``lan=``/``unit=`` from the options string,
+``dev_attach`` parses ``name=``, ``lan=``/``unit=`` from the options string
+(a unit that is not a number in 0..``UNIT_MAX`` is ``EINVAL``, logged),
 picks the unit (``EALREADY`` if an explicit one is taken, else the lowest
 free), makes the softc and calls attach. In Python ``ca_devsize`` is the softc
 class (a ``Device`` subclass) rather than a byte count.
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errno import EALREADY, EINVAL, EOK
+from .strnum import NumberError, strtoi
 
 DVF_ACTIVE = 0x0001
 DVF_QUIESCESELF = 0x8000
+UNIT_MAX = 0x7FFFFFFF  # dv_unit is an int; lan=/unit= take C's 0x (hex) and 0 (octal) prefixes
 
 
 class Ref:
@@ -84,10 +87,9 @@ async def dev_attach(iopkt, drvr: str, options: str | None, ca: CfAttach, cfat_a
             name = value
         elif key in ("lan", "unit"):
             try:
-                unit = int(value or "", 0)
-            except ValueError:
-                return EINVAL
-            if unit < 0:
+                unit = strtoi(value or "", 0, UNIT_MAX, base=0)
+            except NumberError as bad:
+                iopkt.printf(f"{drvr}: {key}={value or ''}: {bad.reason} (a unit is 0..{UNIT_MAX})")
                 return EINVAL
             if single is not None:
                 single.value = 1

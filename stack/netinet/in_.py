@@ -17,13 +17,17 @@ SIOCGIFNETMASK = 0xC0206925
 
 
 def inet_addr(text: str | int) -> int:
-    """Dotted quad (or an int already) to an address; ``ValueError`` if malformed."""
-    if isinstance(text, int):
+    """Dotted quad (or an int already) to an address; ``ValueError`` for
+    anything else (other types, out of range, malformed)."""
+    if isinstance(text, int) and not isinstance(text, bool):
         if not 0 <= text <= 0xFFFFFFFF:
             raise ValueError(f"bad IPv4 address {text!r}")
         return text
+    if not isinstance(text, str):
+        raise ValueError(f"bad IPv4 address {text!r}")
     parts = text.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+    # ASCII digits only: str.isdigit() also says yes to other scripts' digits.
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
         raise ValueError(f"bad IPv4 address {text!r}")
     return int.from_bytes(bytes(int(p) for p in parts), "big")
 

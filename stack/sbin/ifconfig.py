@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..kern.errno import EOK, strerror
+from ..kern.strnum import strtoi
 from ..net.if_ import (
     IFCAP_NAMES,
     IFF_NAMES,
@@ -57,6 +58,8 @@ USAGE = ("usage: ifconfig [-mv] [-a | -l]\n"
          "       ifconfig [-mv] interface [inet] [address[/prefixlen]] [netmask mask] [mtu n]\n"
          "                [media type] [[-]mediaopt opts] [[-]ip4csum] [[-]tcp4csum] [[-]udp4csum] [up | down]\n"
          "       ifconfig interface destroy")
+
+INT_MAX = 0x7FFFFFFF
 
 CAP_WORDS = {"ip4csum": IFCAP_CSUM_IPv4, "tcp4csum": IFCAP_CSUM_TCPv4, "udp4csum": IFCAP_CSUM_UDPv4}
 
@@ -119,8 +122,11 @@ async def _describe(iopkt, ifp: Ifnet, media_list: bool, verbose: bool) -> list[
 
 
 def _parse_mask(text: str) -> int:
-    mask = int(text, 16) if text.lower().startswith("0x") else inet_addr(text)
-    if not 0 <= mask <= 0xFFFFFFFF or not in_mask_is_contiguous(mask):
+    try:
+        mask = strtoi(text, 0, 0xFFFFFFFF, 16) if text[:2] in ("0x", "0X") else inet_addr(text)
+    except ValueError:
+        raise ValueError(text) from None
+    if not in_mask_is_contiguous(mask):
         raise ValueError(text)
     return mask
 
@@ -174,9 +180,13 @@ def _parse_config(words: list[str]) -> Request:
             if w == "netmask":
                 req.mask = _parse_mask(arg)
             elif w == "mtu":
-                if not arg.isdigit():
-                    raise ValueError(arg)
-                req.mtu = int(arg)
+                # The interface decides which MTUs it takes (SIOCSIFMTU says
+                # EINVAL); here only what fits the request, as NetBSD's
+                # ifconfig parses mtu as an integer in 0..INT_MAX.
+                try:
+                    req.mtu = strtoi(arg, 0, INT_MAX)
+                except ValueError:
+                    raise ValueError(arg) from None
             elif w == "media":
                 sub = ifmedia_subtype_of(arg)
                 if sub is None:
@@ -191,9 +201,7 @@ def _parse_config(words: list[str]) -> Request:
             try:
                 req.addr = inet_addr(text)
                 if slash:
-                    if not prefix.isdigit():
-                        raise ValueError(w)
-                    req.mask = in_prefix_to_mask(int(prefix))
+                    req.mask = in_prefix_to_mask(strtoi(prefix, 0, 32))
             except ValueError:
                 raise ValueError(w) from None
         else:

@@ -1,12 +1,17 @@
 """``pidin [-p io-pkt] thread``: io-pkt's threads by name, as the driver guide
-shows them (``io-pkt main``, the ``io-pkt#0xNN`` workers, driver threads)."""
+shows them (``io-pkt main``, the ``io-pkt#0xNN`` workers, driver threads).
+
+``-p`` takes a process name or id; an id must be a decimal in 1..``PID_MAX``."""
 
 from __future__ import annotations
 
+from ..kern.strnum import NumberError, strtoi
 from .output import line_writer
 
 USAGE = "usage: pidin [-p name] thread"
 PID = 4100  # what the guide's example shows; one io-pkt per simulated host
+PID_MAX = 0x7FFFFFFF  # pid_t
+NAMES = ("io-pkt", "io-pkt-v4", "io-pkt-v4-hc", "io-pkt-v6-hc")
 
 
 def thread_rows(iopkt) -> list[tuple[str, str, str]]:
@@ -23,8 +28,18 @@ async def main(iopkt, argv: list[str], out) -> int:
     emit = line_writer(out)
     args = argv[1:]
     if len(args) >= 2 and args[0] == "-p":
-        if args[1] not in ("io-pkt", "io-pkt-v4", "io-pkt-v4-hc", "io-pkt-v6-hc", str(PID)):
-            return 0  # no such process: pidin prints nothing
+        which = args[1]
+        if which[:1] in "+-.0123456789":  # a process id, not a name
+            try:
+                pid = strtoi(which, 1, PID_MAX)
+            except NumberError as bad:
+                emit(f"pidin: invalid process id {which}: {bad.reason}")
+                emit(USAGE)
+                return 1
+            if pid != PID:
+                return 0  # no such process: pidin prints nothing
+        elif which not in NAMES:
+            return 0
         args = args[2:]
     if args != ["thread"]:
         emit(USAGE)

@@ -2,7 +2,9 @@
 
     ping [-c count] [-i interval] [-s packetsize] [-W waittime] host
 
-Simulated round trips take microseconds, so times are printed in ``us``
+Counts and sizes are decimal integers, times decimal seconds; each has the
+range the usage text lists (``OPTIONS``), and anything else is a usage
+error. Simulated round trips take microseconds, so times are printed in ``us``
 where the real ping prints ``ms``. Interval and wait are seconds (fractions
 allowed) of simulated time; the defaults are short, to keep simulations
 quick, and the default count is finite, as nobody can press Ctrl-C.
@@ -16,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..kern.errno import EOK, strerror
+from ..kern.strnum import NumberError, strtod_range, strtoi
 from ..netinet.in_ import inet_addr, inet_ntoa
 from ..netinet.in_var import inet_of
 from ..netinet.ip import IP_HDR_LEN, IP_MAXPACKET
@@ -23,13 +26,36 @@ from ..netinet.ip_icmp import ICMP_MINLEN, EchoReply, icmp_echo_listen, icmp_ech
 from ..netinet.sockbuf import SockBuf
 from .output import line_writer
 
-USAGE = "usage: ping [-c count] [-i interval] [-s packetsize] [-W waittime] host"
 DEFAULT_COUNT = 5
 DEFAULT_SIZE = 56
 DEFAULT_INTERVAL_S = 0.001
 DEFAULT_WAIT_S = 0.01
 MAX_SIZE = IP_MAXPACKET - IP_HDR_LEN - ICMP_MINLEN
+# One echo request per 16-bit sequence number: replies are matched by it.
+MAX_COUNT = 0xFFFF
+# Seconds of simulated time; the simulation keeps nanoseconds, and a minute
+# is already millions of events on a busy virtual machine.
+MIN_SECONDS = 0.000001
+MAX_SECONDS = 60.0
 TIMESTAMP_LEN = 8  # NetBSD puts the send time first, then a byte pattern
+
+
+def _num(value) -> str:
+    """A range end as the user would type it: 65535, 0.000001, 60."""
+    return str(value) if isinstance(value, int) else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+USAGE = ("usage: ping [-c count] [-i interval] [-s packetsize] [-W waittime] host\n"
+         f"       count 1..{MAX_COUNT}, packetsize 0..{MAX_SIZE} bytes, "
+         f"interval and waittime {_num(MIN_SECONDS)}..{_num(MAX_SECONDS)} s")
+
+# option: (what it is, keyword of ping(), parser, lo, hi)
+OPTIONS = {
+    "-c": ("count", "count", strtoi, 1, MAX_COUNT),
+    "-s": ("packet size", "size", strtoi, 0, MAX_SIZE),
+    "-i": ("interval", "interval_s", strtod_range, MIN_SECONDS, MAX_SECONDS),
+    "-W": ("wait time", "wait_s", strtod_range, MIN_SECONDS, MAX_SECONDS),
+}
 
 _NS = 1_000_000_000
 
@@ -167,32 +193,27 @@ def _summary(result: PingResult, emit) -> None:
 
 
 def _parse(argv: list[str]):
-    """Options for ``ping`` or an error message."""
+    """``(host, keywords)`` for ``ping()``, or the message for a bad argument
+    (``None`` when the usage line alone says it). NetBSD's ping takes the same
+    options (``sbin/ping/ping.c``: count > 0, interval > 0, size 0..MAXPACKET);
+    here every one also has an upper bound, listed in the usage text."""
     try:
         opts, rest = getopt.getopt(argv[1:], "c:i:s:W:")
     except getopt.GetoptError as e:
         return f"ping: {e.msg}"
     kw = {}
     for opt, val in opts:
+        what, key, parse, lo, hi = OPTIONS[opt]
         try:
-            if opt == "-c":
-                kw["count"] = int(val)
-                if kw["count"] < 1:
-                    raise ValueError
-            elif opt == "-s":
-                kw["size"] = int(val)
-                if not 0 <= kw["size"] <= MAX_SIZE:
-                    return f"ping: packet size {val} out of range 0..{MAX_SIZE}"
-            else:
-                seconds = float(val)
-                if not seconds > 0 or math.isinf(seconds):
-                    raise ValueError
-                kw["interval_s" if opt == "-i" else "wait_s"] = seconds
-        except ValueError:
-            what = {"-c": "count", "-s": "packet size", "-i": "interval", "-W": "wait time"}[opt]
-            return f"ping: invalid {what}: `{val}'"
-    if len(rest) != 1:
+            kw[key] = parse(val, lo, hi)
+        except NumberError as bad:
+            if bad.reason == "invalid":
+                return f"ping: invalid {what}: `{val}'"
+            return f"ping: {what} {val} out of range {_num(lo)}..{_num(hi)}"
+    if not rest:
         return None
+    if len(rest) > 1:
+        return f"ping: extra operand `{rest[1]}'"
     try:
         inet_addr(rest[0])
     except ValueError:
