@@ -11,7 +11,7 @@ import inspect
 from dataclasses import dataclass
 
 from ..kern.diag import DriverBug
-from ..kern.errno import EINVAL, ENOBUFS, ENOTTY, ENXIO, EOK
+from ..kern.errno import EINVAL, ENETRESET, ENOBUFS, ENOTTY, ENXIO, EOK
 from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_freem
 from ..kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P, NwSigLock
 
@@ -27,12 +27,26 @@ IFF_PROMISC = 0x0100
 IFF_ALLMULTI = 0x0200
 IFF_OACTIVE = 0x0400
 IFF_SIMPLEX = 0x0800
+IFF_LINK0 = 0x1000
+IFF_LINK1 = 0x2000
+IFF_LINK2 = 0x4000
 IFF_MULTICAST = 0x8000
+
+# Flags only the stack and the driver set (NetBSD net/if.h): SIOCSIFFLAGS
+# keeps them as they are, whatever it is given. RUNNING and OACTIVE live in
+# if_flags_tx here, as in io-pkt, so they never get into if_flags at all.
+IFF_CANTCHANGE = (IFF_BROADCAST | IFF_POINTOPOINT | IFF_RUNNING | IFF_OACTIVE | IFF_SIMPLEX | IFF_MULTICAST
+                  | IFF_ALLMULTI | IFF_PROMISC)
+IFF_FLAGS_MAX = 0xFFFF  # the flag word: struct ifreq's ifr_flags is a short
 
 IFF_NAMES = [(IFF_UP, "UP"), (IFF_BROADCAST, "BROADCAST"), (IFF_DEBUG, "DEBUG"), (IFF_LOOPBACK, "LOOPBACK"),
              (IFF_POINTOPOINT, "POINTOPOINT"), (IFF_NOTRAILERS, "NOTRAILERS"), (IFF_RUNNING, "RUNNING"),
              (IFF_NOARP, "NOARP"), (IFF_PROMISC, "PROMISC"), (IFF_ALLMULTI, "ALLMULTI"),
-             (IFF_OACTIVE, "OACTIVE"), (IFF_SIMPLEX, "SIMPLEX"), (IFF_MULTICAST, "MULTICAST")]
+             (IFF_OACTIVE, "OACTIVE"), (IFF_SIMPLEX, "SIMPLEX"), (IFF_LINK0, "LINK0"), (IFF_LINK1, "LINK1"),
+             (IFF_LINK2, "LINK2"), (IFF_MULTICAST, "MULTICAST")]
+
+INT_MAX = 0x7FFFFFFF
+UINT_MAX = 0xFFFFFFFF
 
 IFQ_MAXLEN = 256  # io-pkt's default send-queue length
 
@@ -238,23 +252,17 @@ async def if_transmit(ifp: Ifnet, m: Mbuf) -> int:
 
 
 async def if_up(ifp: Ifnet) -> int:
+    """Mark the interface up and start it unless it runs already: what an
+    address brings with it (NetBSD ``ether_ioctl`` ``SIOCINITIFADDR``: init
+    unless UP and RUNNING both hold). Returns ``if_init``'s errno."""
     ifp.if_flags |= IFF_UP
     if not ifp.if_flags_tx & IFF_RUNNING:
         return await call_driver(ifp.if_init, ifp)
     return EOK
 
 
-async def if_down(ifp: Ifnet) -> None:
-    ifp.if_flags &= ~IFF_UP
-    if ifp.if_flags_tx & IFF_RUNNING:
-        await call_driver(ifp.if_stop, ifp, 0)
-
-
-def _int(data) -> int | None:
-    try:
-        return int(data)
-    except (TypeError, ValueError):
-        return None
+def _is_int(data, lo: int, hi: int) -> bool:
+    return isinstance(data, int) and not isinstance(data, bool) and lo <= data <= hi
 
 
 async def ifioctl(ifp: Ifnet, cmd: int, data) -> int:
@@ -262,7 +270,8 @@ async def ifioctl(ifp: Ifnet, cmd: int, data) -> int:
 
     The stack handles ``SIOCSIFCAP``/``SIOCGIFCAP`` and ``SIOCIFDESTROY``
     itself; everything else goes to the driver's ``if_ioctl`` (which passes
-    what it does not know to ``ether_ioctl`` and so to ``ifioctl_common``).
+    what it does not know to ``ether_ioctl`` and so to ``ifioctl_common``);
+    without one, to ``ifioctl_common``. Unknown requests are ``ENOTTY``.
     """
     iopkt = ifp.if_iopkt
     iopkt.ctx.require("ifioctl")
@@ -283,13 +292,17 @@ async def ifioctl(ifp: Ifnet, cmd: int, data) -> int:
         return await dev_detach(dev, 0)
     if ifp.if_ioctl is not None:
         return await call_driver(ifp.if_ioctl, ifp, cmd, data)
-    return await ifioctl_common(ifp, cmd, data)
+    err = await ifioctl_common(ifp, cmd, data)
+    return EOK if err == ENETRESET else err  # no driver to reset
 
 
 async def if_setcap(ifp: Ifnet, req) -> int:
-    """``SIOCSIFCAP``: only offered capabilities; a running interface is
-    stopped, given the new set, and initialised again (the driver programs
-    its offload engines from ``if_capenable_rx/tx`` in ``if_init``)."""
+    """``SIOCSIFCAP``: only offered capabilities (else ``EINVAL``); an
+    interface that is up is stopped (``if_stop(ifp, 1)``), given the new set,
+    and initialised again, as io-pkt's ``ifioctl_common``/``ifioctl`` do (the
+    driver programs its offload engines from ``if_capenable_rx/tx`` in
+    ``if_init``). Keyed on UP, not RUNNING, so an interface whose init
+    failed gets another one."""
     if not isinstance(req, IfCapReq):
         return EINVAL
     rx, tx = req.ifcr_capenable_rx, req.ifcr_capenable_tx
@@ -297,38 +310,36 @@ async def if_setcap(ifp: Ifnet, req) -> int:
         return EINVAL
     if rx == ifp.if_capenable_rx and tx == ifp.if_capenable_tx:
         return EOK
-    running = bool(ifp.if_flags_tx & IFF_RUNNING)
-    if running:
-        await call_driver(ifp.if_stop, ifp, 0)
+    up = bool(ifp.if_flags & IFF_UP)
+    if up:
+        await call_driver(ifp.if_stop, ifp, 1)
     ifp.if_capenable_rx, ifp.if_capenable_tx = rx, tx
-    if running:
+    if up:
         return await call_driver(ifp.if_init, ifp)
     return EOK
 
 
 async def ifioctl_common(ifp: Ifnet, cmd: int, data) -> int:
-    """What the stack does itself before (or instead of) the driver's ioctl."""
+    """What every interface type does (NetBSD ``net/if.c`` ``ifioctl_common``).
+
+    ``SIOCSIFFLAGS`` (an int in 0..``IFF_FLAGS_MAX``): stores the flags but
+    keeps the ``IFF_CANTCHANGE`` bits; starting or stopping the interface is
+    the caller's (``ether_ioctl``) to decide from UP and RUNNING.
+    ``SIOCSIFMTU`` (an int in 68..``ETHERMTU_JUMBO``): stores the MTU and
+    returns ``ENETRESET`` so the caller re-initialises an interface that is
+    up. Malformed ``data`` is ``EINVAL`` with nothing changed; anything else
+    is ``ENOTTY``.
+    """
     if cmd == SIOCSIFFLAGS:
-        new = _int(data)
-        if new is None:
+        if not _is_int(data, 0, IFF_FLAGS_MAX):
             return EINVAL
-        if new & IFF_UP and not ifp.if_flags & IFF_UP:
-            ifp.if_flags = (ifp.if_flags & ~0xFFFF) | new
-            return await if_up(ifp)
-        if not new & IFF_UP and ifp.if_flags & IFF_UP:
-            await if_down(ifp)
-            ifp.if_flags = (ifp.if_flags & ~0xFFFF) | new
-            return EOK
-        ifp.if_flags = new
+        ifp.if_flags = (ifp.if_flags & IFF_CANTCHANGE) | (data & ~IFF_CANTCHANGE)
         return EOK
     if cmd == SIOCGIFFLAGS:
         return EOK
     if cmd == SIOCSIFMTU:
-        mtu = _int(data)
-        if mtu is None or mtu < 68 or mtu > 9000:
+        if not _is_int(data, 68, 9000):
             return EINVAL
-        ifp.if_mtu = mtu
-        if ifp.if_flags_tx & IFF_RUNNING:
-            return await call_driver(ifp.if_init, ifp)
-        return EOK
+        ifp.if_mtu = data
+        return ENETRESET
     return ENOTTY

@@ -17,10 +17,13 @@ from .if_ import (
     IFF_PROMISC,
     IFF_RUNNING,
     IFF_SIMPLEX,
+    IFF_UP,
     SIOCADDMULTI,
     SIOCDELMULTI,
+    SIOCSIFFLAGS,
     SIOCSIFMTU,
     Ifnet,
+    call_driver,
     if_transmit,
     ifioctl_common,
 )
@@ -189,21 +192,54 @@ def ether_delmulti(ec: EtherCom, lo: bytes, hi: bytes | None = None) -> int:
 
 async def ether_ioctl(ifp: Ifnet, cmd: int, data) -> int:
     """The Ethernet part of an interface ioctl; drivers call it for what they
-    do not handle. ``ENETRESET`` tells a running driver to reprogram filters."""
+    do not handle (NetBSD ``net/if_ethersubr.c``, io-pkt's as well).
+
+    ``SIOCSIFFLAGS``: ``ifioctl_common`` stores the flags, then UP and
+    RUNNING (in ``if_flags_tx``) decide: UP alone starts the interface
+    (``if_init``); RUNNING alone stops it (``if_stop(ifp, 1)``); both
+    re-initialise it to pick up the other flags (``if_init`` again, there
+    being no ``ec_ifflags_cb``); neither does nothing. The state decides, not
+    the change, so ``up`` after a failed init tries again. Returns
+    ``if_init``'s errno.
+    ``SIOCSIFMTU``: 68..``ETHERMTU`` (``ETHERMTU_JUMBO`` with
+    ``ETHERCAP_JUMBO_MTU``) else ``EINVAL``; an interface that is up is
+    initialised again to take it.
+    ``SIOCADDMULTI``/``SIOCDELMULTI``: ``data`` a 6-byte address or a
+    ``(lo, hi)`` range; ``ENETRESET`` tells a running driver to reprogram its
+    filter. Malformed ``data`` is ``EINVAL`` with nothing changed.
+    """
+    if cmd == SIOCSIFFLAGS:
+        err = await ifioctl_common(ifp, cmd, data)
+        if err != EOK:
+            return err
+        up, running = ifp.if_flags & IFF_UP, ifp.if_flags_tx & IFF_RUNNING
+        if running and not up:
+            await call_driver(ifp.if_stop, ifp, 1)
+            return EOK
+        if up:
+            return await call_driver(ifp.if_init, ifp)
+        return EOK
     if cmd in (SIOCADDMULTI, SIOCDELMULTI):
-        lo, hi = data if isinstance(data, tuple) else (data, data)
+        if isinstance(data, tuple):
+            if len(data) != 2:
+                return EINVAL
+            lo, hi = data
+        else:
+            lo = hi = data
         if not isinstance(lo, (bytes, bytearray)) or not isinstance(hi, (bytes, bytearray)):
             return EINVAL
-        if len(lo) != ETHER_ADDR_LEN:
+        if len(lo) != ETHER_ADDR_LEN or len(hi) != ETHER_ADDR_LEN:
             return EAFNOSUPPORT
         fn = ether_addmulti if cmd == SIOCADDMULTI else ether_delmulti
-        return fn(ifp.ec, lo, hi)
+        return fn(ifp.ec, bytes(lo), bytes(hi))
     if cmd == SIOCSIFMTU:
-        try:
-            mtu = int(data)
-        except (TypeError, ValueError):
-            return EINVAL
         limit = ETHERMTU_JUMBO if ifp.ec.ec_capabilities & ETHERCAP_JUMBO_MTU else ETHERMTU
-        if mtu < 68 or mtu > limit:
+        if not isinstance(data, int) or isinstance(data, bool) or not 68 <= data <= limit:
             return EINVAL
+        err = await ifioctl_common(ifp, cmd, data)
+        if err != ENETRESET:
+            return err
+        if ifp.if_flags & IFF_UP:
+            return await call_driver(ifp.if_init, ifp)
+        return EOK
     return await ifioctl_common(ifp, cmd, data)

@@ -260,7 +260,10 @@ async def _configure(iopkt, ifp: Ifnet, req: Request) -> tuple[str, int]:
         err = await in_control(iopkt, ifp, SIOCSIFADDR, (req.addr, mask))
         if err != EOK:
             return "SIOCSIFADDR", err
-    if req.up is not None and bool(ifp.if_flags & IFF_UP) != req.up:
+    if req.up is not None:
+        # Always asked, as NetBSD's ifconfig (setifflags) does: the stack
+        # decides from UP and RUNNING what to do, so "up" after a failed
+        # init tries the init again.
         flags = ifp.if_flags | IFF_UP if req.up else ifp.if_flags & ~IFF_UP
         err = await ifioctl(ifp, SIOCSIFFLAGS, flags)
         if err != EOK:

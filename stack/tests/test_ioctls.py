@@ -246,7 +246,8 @@ def test_nicinfo_errors(h, line, out):
 
 
 def test_sifflags_up_and_down_call_if_init_and_if_stop_and_sifmtu_calls_if_init_again(h):
-    """The guide: if_init is called over and over (up, a new MTU); down calls if_stop."""
+    """The guide: if_init is called over and over (up, a new MTU, flags on a
+    running interface); down calls if_stop."""
     from stack.net.if_ import IFF_RUNNING, IFF_UP
 
     calls = _count_init_stop(h)
@@ -260,4 +261,4 @@ def test_sifflags_up_and_down_call_if_init_and_if_stop_and_sifmtu_calls_if_init_
     assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_UP) == EOK
     assert calls == ["init", "stop", "init"] and ifp.if_flags_tx & IFF_RUNNING
     assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_UP) == EOK
-    assert calls == ["init", "stop", "init"]  # already up: nothing to do
+    assert calls == ["init", "stop", "init", "init"]  # up and running: init again for the other flags
