@@ -14,6 +14,8 @@ from ..kern.diag import DriverBug
 from ..kern.errno import EINVAL, ENETRESET, ENOBUFS, ENOTTY, ENXIO, EOK
 from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_freem
 from ..kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P, NwSigLock
+from .if_media import IfMediaReq
+from .nicinfo import IfDrvCom
 
 IFF_UP = 0x0001
 IFF_BROADCAST = 0x0002
@@ -265,21 +267,73 @@ def _is_int(data, lo: int, hi: int) -> bool:
     return isinstance(data, int) and not isinstance(data, bool) and lo <= data <= hi
 
 
+def _is_lladdr(ifp: Ifnet, data) -> bool:
+    return isinstance(data, (bytes, bytearray)) and len(data) == ifp.if_addrlen > 0
+
+
+def ifreq_valid(ifp: Ifnet, cmd: int, data) -> bool:
+    """Is ``data`` the shape ``cmd`` takes? What io-pkt's copy-in of a
+    request structure of the wrong size or type would refuse, so a driver
+    never sees it. Requests the stack does not know are the driver's to judge.
+
+    ========================  ==============================================
+    ``SIOCSIFFLAGS``          int in 0..``IFF_FLAGS_MAX``
+    ``SIOCSIFMTU``            int in 0..``INT_MAX`` (the driver's range is
+                              ``ether_ioctl``'s to check)
+    ``SIOCADDMULTI``/``DEL``  link address (``if_addrlen`` bytes), or a
+                              ``(lo, hi)`` range of two
+    ``SIOCSIFMEDIA``          media word, int in 0..``UINT_MAX``
+    ``SIOCGIFMEDIA``          ``IfMediaReq``
+    ``SIOCGDRVCOM``           ``IfDrvCom`` naming this interface, ``ifdc_cmd``
+                              and ``ifdc_len`` ints in 0..``UINT_MAX``
+    ``SIOCSIFCAP``            ``IfCapReq`` with int ``ifcr_capenable_rx/tx``
+                              in 0..``UINT_MAX``
+    ``SIOCGIFCAP``            ``IfCapReq``
+    ``SIOCIFDESTROY``         ``None`` (the request only names the interface)
+    ========================  ==============================================
+    """
+    if cmd == SIOCSIFFLAGS:
+        return _is_int(data, 0, IFF_FLAGS_MAX)
+    if cmd == SIOCSIFMTU:
+        return _is_int(data, 0, INT_MAX)
+    if cmd in (SIOCADDMULTI, SIOCDELMULTI):
+        if isinstance(data, tuple):
+            return len(data) == 2 and all(_is_lladdr(ifp, a) for a in data)
+        return _is_lladdr(ifp, data)
+    if cmd == SIOCSIFMEDIA:
+        return _is_int(data, 0, UINT_MAX)
+    if cmd == SIOCGIFMEDIA:
+        return isinstance(data, IfMediaReq)
+    if cmd == SIOCGDRVCOM:
+        return (isinstance(data, IfDrvCom) and data.ifdc_name == ifp.if_xname
+                and _is_int(data.ifdc_cmd, 0, UINT_MAX) and _is_int(data.ifdc_len, 0, UINT_MAX))
+    if cmd == SIOCSIFCAP:
+        return isinstance(data, IfCapReq) and all(
+            _is_int(v, 0, UINT_MAX) for v in (data.ifcr_capenable_rx, data.ifcr_capenable_tx))
+    if cmd == SIOCGIFCAP:
+        return isinstance(data, IfCapReq)
+    if cmd == SIOCIFDESTROY:
+        return data is None
+    return True
+
+
 async def ifioctl(ifp: Ifnet, cmd: int, data) -> int:
     """An interface request from a client (ifconfig, nicinfo), in stack context.
 
-    The stack handles ``SIOCSIFCAP``/``SIOCGIFCAP`` and ``SIOCIFDESTROY``
-    itself; everything else goes to the driver's ``if_ioctl`` (which passes
-    what it does not know to ``ether_ioctl`` and so to ``ifioctl_common``);
-    without one, to ``ifioctl_common``. Unknown requests are ``ENOTTY``.
+    A request whose ``data`` is not the shape ``ifreq_valid`` lists is
+    ``EINVAL`` before anything else looks at it, so nothing changes. The
+    stack handles ``SIOCSIFCAP``/``SIOCGIFCAP`` and ``SIOCIFDESTROY`` itself;
+    everything else goes to the driver's ``if_ioctl`` (which passes what it
+    does not know to ``ether_ioctl`` and so to ``ifioctl_common``); without
+    one, to ``ifioctl_common``. Unknown requests are ``ENOTTY``.
     """
     iopkt = ifp.if_iopkt
     iopkt.ctx.require("ifioctl")
+    if not ifreq_valid(ifp, cmd, data):
+        return EINVAL
     if cmd == SIOCSIFCAP:
         return await if_setcap(ifp, data)
     if cmd == SIOCGIFCAP:
-        if not isinstance(data, IfCapReq):
-            return EINVAL
         data.ifcr_capabilities_rx, data.ifcr_capabilities_tx = ifp.if_capabilities_rx, ifp.if_capabilities_tx
         data.ifcr_capenable_rx, data.ifcr_capenable_tx = ifp.if_capenable_rx, ifp.if_capenable_tx
         return EOK
@@ -303,7 +357,7 @@ async def if_setcap(ifp: Ifnet, req) -> int:
     driver programs its offload engines from ``if_capenable_rx/tx`` in
     ``if_init``). Keyed on UP, not RUNNING, so an interface whose init
     failed gets another one."""
-    if not isinstance(req, IfCapReq):
+    if not ifreq_valid(ifp, SIOCSIFCAP, req):
         return EINVAL
     rx, tx = req.ifcr_capenable_rx, req.ifcr_capenable_tx
     if rx & ~ifp.if_capabilities_rx or tx & ~ifp.if_capabilities_tx:

@@ -91,13 +91,18 @@ def in_broadcast(addr: int, ifp: Ifnet) -> bool:
 
 
 async def in_control(iopkt, ifp: Ifnet, cmd: int, data) -> int:
-    """Interface address requests.
+    """Interface address requests (NetBSD ``netinet/in.c`` ``in_control``).
 
-    ``SIOCSIFADDR``: ``data`` is ``(address, netmask)`` (ints or dotted quads);
-    replaces the interface's address and brings the interface up, as
-    NetBSD's ``in_ifinit`` does. ``SIOCGIFADDR``/``SIOCGIFNETMASK``: ``data``
+    ``SIOCSIFADDR``: ``data`` is ``(address, netmask)``, each an int in
+    0..0xFFFFFFFF or a dotted quad; replaces the interface's address and
+    brings the interface up, as NetBSD's ``in_ifinit`` does (a non-contiguous
+    or zero mask is ``EINVAL``; a network, broadcast, multicast or wildcard
+    address ``EADDRNOTAVAIL``). ``SIOCGIFADDR``/``SIOCGIFNETMASK``: ``data``
     is a ``Ref`` that receives the address or netmask. ``SIOCDIFADDR``:
     removes the address ``data`` (or the primary one if ``data`` is None).
+    ``data`` of any other shape is ``EINVAL``, checked before anything
+    changes, as a bad request structure fails io-pkt's copy-in; other
+    requests are ``ENOTTY``.
     """
     from .if_arp import arp_ifinit, arp_purge_ifaddr  # ARP sits above this module in NetBSD too
     from .in_var import inet_of
@@ -105,9 +110,11 @@ async def in_control(iopkt, ifp: Ifnet, cmd: int, data) -> int:
     iopkt.ctx.require("in_control")
     inet = inet_of(iopkt)
     if cmd == SIOCSIFADDR:
+        if not isinstance(data, tuple) or len(data) != 2:
+            return EINVAL
         try:
             addr, mask = inet_addr(data[0]), inet_addr(data[1])
-        except (TypeError, ValueError, IndexError):
+        except ValueError:
             return EINVAL
         if not in_mask_is_contiguous(mask) or mask == 0:
             return EINVAL
@@ -126,16 +133,19 @@ async def in_control(iopkt, ifp: Ifnet, cmd: int, data) -> int:
         await arp_ifinit(ifp, ia)
         return EOK
     if cmd in (SIOCGIFADDR, SIOCGIFNETMASK):
+        if not isinstance(data, Ref):
+            return EINVAL
         ia = in_ifaddr_of(ifp)
         if ia is None:
             return EADDRNOTAVAIL
-        if isinstance(data, Ref):
-            data.value = ia.ia_addr if cmd == SIOCGIFADDR else ia.ia_netmask
+        data.value = ia.ia_addr if cmd == SIOCGIFADDR else ia.ia_netmask
         return EOK
     if cmd == SIOCDIFADDR:
-        addrs = in_ifaddrs_of(ifp)
-        want = None if data is None else inet_addr(data)
-        for ia in addrs:
+        try:
+            want = None if data is None else inet_addr(data)
+        except ValueError:
+            return EINVAL
+        for ia in in_ifaddrs_of(ifp):
             if want is None or ia.ia_addr == want:
                 _remove(inet, ia)
                 arp_purge_ifaddr(iopkt, ia)
