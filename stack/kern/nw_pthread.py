@@ -165,3 +165,37 @@ async def nw_pthread_reap(iopkt, wtp: NwWorkThread) -> int:
         await wtp.quiesce(die=True)
         await wait_threads(iopkt, [wtp], lambda t: t.state == "DEAD", "nw_pthread_reap")
     return EOK
+
+
+class PthreadMutex:
+    """``pthread_mutex_t``: what a driver serialises its thread and its
+    stack-context code with (one MDIO master, two users). Stack code that
+    blocks on it keeps the stack context, as a ``pthread_mutex_lock`` in an
+    io-pkt thread blocks that thread; so hold it only around short work."""
+
+    def __init__(self, platform, name: str = "mutex"):
+        self.platform = platform
+        self.name = name
+        self.locked = False
+        self._waiters: list = []
+
+
+async def pthread_mutex_lock(m: PthreadMutex) -> int:
+    while m.locked:
+        ev = m.platform.event(f"{m.name}-wait")
+        m._waiters.append(ev)
+        await ev.wait()
+    m.locked = True
+    return EOK
+
+
+def pthread_mutex_unlock(m: PthreadMutex) -> int:
+    if not m.locked:
+        raise DriverBug(f"pthread_mutex_unlock of {m.name}, which is not locked")
+    m.locked = False
+    # Wake every waiter; each re-checks. A waiter whose task was cancelled
+    # then cannot swallow the hand-off and leave the others blocked.
+    waiters, m._waiters = m._waiters, []
+    for ev in waiters:
+        ev.set()
+    return EOK

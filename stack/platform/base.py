@@ -65,6 +65,24 @@ class IrqLine(abc.ABC):
         each time the line goes from low to high."""
 
 
+class WiredOrIrqLine(IrqLine):
+    """Several devices' interrupt outputs on one line (a shared PCI INTx, an
+    open-drain interrupt): asserted while any of them is."""
+
+    def __init__(self, lines: list[IrqLine]):
+        self.lines = list(lines)
+
+    @property
+    def level(self) -> bool:
+        return any(line.level for line in self.lines)
+
+    def on_rise(self, callback) -> None:
+        # A rise of any member may be a rise of the line; the kernel checks
+        # the level itself, so calling back once too often is harmless.
+        for line in self.lines:
+            line.on_rise(callback)
+
+
 class HostMemoryError(Exception):
     """A host-memory access outside the memory, or a bad free."""
 
@@ -167,12 +185,17 @@ class Platform(abc.ABC):
     def spawn(self, coro: Coroutine, name: str = "") -> Task: ...
 
     def interrupt_line(self, irq: int) -> IrqLine | None:
-        """The line wired to interrupt number ``irq``: a device's, or one of
-        ``irq_lines`` (lines with no device behind them, e.g. the system clock)."""
+        """The line wired to interrupt number ``irq``: a device's, the
+        wired-OR of the devices that share the number, or one of ``irq_lines``
+        (lines with no device behind them, e.g. the system clock)."""
         extra = getattr(self, "irq_lines", {})
         if irq in extra:
             return extra[irq]
-        for dev in self.devices:
-            if dev.irq_number == irq:
-                return dev.irq
-        return None
+        wired = [dev.irq for dev in self.devices if dev.irq_number == irq]
+        if len(wired) > 1:
+            # devices sharing a number share the line: one wired-OR per number
+            cache = self.__dict__.setdefault("_shared_lines", {})
+            if irq not in cache:
+                cache[irq] = WiredOrIrqLine(wired)
+            return cache[irq]
+        return wired[0] if wired else None
