@@ -282,12 +282,15 @@ def tie_off_gmii_rx(dut) -> None:
 
 class GmiiBench:
     """One NIC (toplevel ``nic``) on GMII: a GmiiSource on its receive pins, a
-    GmiiSink on its transmit pins, and a :class:`NicHarness` for the host side."""
+    GmiiSink on its transmit pins, ``phy_link_up`` high (tests may drop it), and
+    a :class:`NicHarness` for the host side."""
 
     def __init__(self, dut):
         self.dut = dut
         quiet_models(dut, "gmii_rxd", "gmii_txd")
         self.nic = NicHarness(dut)
+        # the models stand for a PHY with its link up: without it the MAC sends nothing
+        dut.phy_link_up.value = 1
         self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
         self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
 

@@ -1,7 +1,8 @@
 """The NIC's deeper features on one NIC (toplevel ``nic``): multi-buffer RX and
 jumbo frames, frame length rules, address filtering, statistics, checksum
-offload, interrupt moderation, MAC loopback, speed pacing, DMA errors and
-mid-frame disable.
+offload, interrupt moderation, MAC loopback, speed pacing, DMA errors,
+cut-through of frames larger than the TX FIFO, no carrier, STATUS.TX_PENDING,
+receive admission by RX_EN and the flush on an RX ring reset.
 
 Frames are built with scapy; FCS and multicast hashes come from zlib.crc32 and
 checksums from scapy, both independent of the RTL.
@@ -13,9 +14,9 @@ import struct
 import zlib
 
 import cocotb
-from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer, with_timeout
 from cocotbext.eth import GmiiFrame
-from nic_harness import RX_BUF0, GmiiBench
+from nic_harness import CLK_NS, RX_BUF0, GmiiBench, wait_until
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
@@ -397,7 +398,9 @@ async def test_speed_pacing(dut):
 @cocotb.test()
 async def test_rx_dma_error_and_ring_reset(dut):
     """A SLVERR on an RX buffer write stops the RX ring (STATUS.RX_STOPPED), raises DMA_ERR, latches the burst
-    address and DMA_ERR_INFO, writes no descriptor back; rewriting RX_LEN recovers without a device reset."""
+    address and DMA_ERR_INFO, writes no descriptor back. Recovery without a device reset, as the datasheet gives
+    it: with RX_EN kept set (descriptors, RX_TAIL, then RX_LEN while stopped) the frame that waited in the FIFO
+    is delivered; with RX_EN cleared first, the ring reset flushes it and counts it in RX_MISSED instead."""
     tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
     bad = 0x70000
@@ -414,35 +417,61 @@ async def test_rx_dma_error_and_ring_reset(dut):
                                              | (2 << regs.DMA_ERR_INFO_RESP_SHIFT))
     assert nic.rx_status(0).sta == 0
     assert (await nic.rd_stat())["DMA_ERR"] == 1
-    await tb.inject(raw_frame(MAC_STR, 100, 2))  # waits in the FIFO while the ring is stopped
+    waiting = raw_frame(MAC_STR, 100, 2)
+    await tb.inject(waiting)  # admitted (RX_EN is set), waits in the FIFO while the ring is stopped
 
-    # recovery: RX off, ring reset (RX_LEN), buffers, RX on
+    # recovery that keeps the waiting frames: RX_EN stays set, descriptors rebuilt, RX_TAIL, then RX_LEN
+    nic.ram.write(nic.rx_desc_addr(0), bytes(regs.DESC_SIZE * 16))
+    nic.rx_tail = nic.rx_next = 0
+    await nic.post_rx([RX_BUF0, RX_BUF0 + 0x800])
+    assert await nic.rd("STATUS") & regs.STATUS_RX_STOPPED, "writing RX_TAIL does not restart the ring"
+    await nic.wr("RX_LEN", 16)
+    assert await nic.recv() == waiting
+    frame = raw_frame(MAC_STR, 300, 3)
+    await tb.inject(frame)
+    assert await nic.recv() == frame
+    assert (await nic.rd_stat())["RX_MISSED"] == 0
+
+    # a second error, then the other recovery: RX off, ring reset, buffers, RX on
+    await nic.post_rx([bad + 0x20])
+    await tb.inject(raw_frame(MAC_STR, 100, 4))
+    assert await nic.rd("STATUS") & regs.STATUS_RX_STOPPED
+    stale = raw_frame(MAC_STR, 100, 5)
+    await tb.inject(stale)  # waits in the FIFO
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
     await nic.wr("CTRL", regs.CTRL_TX_EN)
     await nic.wr("RX_LEN", 16)
+    nic.ram.write(nic.rx_desc_addr(0), bytes(regs.DESC_SIZE * 16))
     nic.rx_tail = nic.rx_next = 0
     assert not await nic.rd("STATUS") & regs.STATUS_RX_STOPPED
     await nic.post_rx([RX_BUF0, RX_BUF0 + 0x800])
     await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
-    assert await nic.recv() == raw_frame(MAC_STR, 100, 2)
-    frame = raw_frame(MAC_STR, 300, 3)
+    stats = await nic.rd_stat()
+    assert stats["RX_MISSED"] == 1, "the stale frame is flushed and counted"
+    assert await nic.rd("INT_CAUSE") & regs.INT_RX_MISS
+    frame = raw_frame(MAC_STR, 200, 6)
     await tb.inject(frame)
-    assert await nic.recv() == frame
+    assert await nic.recv() == frame, "the rebuilt ring's first descriptor gets the new frame, not the stale one"
+    assert (await nic.rd_stat())["RX_FRAMES"] == 3
 
 
 @cocotb.test()
 async def test_tx_dma_error_and_ring_reset(dut):
-    """A SLVERR on a TX buffer read mid-frame stops the TX ring and ends the partial frame with gmii_tx_er;
-    a frame left half-fetched by a TAIL between its descriptors is aborted the same way by a ring reset; after
-    TX_LEN is rewritten the next frame leaves intact."""
+    """A SLVERR on a TX buffer read mid-frame stops the TX ring; the partial frame, which the MAC has not started
+    (store-and-forward), is discarded: nothing reaches the wire and no STAT_TX_* counter counts it. A frame left
+    half-fetched by a TAIL between its descriptors is discarded the same way by a ring reset (and does not hold
+    STATUS.TX_PENDING meanwhile); after TX_LEN is rewritten the next frame leaves intact."""
     tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
+    tx_en_edges = EdgeLog(dut.gmii_tx_en)
     bad = 0x70000
     inject_axi_errors(nic.ram, bad, bad + 0x1000)
     good = raw_frame(PEER_STR, 300, 1)
     await nic.send([(0x40000, good[:100]), (bad + 8, good[100:])])
-    rx = await tb.sink.recv()
-    assert rx.error is not None and any(rx.error), "the cut frame must carry tx_er"
-    await Timer(1, unit="us")
+    await wait_until(lambda: int(dut.irq.value), 50)  # DMA_ERR
+    await Timer(2, unit="us")
+    assert tb.sink.empty() and len(tx_en_edges.times) == 0, "the cut frame must not reach the wire"
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_PENDING
     assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
     assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
     assert await nic.rd("DMA_ERR_INFO") == regs.DMA_ERR_INFO_TX | (2 << regs.DMA_ERR_INFO_RESP_SHIFT)
@@ -462,36 +491,263 @@ async def test_tx_dma_error_and_ring_reset(dut):
     await nic.wr("TX_TAIL", 1)
     await Timer(2, unit="us")
     assert tb.sink.empty()
+    assert not await nic.rd("STATUS") & (regs.STATUS_TX_BUSY | regs.STATUS_TX_PENDING), \
+        "an unfinished frame cannot leave on its own, so it does not hold TX_PENDING"
     await nic.wr("CTRL", regs.CTRL_RX_EN)
     await ring_reset()
-    rx = await tb.sink.recv()
-    assert rx.error is not None and any(rx.error)
+    await Timer(2, unit="us")
+    assert tb.sink.empty() and len(tx_en_edges.times) == 0, "the half-fetched frame must not reach the wire"
     await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
     after = raw_frame(PEER_STR, 150, 3)
     await nic.send([(0x43000, after)])
-    rx = await tb.sink.recv()
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
     assert rx.get_payload() == after and rx.check_fcs() and not any(rx.error or [])
+    await Timer(1, unit="us")
+    assert len(tx_en_edges.times) == 1
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["TX_NO_CARRIER"]) == (1, len(after), 0)
+
+
+@cocotb.test()
+async def test_tx_larger_than_fifo_cut_through(dut):
+    """A frame larger than the 16 KiB TX FIFO goes out cut-through, intact (FCS per zlib) and counted; one cut by
+    a DMA error after the MAC started it is ended with gmii_tx_er (the only case a cut frame reaches the wire);
+    after a ring reset the next frame leaves intact."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    big = raw_frame(PEER_STR, 20000, 1)
+    await nic.send([(0x40003, big[:10000]), (0x50001, big[10000:])])
+    rx = await with_timeout(tb.sink.recv(), 400, "us")
+    assert rx.get_payload() == big and rx.get_fcs() == struct.pack("<L", zlib.crc32(big))
+    assert not any(rx.error or [])
+    await Timer(1, unit="us")
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"]) == (1, len(big))
+
+    bad = 0x70000
+    inject_axi_errors(nic.ram, bad, bad + 0x1000)
+    # 16000 bytes fill the FIFO: the MAC starts the frame before the engine reaches the failing buffer
+    await nic.send([(0x40003, big[:10000]), (0x50001, big[10000:16000]), (bad, big[16000:])])
+    rx = await with_timeout(tb.sink.recv(), 400, "us")
+    assert rx.error is not None and any(rx.error), "a frame cut while going out must carry tx_er"
+    assert big[14:16000] in bytes(rx.data)
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_LEN", 16)
+    nic.tx_tail = 0
+    after = raw_frame(PEER_STR, 150, 3)
+    await nic.send([(0x43000, after)])
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert rx.get_payload() == after and rx.check_fcs() and not any(rx.error or [])
+
+
+async def wait_status_clear(nic, bits: int, timeout_us: float = 200, poll_ns: int = 200) -> int:
+    """Poll STATUS until bits are clear; returns the simulated time (ns) it happened at."""
+    waited = 0
+    while await nic.rd("STATUS") & bits:
+        assert waited < timeout_us * 1000, f"STATUS bits {bits:#x} stayed set"
+        await Timer(poll_ns, unit="ns")
+        waited += poll_ns
+    return cocotb.utils.get_sim_time("ns")
+
+
+@cocotb.test()
+async def test_tx_no_carrier(dut):
+    """With phy_link_up low a frame due to start is discarded, not sent: gmii_tx_en never rises, STAT_TX_NO_CARRIER
+    counts it and no other STAT_TX_* counter does, its descriptor still gets DD, and it drains at one byte per
+    clock even at 10 Mb/s. In MAC loopback the link does not matter. After the link rises the next frame is sent
+    (FCS per zlib, TX_OCTETS its bytes); a frame already on the wire when the link drops is finished."""
+    tb = GmiiBench(dut)
+    nic = await tb.start()
+    tx_en_edges = EdgeLog(dut.gmii_tx_en)
+    dut.phy_link_up.value = 0
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (regs.SPEED_10 << regs.CTRL_SPEED_SHIFT))
+    lost = raw_frame("ff:ff:ff:ff:ff:ff", 1500, 1)
+    t0 = cocotb.utils.get_sim_time("ns")
+    [idx] = await nic.send([(0x40000, lost)])
+    await wait_until(lambda: nic.tx_sta(idx) & regs.TX_DESC_STA_DD, 100)
+    t1 = await wait_status_clear(nic, regs.STATUS_TX_BUSY | regs.STATUS_TX_PENDING)
+    # sent at 10 Mb/s it would take 100 clocks a byte; discarded, one byte a clock (plus fetch and polling)
+    assert len(lost) * CLK_NS <= t1 - t0 < 3 * len(lost) * CLK_NS, t1 - t0
+    assert len(tx_en_edges.times) == 0 and tb.sink.empty()
+    stats = await nic.rd_stat()
+    assert stats["TX_NO_CARRIER"] == 1
+    assert stats["TX_FRAMES"] == stats["TX_OCTETS"] == stats["TX_BCAST"] == stats["TX_MCAST"] == 0
+
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_LOOPBACK)
+    looped = raw_frame(MAC_STR, 200, 2)
+    await nic.send([(0x41000, looped)])
+    assert await nic.recv() == looped, "in loopback the link is irrelevant"
+
+    dut.phy_link_up.value = 1
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    sent = raw_frame(PEER_STR, 100, 3)
+    await nic.send([(0x42000, sent)])
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert rx.get_payload() == sent and rx.get_fcs() == struct.pack("<L", zlib.crc32(sent))
+
+    long = raw_frame(PEER_STR, 1500, 4)
+    await nic.send([(0x43000, long)])
+    await RisingEdge(dut.gmii_tx_en)
+    await Timer(2, unit="us")
+    dut.phy_link_up.value = 0
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert rx.get_payload() == long and not any(rx.error or [])
+    await Timer(1, unit="us")
+    stats = await nic.rd_stat()
+    assert stats["TX_NO_CARRIER"] == 1
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"]) == (3, len(looped) + len(sent) + len(long))
+    assert stats["TX_BCAST"] == 0
+
+
+@cocotb.test()
+async def test_tx_pending_until_fetched_frames_leave(dut):
+    """STATUS.TX_PENDING: 0 at rest; after CTRL.TX_EN is cleared and TX_BUSY has fallen it stays 1 while frames
+    the driver already saw DD for (one of them checksum-offloaded, so held in the frame buffer) are still on
+    their way; it falls only once every one of them is on the wire, so a ring reset then loses nothing."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_PENDING
+    # 1500-byte frames: the DMA fetches one in a fraction of the 12 us it takes on the wire
+    given, wire = offload_frame("udp", 1400)
+    frames = [raw_frame(PEER_STR, 1500, 1), given, *(raw_frame(PEER_STR, 1500, n) for n in range(3, 7))]
+    expect = [frames[0], wire, *frames[2:]]
+    last = []
+    for i, f in enumerate(frames):
+        last += await nic.send([(0x40000 + 0x1000 * i, f)], kick=False)
+    first = nic.tx_desc_addr(last[1]) + regs.TX_DESC_CMD_OFF
+    nic.ram.write(first, bytes([nic.ram.read(first, 1)[0] | regs.TX_DESC_CMD_IPCS | regs.TX_DESC_CMD_L4CS]))
+    await nic.wr("TX_TAIL", nic.tx_tail)
+    await wait_until(lambda: nic.tx_sta(last[2]) & regs.TX_DESC_STA_DD, 50, poll_ns=80)
+    await nic.wr("CTRL", regs.CTRL_RX_EN)
+    await wait_status_clear(nic, regs.STATUS_TX_BUSY)
+    done = [i for i in last if nic.tx_sta(i) & regs.TX_DESC_STA_DD]
+    assert 3 <= len(done) < len(frames) and done == last[:len(done)]
+    on_wire = 0 if tb.sink.empty() else tb.sink.count()
+    assert on_wire < len(done) and await nic.rd("STATUS") & regs.STATUS_TX_PENDING
+    await wait_status_clear(nic, regs.STATUS_TX_PENDING, timeout_us=400)
+    await Timer(100, unit="ns")  # the sink sees tx_en fall a clock after the last FCS byte
+    assert tb.sink.count() == len(done), "every frame with DD is on the wire once TX_PENDING falls"
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_LEN", 16)
+    await Timer(5, unit="us")
+    got = [await tb.sink.recv() for _ in done]
+    assert [f.get_payload() for f in got] == [e + bytes(max(0, 60 - len(e))) for e in expect[:len(done)]]
+    assert tb.sink.empty()
+    assert (await nic.rd_stat())["TX_FRAMES"] == len(done)
 
 
 @cocotb.test()
 async def test_rx_disable_mid_frame(dut):
-    """Clearing CTRL.RX_EN while a frame is arriving: the MAC finishes it into the FIFO but the DMA starts no
-    new frame, so no descriptor or buffer is touched and STATUS.RX_BUSY is clear; re-enabled, the frame lands
-    whole, and a frame that started while disabled is ignored."""
+    """Clearing CTRL.RX_EN while a frame is arriving: the frame is received and checked, but RX_EN is clear at its
+    end, so it is dropped and counted in RX_MISSED (raising RX_MISS); no descriptor or buffer is touched and
+    STATUS.RX_BUSY is clear. A frame that was already waiting in the RX FIFO when RX_EN was cleared (the DMA
+    busy with a jumbo frame before it) stays there and lands whole once RX_EN is set again."""
     tb = GmiiBench(dut)
     nic = await tb.start()
+    await nic.wr("INT_MASK_CLR", regs.INT_ALL)
+    await nic.wr("MAX_FRAME_LEN", 9018)
     nic.ram.write(RX_BUF0, bytes(0x800))
-    frame = raw_frame(MAC_STR, 1500, 6)
-    await tb.source.send(GmiiFrame.from_payload(frame))
+    cut = raw_frame(MAC_STR, 1500, 6)
+    await tb.source.send(GmiiFrame.from_payload(cut))
     await RisingEdge(dut.gmii_rx_dv)
     await Timer(4, unit="us")  # about a third of the frame is on the wire
     await nic.wr("CTRL", regs.CTRL_TX_EN)
     await tb.source.wait()
-    await tb.inject(raw_frame(MAC_STR, 100, 7))
+    await Timer(1, unit="us")
     assert not await nic.rd("STATUS") & regs.STATUS_RX_BUSY
     assert nic.rx_status(0).sta == 0 and nic.ram.read(RX_BUF0, 0x800) == bytes(0x800)
+    stats = await nic.rd_stat()
+    assert (stats["RX_MISSED"], stats["RX_FRAMES"], stats["RX_FIFO_OVF"]) == (1, 0, 0)
+    assert await nic.rd("INT_CAUSE") & regs.INT_RX_MISS
+
     await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
-    assert await nic.recv() == frame
+    jumbo, waiting = raw_frame(MAC_STR, 9000, 7), raw_frame(MAC_STR, 100, 8)
+    await tb.source.send(GmiiFrame.from_payload(jumbo))
+    await tb.source.send(GmiiFrame.from_payload(waiting))
+    for _ in range(2):
+        await FallingEdge(dut.gmii_rx_dv)  # the waiting frame has ended: admitted with RX_EN set
+    await Timer(100, unit="ns")
+    await nic.wr("CTRL", regs.CTRL_TX_EN)  # while the DMA still moves the jumbo frame
+    got, sts = await nic.recv_multi()
+    assert got == jumbo and len(sts) == 5
     await Timer(2, unit="us")
-    assert nic.rx_status(1).sta == 0
-    assert (await nic.rd_stat())["RX_FRAMES"] == 1
+    assert not await nic.rd("STATUS") & regs.STATUS_RX_BUSY
+    assert nic.rx_status(nic.rx_next).sta == 0, "a waiting frame must not be delivered while RX_EN is clear"
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    assert await nic.recv() == waiting
+    stats = await nic.rd_stat()
+    assert (stats["RX_MISSED"], stats["RX_FRAMES"]) == (1, 2)
+
+
+@cocotb.test()
+async def test_rx_frames_while_disabled_are_missed(dut):
+    """With CTRL.RX_EN clear the MAC still receives and checks every frame: good ones (unicast, broadcast) are
+    dropped and counted in RX_MISSED with RX_MISS; bad ones (FCS per zlib, runt, too long, filtered) in their own
+    counters, each exactly once; nothing is written to host memory. Once RX_EN is set the next frame lands in the
+    first descriptor."""
+    tb = GmiiBench(dut)
+    nic = await tb.start()
+    await nic.wr("INT_MASK_CLR", regs.INT_ALL)
+    canary = payload(0x800 * 8, 9)
+    nic.ram.write(RX_BUF0, canary)
+    ring = nic.ram.read(nic.rx_desc_addr(0), regs.DESC_SIZE * 16)
+    await nic.wr("CTRL", regs.CTRL_TX_EN)
+    good = raw_frame(MAC_STR, 100, 1)
+    bad_fcs = GmiiFrame.from_raw_payload(good + struct.pack("<L", zlib.crc32(good) ^ 1))
+    for frame in (good, raw_frame("ff:ff:ff:ff:ff:ff", 80, 2), bad_fcs,
+                  GmiiFrame.from_payload(raw_frame(MAC_STR, 40, 3), min_len=0),
+                  raw_frame(MAC_STR, 1600, 4), raw_frame("02:00:00:00:00:99", 90, 5)):
+        await tb.inject(frame)
+    stats = await nic.rd_stat()
+    assert (stats["RX_MISSED"], stats["RX_FCS_ERR"], stats["RX_RUNT"], stats["RX_TOOLONG"],
+            stats["RX_FILTERED"]) == (2, 1, 1, 1, 1), stats
+    assert stats["RX_FRAMES"] == stats["RX_OCTETS"] == stats["RX_BCAST"] == stats["RX_FIFO_OVF"] == 0
+    assert await nic.rd("INT_CAUSE") == regs.INT_RX_MISS
+    assert await nic.rd("RX_HEAD") == 0
+    assert nic.ram.read(RX_BUF0, len(canary)) == canary
+    assert nic.ram.read(nic.rx_desc_addr(0), regs.DESC_SIZE * 16) == ring
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    frame = raw_frame(MAC_STR, 120, 6)
+    await tb.inject(frame)
+    assert await nic.recv() == frame and nic.last_rx.addr == RX_BUF0
+    assert (await nic.rd_stat())["RX_MISSED"] == 2
+
+
+@cocotb.test()
+async def test_rx_ring_reset_flushes_waiting_frames(dut):
+    """A receive ring reset (RX_LEN) while RX_EN is clear discards every frame waiting in the RX FIFO, each counted
+    in RX_MISSED (raising RX_MISS), so the rebuilt ring never receives a stale frame; a frame arriving after the
+    reset, with RX_EN set again, lands in the rebuilt ring's first descriptor."""
+    tb = GmiiBench(dut)
+    nic = await tb.start()
+    await nic.wr("INT_MASK_CLR", regs.INT_ALL)
+    await nic.wr("MAX_FRAME_LEN", 9018)
+    jumbo = raw_frame(MAC_STR, 9000, 1)
+    stale = [raw_frame(MAC_STR, 100 + i, 10 + i) for i in range(3)]
+    for frame in (jumbo, *stale):
+        await tb.source.send(GmiiFrame.from_payload(frame))
+    for _ in range(4):
+        await FallingEdge(dut.gmii_rx_dv)  # the last stale frame has ended: all three admitted
+    await Timer(100, unit="ns")
+    await nic.wr("CTRL", regs.CTRL_TX_EN)  # while the DMA still moves the jumbo frame
+    got, _ = await nic.recv_multi()
+    assert got == jumbo
+    await wait_status_clear(nic, regs.STATUS_RX_BUSY)
+    assert (await nic.rd_stat())["RX_MISSED"] == 0, "the three wait in the FIFO"
+
+    await nic.wr("RX_LEN", 16)
+    region = 0x30000
+    nic.ram.write(region, payload(0x2000, 3))
+    nic.ram.write(nic.rx_desc_addr(0), bytes(regs.DESC_SIZE * 16))
+    nic.rx_tail = nic.rx_next = 0
+    await nic.post_rx([region + 0x800 * i for i in range(4)])
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    await Timer(2, unit="us")
+    stats = await nic.rd_stat()
+    assert (stats["RX_MISSED"], stats["RX_FRAMES"]) == (3, 1)
+    assert await nic.rd("INT_CAUSE") & regs.INT_RX_MISS
+    assert nic.rx_status(0).sta == 0 and nic.ram.read(region, 0x2000) == payload(0x2000, 3)
+    fresh = raw_frame(MAC_STR, 200, 20)
+    await tb.inject(fresh)
+    assert await nic.recv() == fresh and nic.last_rx.addr == region

@@ -206,14 +206,16 @@ async def test_rx_too_long(dut):
 
 @cocotb.test()
 async def test_rx_disabled(dut):
-    """With CTRL.RX_EN clear the receiver ignores the wire; nothing is written or counted."""
+    """With CTRL.RX_EN clear a good frame is received but not admitted: nothing is written, and it is counted
+    in RX_MISSED; once RX_EN is set the next frame lands in the first descriptor."""
     tb = MacBench(dut)
     nic = await tb.start()
     await nic.wr("CTRL", regs.CTRL_TX_EN)
     await tb.inject(wire_frame(udp_frame(40)))
+    assert nic.rx_status(0).sta == 0
     await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
     frame = udp_frame(41)
     await tb.inject(wire_frame(frame))
     assert await nic.recv() == frame
     stats = await nic.rd_stat()
-    assert stats["RX_FRAMES"] == 1 and stats["RX_MISSED"] == 0
+    assert stats["RX_FRAMES"] == 1 and stats["RX_MISSED"] == 1

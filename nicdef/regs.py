@@ -30,7 +30,7 @@ SPEED_10 = 2
 INT_CAUSE_FIELDS = (
     Field("RX_DONE", 0, doc="a received frame's last descriptor was written back"),
     Field("TX_DONE", 1, doc="a transmit descriptor with RS set was written back"),
-    Field("RX_MISS", 2, doc="a frame was dropped because no RX descriptor was free"),
+    Field("RX_MISS", 2, doc="a frame was dropped and counted in STAT_RX_MISSED"),
     Field("LINK", 3, doc="the PHY's link indication (STATUS.LINK_UP) changed, either way"),
     Field("MDIO", 4, doc="an MDIO transaction finished (MDIO_CMD.BUSY fell)"),
     Field("DMA_ERR", 5, doc="an AXI SLVERR/DECERR response stopped a ring (see DMA_ERR_*)"),
@@ -75,6 +75,9 @@ REGISTERS: tuple[Register, ...] = (
         Field("LINK_UP", 2, doc="the PHY's link indication (phy_link_up input)"),
         Field("TX_STOPPED", 3, doc="the transmit ring is stopped by a DMA error until TX_BASE/TX_LEN is written"),
         Field("RX_STOPPED", 4, doc="the receive ring is stopped by a DMA error until RX_BASE/RX_LEN is written"),
+        Field("TX_PENDING", 5, doc="fetched frame data is still in the transmit path (TX FIFO, checksum frame "
+                                   "buffer, MAC mid-frame or mid-discard); falls once the last fetched frame has "
+                                   "been sent or discarded"),
     )),
     Register("MAC_LO", 0x010, "rw", "station address bytes 0..3 (byte 0, first on the wire, in bits 7:0)"),
     Register("MAC_HI", 0x014, "rw", "station address bytes 4..5 in bits 15:0"),
@@ -120,11 +123,14 @@ REGISTERS: tuple[Register, ...] = (
     *_ring("TX", 0x100, "transmit"),
     *_ring("RX", 0x200, "receive"),
     Register("STAT_TX_FRAMES", 0x400, "ro", "frames transmitted"),
-    Register("STAT_TX_OCTETS", 0x404, "ro", "bytes transmitted, as read from host memory (no padding, no FCS)"),
+    Register("STAT_TX_OCTETS", 0x404, "ro", "bytes of the frames counted in STAT_TX_FRAMES, as read from host "
+             "memory (no padding, no FCS)"),
     Register("STAT_RX_FRAMES", 0x408, "ro", "good frames received and written to host memory"),
     Register("STAT_RX_OCTETS", 0x40C, "ro", "bytes of good frames written to host memory (FCS stripped)"),
     Register("STAT_RX_FCS_ERR", 0x410, "ro", "frames dropped for a bad FCS"),
-    Register("STAT_RX_MISSED", 0x414, "ro", "frames dropped for want of an RX descriptor"),
+    Register("STAT_RX_MISSED", 0x414, "ro", "good frames dropped for want of an RX descriptor or RX FIFO space, "
+             "because CTRL.RX_EN was clear at their end, or flushed from the RX FIFO by a ring reset "
+             "while RX_EN was clear"),
     Register("STAT_RX_FILTERED", 0x418, "ro", "frames dropped by the address filter"),
     Register("STAT_RX_TOOLONG", 0x41C, "ro", "frames dropped for being longer than MAX_FRAME_LEN (oversize)"),
     Register("STAT_RX_RUNT", 0x420, "ro", "frames dropped for being shorter than 64 bytes with FCS"),
@@ -135,6 +141,8 @@ REGISTERS: tuple[Register, ...] = (
     Register("STAT_RX_FIFO_OVF", 0x434, "ro", "frames dropped because the RX FIFO was full "
              "(also counted in STAT_RX_MISSED)"),
     Register("STAT_DMA_ERR", 0x438, "ro", "AXI error responses (each stops a ring)"),
+    Register("STAT_TX_NO_CARRIER", 0x43C, "ro", "frames discarded because the PHY had no link when they were due "
+             "to start (e1000's TNCRS counterpart)"),
 )
 
 TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the driver", (

@@ -15,7 +15,10 @@
  * inside the NIC (gmii_tx* idle, gmii_rx* ignored). CTRL.SPEED paces both
  * MACs: each GMII byte lasts 1, 10 or 100 clocks (1000/100/10 Mb/s);
  * mac_speed tells the PHY side which, as the speed pins of a real MAC do.
- * phy_link_up is the PHY's link indication (STATUS.LINK_UP, cause LINK).
+ * phy_link_up is the PHY's link indication (STATUS.LINK_UP, cause LINK) and
+ * the transmitter's carrier: a frame due to start without it is discarded
+ * and counted (STAT_TX_NO_CARRIER); in loopback the link does not matter.
+ * STATUS.TX_PENDING gathers what the transmit path still holds past the DMA.
  *
  * rst is synchronous and active high; CTRL.RST resets the same state except
  * the AXI4-Lite handshake (see nic_regs).
@@ -122,7 +125,9 @@ localparam BYTES = DATA_WIDTH / 8;
 localparam LANE_W = $clog2(BYTES);
 localparam TX_FIFO_ADDR_W = $clog2(TX_FIFO_BYTES / BYTES);
 localparam RX_FIFO_ADDR_W = $clog2(RX_FIFO_BYTES / BYTES);
-// a TX read burst must fit the FIFO's free space, which the engine waits for
+localparam RX_LEN_ADDR_W = 5;   // RX length queue: 32 frames (+ its output register)
+// a TX read burst waits until it fits the FIFO's free space: at most half the
+// FIFO, so it always fits once the MAC has drained what is ahead of it
 localparam TX_MAX_BURST = ((TX_FIFO_BYTES / BYTES) / 2 < 256) ? (TX_FIFO_BYTES / BYTES) / 2 : 256;
 localparam RX_MAX_BURST = 256;
 
@@ -143,14 +148,17 @@ wire [63:0] tx_ring_base, rx_ring_base;
 wire [15:0] tx_ring_len, tx_ring_tail, tx_ring_head;
 wire [15:0] rx_ring_len, rx_ring_tail, rx_ring_head;
 wire tx_ring_reset, rx_ring_reset;
-wire tx_busy, rx_busy;
+wire tx_busy, rx_busy, tx_pending;
 wire tx_done, rx_done, rx_miss;
-wire stat_tx_frame, stat_tx_octets;
-wire [15:0] stat_tx_octets_len;
+wire stat_tx_frame, stat_tx_no_carrier;
+wire [15:0] stat_tx_frame_len;
 wire stat_rx_frame;
 wire [15:0] stat_rx_frame_len;
 wire stat_rx_fcs_err, stat_rx_filtered, stat_rx_runt, stat_rx_toolong;
 wire rx_fifo_overflow;
+wire stat_rx_disabled;
+// a missed frame comes from one of three places; two may report in one cycle
+wire [1:0] stat_rx_missed = {1'b0, rx_miss} + {1'b0, rx_fifo_overflow} + {1'b0, stat_rx_disabled};
 wire loopback;
 wire [1:0] speed;
 wire rx_bam, rx_promisc, rx_allmulti;
@@ -224,6 +232,7 @@ nic_regs regs_inst (
     .tx_ring_reset(tx_ring_reset),
     .tx_ring_head(tx_ring_head),
     .tx_busy(tx_busy),
+    .tx_pending(tx_pending),
     .rx_ring_base(rx_ring_base),
     .rx_ring_len(rx_ring_len),
     .rx_ring_tail(rx_ring_tail),
@@ -232,14 +241,14 @@ nic_regs regs_inst (
     .rx_busy(rx_busy),
     .int_rx_done(rx_done),
     .int_tx_done(tx_done),
-    .int_rx_miss(rx_miss || rx_fifo_overflow),
+    .int_rx_miss(stat_rx_missed != 0),
     .stat_tx_frame(stat_tx_frame),
-    .stat_tx_octets(stat_tx_octets),
-    .stat_tx_octets_len(stat_tx_octets_len),
+    .stat_tx_frame_len(stat_tx_frame_len),
+    .stat_tx_no_carrier(stat_tx_no_carrier),
     .stat_rx_frame(stat_rx_frame),
     .stat_rx_frame_len(stat_rx_frame_len),
     .stat_rx_fcs_err(stat_rx_fcs_err),
-    .stat_rx_missed(rx_miss || rx_fifo_overflow),
+    .stat_rx_missed(stat_rx_missed),
     .stat_rx_filtered(stat_rx_filtered),
     .stat_rx_toolong(stat_rx_toolong || stat_rx_oversize),
     .stat_rx_runt(stat_rx_runt),
@@ -293,6 +302,8 @@ assign gmii_tx_er = loopback ? 1'b0 : mac_tx_er;
 wire [7:0] mac_rxd = loopback ? mac_txd : gmii_rxd;
 wire mac_rx_dv = loopback ? mac_tx_en : gmii_rx_dv;
 wire mac_rx_er = loopback ? mac_tx_er : gmii_rx_er;
+// the looped-back MAC needs no PHY link to send
+wire tx_carrier = phy_link_up || loopback;
 
 // ---------------------------------------------------------------- DMA port
 
@@ -397,7 +408,7 @@ assign m_axi_arprot = 3'b010;
 
 wire [DATA_WIDTH-1:0] txf_data;
 wire [LANE_W-1:0] txf_lo, txf_hi;
-wire txf_last, txf_valid, txf_abort;
+wire txf_last, txf_valid, txf_abort, txf_wait;
 wire [1:0] txf_csum;
 wire [7:0] csum_tx_tdata;
 wire [2:0] csum_tx_tuser;
@@ -406,6 +417,8 @@ wire mac_tx_tuser;
 wire [TX_FIFO_ADDR_W:0] txf_free;
 wire [7:0] mac_tx_tdata;
 wire mac_tx_tvalid, mac_tx_tready, mac_tx_tlast, mac_tx_start_ok;
+wire txf_pending, csum_tx_pending, mac_tx_busy;
+assign tx_pending = txf_pending || csum_tx_pending || mac_tx_busy;
 
 nic_dma_tx #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -450,10 +463,9 @@ nic_dma_tx #(
     .fifo_csum(txf_csum),
     .fifo_abort(txf_abort),
     .fifo_valid(txf_valid),
+    .fifo_wait(txf_wait),
     .fifo_free(txf_free),
     .tx_done(tx_done),
-    .stat_octets(stat_tx_octets),
-    .stat_octets_len(stat_tx_octets_len),
     .dma_err(tx_dma_err),
     .dma_err_addr(tx_dma_err_addr),
     .dma_err_write(tx_dma_err_write),
@@ -473,13 +485,15 @@ nic_tx_fifo #(
     .s_last(txf_last),
     .s_user({txf_abort, txf_csum}),
     .s_valid(txf_valid),
+    .s_stall(txf_wait),
     .s_free(txf_free),
     .m_axis_tdata(csum_tx_tdata),
     .m_axis_tvalid(csum_tx_tvalid),
     .m_axis_tready(csum_tx_tready),
     .m_axis_tlast(csum_tx_tlast),
     .m_axis_tuser(csum_tx_tuser),
-    .start_ok(csum_tx_start_ok)
+    .start_ok(csum_tx_start_ok),
+    .pending(txf_pending)
 );
 
 nic_tx_csum #(
@@ -498,7 +512,8 @@ nic_tx_csum #(
     .m_axis_tready(mac_tx_tready),
     .m_axis_tlast(mac_tx_tlast),
     .m_axis_tuser(mac_tx_tuser),
-    .m_start_ok(mac_tx_start_ok)
+    .m_start_ok(mac_tx_start_ok),
+    .pending(csum_tx_pending)
 );
 
 nic_mac_tx mac_tx_inst (
@@ -511,12 +526,16 @@ nic_mac_tx mac_tx_inst (
     .s_axis_tuser(mac_tx_tuser),
     .start_ok(mac_tx_start_ok),
     .ce(tx_ce),
+    .carrier(tx_carrier),
     .gmii_txd(mac_txd),
     .gmii_tx_en(mac_tx_en),
     .gmii_tx_er(mac_tx_er),
+    .busy(mac_tx_busy),
     .stat_tx_frame(stat_tx_frame),
+    .stat_tx_len(stat_tx_frame_len),
     .stat_tx_bcast(stat_tx_bcast),
-    .stat_tx_mcast(stat_tx_mcast)
+    .stat_tx_mcast(stat_tx_mcast),
+    .stat_tx_no_carrier(stat_tx_no_carrier)
 );
 
 // ---------------------------------------------------------------- receive
@@ -529,6 +548,7 @@ wire [DATA_WIDTH-1:0] rxf_data;
 wire rxf_valid, rxf_ready;
 wire [15:0] rxf_len;
 wire rxf_len_valid, rxf_len_ready;
+wire [RX_LEN_ADDR_W:0] rxf_frames;
 
 nic_mac_rx mac_rx_inst (
     .clk(clk),
@@ -553,7 +573,8 @@ nic_mac_rx mac_rx_inst (
     .stat_rx_fcs_err(stat_rx_fcs_err),
     .stat_rx_runt(stat_rx_runt),
     .stat_rx_filtered(stat_rx_filtered),
-    .stat_rx_oversize(stat_rx_oversize)
+    .stat_rx_oversize(stat_rx_oversize),
+    .stat_rx_disabled(stat_rx_disabled)
 );
 
 nic_rx_csum rx_csum_inst (
@@ -567,7 +588,8 @@ nic_rx_csum rx_csum_inst (
 
 nic_rx_fifo #(
     .DATA_WIDTH(DATA_WIDTH),
-    .ADDR_W(RX_FIFO_ADDR_W)
+    .ADDR_W(RX_FIFO_ADDR_W),
+    .LEN_ADDR_W(RX_LEN_ADDR_W)
 ) rx_fifo_inst (
     .clk(clk),
     .rst(dev_rst),
@@ -583,13 +605,15 @@ nic_rx_fifo #(
     .m_meta(rxf_meta),
     .m_len_valid(rxf_len_valid),
     .m_len_ready(rxf_len_ready),
+    .m_frames(rxf_frames),
     .drop_overflow(rx_fifo_overflow)
 );
 
 nic_dma_rx #(
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH),
-    .MAX_BURST_BEATS(RX_MAX_BURST)
+    .MAX_BURST_BEATS(RX_MAX_BURST),
+    .FRAMES_W(RX_LEN_ADDR_W + 1)
 ) dma_rx_inst (
     .clk(clk),
     .rst(dev_rst),
@@ -629,6 +653,7 @@ nic_dma_rx #(
     .fifo_meta(rxf_meta),
     .fifo_len_valid(rxf_len_valid),
     .fifo_len_ready(rxf_len_ready),
+    .fifo_frames(rxf_frames),
     .rx_done(rx_done),
     .rx_miss(rx_miss),
     .stat_toolong(stat_rx_toolong),

@@ -58,6 +58,7 @@ localparam [11:0] REG_STAT_RX_BCAST = 12'h42c;  // ro
 localparam [11:0] REG_STAT_RX_MCAST = 12'h430;  // ro
 localparam [11:0] REG_STAT_RX_FIFO_OVF = 12'h434;  // ro
 localparam [11:0] REG_STAT_DMA_ERR = 12'h438;  // ro
+localparam [11:0] REG_STAT_TX_NO_CARRIER = 12'h43c;  // ro
 
 localparam [31:0] RESET_RX_BUF_SIZE = 32'h00000800;
 localparam [31:0] RESET_RX_CTRL = 32'h00000001;
@@ -84,6 +85,7 @@ localparam integer STATUS_RX_BUSY_BIT = 1;
 localparam integer STATUS_LINK_UP_BIT = 2;
 localparam integer STATUS_TX_STOPPED_BIT = 3;
 localparam integer STATUS_RX_STOPPED_BIT = 4;
+localparam integer STATUS_TX_PENDING_BIT = 5;
 localparam integer INT_RX_DONE_BIT = 0;
 localparam integer INT_TX_DONE_BIT = 1;
 localparam integer INT_RX_MISS_BIT = 2;

@@ -22,6 +22,13 @@
  * DMA errors: a SLVERR/DECERR response (descriptor read, data or write-back
  * write) drops the rest of the frame from the FIFO, pulses dma_err with the
  * failing burst's address and parks the engine (stopped) until ring_reset.
+ *
+ * With enable low the engine starts no new frame (one it has begun is
+ * finished): frames wait in the FIFO. A ring reset while enable is low
+ * flushes the frames waiting at that moment, each dropped and counted as a
+ * miss, so a rebuilt ring never receives stale frames; frames committed
+ * after the reset are not touched. A ring reset with enable high (restarting
+ * a ring stopped by an error) keeps them.
  */
 
 `resetall
@@ -31,7 +38,8 @@
 module nic_dma_rx #(
     parameter DATA_WIDTH = 64,
     parameter ADDR_WIDTH = 32,
-    parameter MAX_BURST_BEATS = 256
+    parameter MAX_BURST_BEATS = 256,
+    parameter FRAMES_W = 6           // width of the RX FIFO's frame count
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -77,9 +85,10 @@ module nic_dma_rx #(
     input  wire [7:0]            fifo_meta,    // {csum status[5:0], mcast, bcast}
     input  wire                  fifo_len_valid,
     output wire                  fifo_len_ready,
+    input  wire [FRAMES_W-1:0]   fifo_frames,  // frames waiting in the FIFO
 
     output wire                  rx_done,      // pulse: a frame's descriptor was written back
-    output wire                  rx_miss,      // pulse: frame dropped, no descriptor
+    output wire                  rx_miss,      // pulse: frame dropped, no descriptor or flushed
     output wire                  stat_toolong, // pulse: frame dropped, larger than buf_size
     output wire                  stat_frame,   // pulse: with rx_done, stat_len bytes written
     output wire [15:0]           stat_len,
@@ -158,6 +167,7 @@ reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
 reg dma_err_write_reg;
 reg [1:0] dma_err_resp_reg;
 reg draining_reg;                // after an error: dropping the frame's rest
+reg [FRAMES_W-1:0] flush_reg;    // waiting frames a ring reset (enable low) still has to drop
 
 // ring_base is 64 bits; the DMA bus may be narrower
 /* verilator lint_off UNUSEDSIGNAL */
@@ -221,6 +231,7 @@ wire [BYTES-1:0] strb_last = data_beat_last ? (ALL_LANES >> ~last_lane_reg) : AL
 wire data_w_valid = (state_reg == STATE_DATA_W) && (!have_word || fifo_valid);
 wire data_w_take = data_w_valid && m_axi_wready;
 wire dropping = (state_reg == STATE_DROP) && (frame_words_reg != 0);
+wire drop_done = (state_reg == STATE_DROP) && (frame_words_reg == 0 || (frame_words_reg == 1 && fifo_ready));
 
 // write-back: LEN = bytes in this buffer, CSUM and EOP on the last, STA.DD
 wire [ADDR_WIDTH-1:0] wb_addr = desc_addr_reg + 8;
@@ -259,7 +270,8 @@ assign m_axi_wvalid = data_w_valid || (in_wb && !w_done_reg);
 assign m_axi_bready = (state_reg == STATE_DATA_B) || (state_reg == STATE_WB_B);
 
 assign fifo_ready = (data_w_take && have_word) || (dropping && fifo_valid);
-assign fifo_len_ready = (state_reg == STATE_IDLE) && enable && fifo_len_valid;
+wire flushing = (flush_reg != 0);
+assign fifo_len_ready = (state_reg == STATE_IDLE) && (enable || flushing) && fifo_len_valid;
 
 assign rx_done = rx_done_reg;
 assign rx_miss = rx_miss_reg;
@@ -320,7 +332,14 @@ always @(posedge clk) begin
                 frame_left_reg <= fifo_len;
                 count_rem_reg <= fifo_len;
                 need_reg <= 16'd0;
-                state_reg <= STATE_CHECK;
+                if (flushing) begin
+                    // a stale frame from before the ring reset: drop it, counted as missed
+                    flush_reg <= flush_reg - 1;
+                    rx_miss_reg <= 1'b1;
+                    state_reg <= STATE_DROP;
+                end else begin
+                    state_reg <= STATE_CHECK;
+                end
             end
         end
         STATE_CHECK: begin
@@ -346,7 +365,7 @@ always @(posedge clk) begin
             end
         end
         STATE_DROP: begin
-            if (frame_words_reg == 0 || (frame_words_reg == 1 && fifo_ready)) begin
+            if (drop_done) begin
                 state_reg <= draining_reg ? STATE_STOPPED : STATE_IDLE;
                 draining_reg <= 1'b0;
             end
@@ -453,8 +472,13 @@ always @(posedge clk) begin
 
     if (ring_reset) begin
         head_reg <= 0;
-        if (state_reg == STATE_STOPPED) begin
+        draining_reg <= 1'b0;   // an error drop in progress ends in IDLE, not STOPPED
+        if (state_reg == STATE_STOPPED || drop_done) begin
             state_reg <= STATE_IDLE;
+        end
+        if (!enable) begin
+            // the frames waiting now, less one being flushed this cycle
+            flush_reg <= fifo_frames - (fifo_len_ready ? 1 : 0);
         end
     end
 
@@ -471,6 +495,7 @@ always @(posedge clk) begin
         stat_toolong_reg <= 1'b0;
         dma_err_reg <= 1'b0;
         draining_reg <= 1'b0;
+        flush_reg <= 0;
     end
 end
 

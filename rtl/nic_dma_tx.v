@@ -15,10 +15,16 @@
  * DMA errors: a SLVERR/DECERR response on a descriptor read, a buffer read
  * (the failing beats are not queued) or a write-back pulses dma_err with the
  * burst's address and stops the ring until ring_reset. If part of a frame is
- * already in the FIFO, an abort word ends it (the MAC sends it with
- * gmii_tx_er, so no receiver accepts it). A ring reset while the engine is
- * idle between two descriptors of one frame (TX_EN cleared mid-frame) aborts
- * the partial frame the same way.
+ * already in the FIFO, an abort word ends it: the FIFO discards the partial
+ * frame, or, if the MAC is already sending it cut-through (a frame larger
+ * than the FIFO), the MAC ends it with gmii_tx_er. A ring reset while the
+ * engine is idle between two descriptors of one frame (TX_EN cleared
+ * mid-frame) aborts the partial frame the same way.
+ *
+ * A data burst starts only once the FIFO has room for all its beats.
+ * fifo_wait tells the FIFO the engine is waiting for that room: with nothing
+ * else buffered, the frame is larger than the FIFO and must go out
+ * cut-through for the FIFO to drain.
  */
 
 `resetall
@@ -75,11 +81,10 @@ module nic_dma_tx #(
     output wire [1:0]            fifo_csum,    // {L4CS, IPCS} of the frame's first descriptor
     output wire                  fifo_abort,   // with fifo_last: the frame is cut short
     output wire                  fifo_valid,
+    output wire                  fifo_wait,    // waiting for fifo_free to reach a burst
     input  wire [FIFO_ADDR_W:0]  fifo_free,
 
     output wire                  tx_done,      // pulse: an RS descriptor was written back
-    output wire                  stat_octets,  // pulse: stat_octets_len bytes were read
-    output wire [15:0]           stat_octets_len,
 
     output wire                  dma_err,      // pulse: an AXI error response stopped the ring
     output wire [63:0]           dma_err_addr,
@@ -96,7 +101,6 @@ module nic_dma_tx #(
 localparam BYTES = DATA_WIDTH / 8;
 localparam integer DESC_BEATS = (BYTES >= NIC_DESC_SIZE) ? 1 : NIC_DESC_SIZE / BYTES;
 localparam [7:0] DESC_ARLEN = DESC_BEATS[7:0] - 8'd1;
-localparam [31:0] BURST_SPACE = MAX_BURST_BEATS;
 
 localparam [3:0]
     STATE_IDLE = 4'd0,
@@ -123,7 +127,6 @@ reg burst_ends_desc_reg;
 reg aw_done_reg;
 reg w_done_reg;
 reg tx_done_reg;
-reg stat_octets_reg;
 reg in_frame_reg;          // words of an unfinished frame are in the FIFO
 reg [1:0] csum_reg;        // checksum commands of the frame's first descriptor
 reg rd_err_reg;
@@ -135,7 +138,6 @@ reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
 reg dma_err_write_reg;
 reg [1:0] dma_err_resp_reg;
 
-wire [15:0] desc_len = desc_reg[TX_DESC_LEN_LSB +: 16];
 wire desc_eop = desc_reg[TX_DESC_CMD_EOP_BIT];
 wire desc_rs = desc_reg[TX_DESC_CMD_RS_BIT];
 
@@ -181,7 +183,9 @@ wire in_abort = (state_reg == STATE_ABORT);
 
 assign m_axi_araddr = desc_fetch ? {desc_addr_reg[ADDR_WIDTH-1:LANE_W], {LANE_W{1'b0}}} : burst_addr;
 assign m_axi_arlen = desc_fetch ? DESC_ARLEN : burst_len;
-assign m_axi_arvalid = (state_reg == STATE_DESC_AR) || (state_reg == STATE_DATA_AR && fifo_free >= BURST_SPACE[FIFO_ADDR_W:0]);
+// a read burst is issued only once all its beats fit the FIFO, so a frame that fits is stored whole
+wire burst_room = ({{(31-FIFO_ADDR_W){1'b0}}, fifo_free} > {24'd0, burst_len});
+assign m_axi_arvalid = (state_reg == STATE_DESC_AR) || (state_reg == STATE_DATA_AR && burst_room);
 assign m_axi_rready = (state_reg == STATE_DESC_R) || (state_reg == STATE_DATA_R);
 
 assign m_axi_awaddr = {wb_addr[ADDR_WIDTH-1:LANE_W], {LANE_W{1'b0}}};
@@ -199,6 +203,7 @@ assign fifo_hi = (m_axi_rlast && !in_abort) ? last_lane_reg : {LANE_W{1'b1}};
 assign fifo_last = in_abort || (m_axi_rlast && burst_ends_desc_reg && desc_eop);
 assign fifo_abort = in_abort;
 assign fifo_csum = csum_reg;
+assign fifo_wait = (state_reg == STATE_DATA_AR) && !burst_room;
 assign fifo_valid = ((state_reg == STATE_DATA_R) && m_axi_rvalid && !resp_err_r && !rd_err_reg)
     || (in_abort && in_frame_reg && fifo_free != 0);
 assign dma_err = dma_err_reg;
@@ -207,8 +212,6 @@ assign dma_err_write = dma_err_write_reg;
 assign dma_err_resp = dma_err_resp_reg;
 
 assign tx_done = tx_done_reg;
-assign stat_octets = stat_octets_reg;
-assign stat_octets_len = desc_len;
 
 // descriptor beats arrive lowest address first
 wire [127:0] desc_shifted;
@@ -226,7 +229,6 @@ endgenerate
 
 always @(posedge clk) begin
     tx_done_reg <= 1'b0;
-    stat_octets_reg <= 1'b0;
     dma_err_reg <= 1'b0;
 
     if (fifo_valid) begin
@@ -297,7 +299,6 @@ always @(posedge clk) begin
                     fail(burst_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
                 end else if (m_axi_rlast) begin
                     if (burst_ends_desc_reg) begin
-                        stat_octets_reg <= 1'b1;
                         state_reg <= desc_rs ? STATE_WB : STATE_NEXT;
                     end else begin
                         state_reg <= STATE_DATA_AR;
@@ -355,7 +356,6 @@ always @(posedge clk) begin
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;
         tx_done_reg <= 1'b0;
-        stat_octets_reg <= 1'b0;
         in_frame_reg <= 1'b0;
         csum_reg <= 2'b00;
         rd_err_reg <= 1'b0;

@@ -4,10 +4,17 @@
  * Strips preamble and SFD, holds back the last 4 bytes (the FCS) in a delay
  * line so m_data carries frame data only, and at the end of the frame emits
  * m_eof with m_eof_good. A frame is bad, in this order of precedence, when it
- * is a runt (< 64 bytes with FCS), has a bad FCS or saw gmii_rx_er, or is
- * addressed neither to mac_addr nor to broadcast; each bad frame bumps exactly
- * one stat_* pulse. The consumer (nic_rx_fifo) commits or drops on m_eof.
- * A frame only starts while enable is high; one in progress always finishes.
+ * is a runt (< 64 bytes with FCS), longer than max_len, has a bad FCS or saw
+ * gmii_rx_er, or is rejected by the address filter; each bad frame bumps
+ * exactly one stat_* pulse. The consumer (nic_rx_fifo) commits or drops on
+ * m_eof.
+ *
+ * Every frame is received and checked whatever enable says, so the error
+ * counters see all of them; a frame that passes every check is good only if
+ * enable is high at its end, otherwise it is dropped and counted in
+ * stat_rx_disabled (a missed frame). A carrier burst that ends before its
+ * SFD (a frame cut in its preamble, or garbage from a speed mismatch) is
+ * counted as a runt, so no frame that reached the receiver goes uncounted.
  */
 
 `resetall
@@ -24,7 +31,7 @@ module nic_mac_rx #(
     input  wire        gmii_rx_dv,
     input  wire        gmii_rx_er,
 
-    input  wire        enable,
+    input  wire        enable,       // CTRL.RX_EN: admit good frames, sampled at each frame's end
     input  wire [47:0] mac_addr,     // byte 0 (first on the wire) in bits 7:0
     input  wire        bam,
     input  wire        promisc,
@@ -43,11 +50,12 @@ module nic_mac_rx #(
     output wire        stat_rx_fcs_err,
     output wire        stat_rx_runt,
     output wire        stat_rx_filtered,
-    output wire        stat_rx_oversize
+    output wire        stat_rx_oversize,
+    output wire        stat_rx_disabled   // a good frame ended while enable was low
 );
 
 localparam [1:0]
-    STATE_WAIT_IDLE = 2'd0,  // let a frame already on the wire pass
+    STATE_WAIT_IDLE = 2'd0,  // after reset: let a frame already on the wire pass
     STATE_IDLE = 2'd1,
     STATE_PREAMBLE = 2'd2,
     STATE_DATA = 2'd3;
@@ -81,6 +89,7 @@ reg m_eof_good_reg;
 reg stat_fcs_reg;
 reg stat_runt_reg;
 reg stat_filt_reg;
+reg stat_disabled_reg;
 
 wire [7:0] out_byte = dly_reg[31:24];
 wire [31:0] crc_out;
@@ -115,6 +124,7 @@ assign stat_rx_oversize = stat_over_reg;
 assign stat_rx_fcs_err = stat_fcs_reg;
 assign stat_rx_runt = stat_runt_reg;
 assign stat_rx_filtered = stat_filt_reg;
+assign stat_rx_disabled = stat_disabled_reg;
 
 always @(posedge clk) begin
     rxd_reg <= gmii_rxd;
@@ -130,6 +140,7 @@ always @(posedge clk) begin
     stat_runt_reg <= 1'b0;
     stat_filt_reg <= 1'b0;
     stat_over_reg <= 1'b0;
+    stat_disabled_reg <= 1'b0;
     dv_prev_reg <= rx_dv_reg;
     if (dv_rise) begin
         phase_reg <= (div > 7'd1) ? 7'd1 : 7'd0;
@@ -152,9 +163,7 @@ always @(posedge clk) begin
             bcast_reg <= 1'b1;
             mcast_reg <= 1'b0;
             if (rx_dv_reg) begin
-                if (!enable) begin
-                    state_reg <= STATE_WAIT_IDLE;
-                end else if (rxd_reg == 8'hd5) begin
+                if (rxd_reg == 8'hd5) begin
                     state_reg <= STATE_DATA;
                 end else begin
                     state_reg <= STATE_PREAMBLE;
@@ -164,7 +173,8 @@ always @(posedge clk) begin
         end
         STATE_PREAMBLE: begin
             if (!rx_dv_reg) begin
-                state_reg <= STATE_IDLE;  // a preamble without SFD: ignore
+                state_reg <= STATE_IDLE;  // a preamble without SFD: what is left of a cut frame
+                stat_runt_reg <= 1'b1;
             end else if (rxd_reg == 8'hd5) begin
                 state_reg <= STATE_DATA;
             end
@@ -207,6 +217,8 @@ always @(posedge clk) begin
                     stat_fcs_reg <= 1'b1;
                 end else if (!accept) begin
                     stat_filt_reg <= 1'b1;
+                end else if (!enable) begin
+                    stat_disabled_reg <= 1'b1;
                 end else begin
                     m_eof_good_reg <= 1'b1;
                 end
@@ -226,6 +238,7 @@ always @(posedge clk) begin
         stat_runt_reg <= 1'b0;
         stat_filt_reg <= 1'b0;
         stat_over_reg <= 1'b0;
+        stat_disabled_reg <= 1'b0;
         dv_prev_reg <= 1'b0;
         phase_reg <= 7'd0;
     end

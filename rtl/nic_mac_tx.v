@@ -7,12 +7,22 @@
  * TX FIFO holds a whole frame, see nic_tx_fifo); after that the data must
  * keep up at one byte per cycle. If it does not (underrun, possible only for a
  * frame larger than the TX FIFO), gmii_tx_er marks the cycle so the receiver
- * discards the frame. A frame the DMA cut short (s_axis_tuser with tlast)
- * is marked the same way on its last byte; otherwise gmii_tx_er stays 0.
+ * discards the frame. A frame the DMA cut short while it was going out
+ * cut-through (s_axis_tuser with tlast) is marked the same way on its last
+ * byte; otherwise gmii_tx_er stays 0.
+ *
+ * No carrier: whether a frame is sent is decided once, when it is due to
+ * start. Without carrier (the PHY has no link) the frame is read out and
+ * thrown away at one byte per clock, whatever the speed, with gmii_tx_en low,
+ * and counted in stat_tx_no_carrier instead of stat_tx_frame; the IFG is not
+ * needed since nothing reached the wire. A frame already on the wire when
+ * the carrier goes is finished as usual (the PHY truncates it).
  *
  * Speed: the MAC advances only on cycles with ce; at 100 and 10 Mb/s the top
  * pulses ce every 10 or 100 clocks, so each GMII byte lasts that long (byte
- * pacing on the 8-bit interface). stat_tx_bcast/mcast come with stat_tx_frame.
+ * pacing on the 8-bit interface). stat_tx_len (the frame's bytes as read from
+ * host memory: no padding, no FCS) and stat_tx_bcast/mcast come with
+ * stat_tx_frame.
  */
 
 `resetall
@@ -33,14 +43,19 @@ module nic_mac_tx #(
     input  wire        s_axis_tuser,   // with tlast: abort, end the frame with gmii_tx_er
     input  wire        start_ok,
     input  wire        ce,
+    input  wire        carrier,        // the PHY has link (or the MAC loops back)
 
     output wire [7:0]  gmii_txd,
     output wire        gmii_tx_en,
     output wire        gmii_tx_er,
 
+    output wire        busy,           // a frame is being sent (up to its FCS) or discarded
+
     output wire        stat_tx_frame,  // pulse: a frame's last FCS byte was sent
+    output wire [15:0] stat_tx_len,    // with stat_tx_frame: its bytes without padding and FCS
     output wire        stat_tx_bcast,  // with stat_tx_frame: destination was broadcast
-    output wire        stat_tx_mcast   // ... multicast, not broadcast
+    output wire        stat_tx_mcast,  // ... multicast, not broadcast
+    output wire        stat_tx_no_carrier  // pulse: a frame was discarded for want of carrier
 );
 
 localparam [2:0]
@@ -49,16 +64,19 @@ localparam [2:0]
     STATE_DATA = 3'd2,
     STATE_PAD = 3'd3,
     STATE_FCS = 3'd4,
-    STATE_IFG = 3'd5;
+    STATE_IFG = 3'd5,
+    STATE_DISCARD = 3'd6;   // no carrier at the start: drain the frame unsent
 
 reg [2:0] state_reg, state_next;
 reg [15:0] count_reg, count_next;   // bytes of the current phase
+reg [15:0] len_reg, len_next;       // data bytes of the frame, for the octet counter
 reg [31:0] crc_reg, crc_next;
 
 reg [7:0] gmii_txd_reg, gmii_txd_next;
 reg gmii_tx_en_reg, gmii_tx_en_next;
 reg gmii_tx_er_reg, gmii_tx_er_next;
 reg stat_tx_frame_reg, stat_tx_frame_next;
+reg stat_no_carrier_reg, stat_no_carrier_next;
 reg bcast_reg, bcast_next;
 reg mcast_reg, mcast_next;
 
@@ -71,17 +89,25 @@ nic_crc32 crc_inst (
     .crc_out(crc_out)
 );
 
-assign s_axis_tready = (state_reg == STATE_DATA) && ce;
+// discarding is not paced: nothing goes on the wire, so it runs every clock
+wire discard = (state_reg == STATE_DISCARD);
+wire step = ce || discard;
+
+assign s_axis_tready = ((state_reg == STATE_DATA) && ce) || discard;
 assign gmii_txd = gmii_txd_reg;
 assign gmii_tx_en = gmii_tx_en_reg;
 assign gmii_tx_er = gmii_tx_er_reg;
+assign busy = (state_reg != STATE_IDLE) && (state_reg != STATE_IFG);
 assign stat_tx_frame = stat_tx_frame_reg;
+assign stat_tx_len = len_reg;
+assign stat_tx_no_carrier = stat_no_carrier_reg;
 assign stat_tx_bcast = stat_tx_frame_reg && bcast_reg;
 assign stat_tx_mcast = stat_tx_frame_reg && mcast_reg && !bcast_reg;
 
 always @* begin
     state_next = state_reg;
     count_next = count_reg;
+    len_next = len_reg;
     crc_next = crc_reg;
     crc_data = (state_reg == STATE_DATA) ? s_axis_tdata : 8'd0;
 
@@ -89,6 +115,7 @@ always @* begin
     gmii_tx_en_next = 1'b0;
     gmii_tx_er_next = 1'b0;
     stat_tx_frame_next = 1'b0;
+    stat_no_carrier_next = 1'b0;
     bcast_next = bcast_reg;
     mcast_next = mcast_reg;
 
@@ -97,7 +124,7 @@ always @* begin
             count_next = 0;
             crc_next = 32'hffffffff;
             if (s_axis_tvalid && start_ok) begin
-                state_next = STATE_PREAMBLE;
+                state_next = carrier ? STATE_PREAMBLE : STATE_DISCARD;
             end
         end
         STATE_PREAMBLE: begin
@@ -125,6 +152,7 @@ always @* begin
                 count_next = count_reg + 1;
                 if (s_axis_tlast) begin
                     gmii_tx_er_next = s_axis_tuser;
+                    len_next = count_reg + 1;
                     if (count_reg + 1 < MIN_FRAME_BYTES) begin
                         state_next = STATE_PAD;
                     end else begin
@@ -163,20 +191,29 @@ always @* begin
                 state_next = STATE_IDLE;
             end
         end
+        STATE_DISCARD: begin
+            if (s_axis_tvalid && s_axis_tlast) begin
+                stat_no_carrier_next = 1'b1;
+                state_next = STATE_IDLE;
+            end
+        end
         default: state_next = STATE_IDLE;
     endcase
 end
 
 always @(posedge clk) begin
     stat_tx_frame_reg <= 1'b0;
-    if (ce) begin
+    stat_no_carrier_reg <= 1'b0;
+    if (step) begin
         state_reg <= state_next;
         count_reg <= count_next;
+        len_reg <= len_next;
         crc_reg <= crc_next;
         gmii_txd_reg <= gmii_txd_next;
         gmii_tx_en_reg <= gmii_tx_en_next;
         gmii_tx_er_reg <= gmii_tx_er_next;
         stat_tx_frame_reg <= stat_tx_frame_next;
+        stat_no_carrier_reg <= stat_no_carrier_next;
         bcast_reg <= bcast_next;
         mcast_reg <= mcast_next;
     end
@@ -184,11 +221,13 @@ always @(posedge clk) begin
     if (rst) begin
         state_reg <= STATE_IDLE;
         count_reg <= 0;
+        len_reg <= 0;
         crc_reg <= 32'hffffffff;
         gmii_txd_reg <= 8'd0;
         gmii_tx_en_reg <= 1'b0;
         gmii_tx_er_reg <= 1'b0;
         stat_tx_frame_reg <= 1'b0;
+        stat_no_carrier_reg <= 1'b0;
         bcast_reg <= 1'b0;
         mcast_reg <= 1'b0;
     end

@@ -97,6 +97,7 @@ module nic_regs (
     output wire        tx_ring_reset,
     input  wire [15:0] tx_ring_head,
     input  wire        tx_busy,
+    input  wire        tx_pending,
 
     output wire [63:0] rx_ring_base,
     output wire [15:0] rx_ring_len,
@@ -110,14 +111,14 @@ module nic_regs (
     input  wire        int_tx_done,
     input  wire        int_rx_miss,
 
-    // statistics events (one-cycle pulses)
+    // statistics events (one-cycle pulses; stat_rx_missed counts frames missed this cycle)
     input  wire        stat_tx_frame,
-    input  wire        stat_tx_octets,
-    input  wire [15:0] stat_tx_octets_len,
+    input  wire [15:0] stat_tx_frame_len,
+    input  wire        stat_tx_no_carrier,
     input  wire        stat_rx_frame,
     input  wire [15:0] stat_rx_frame_len,
     input  wire        stat_rx_fcs_err,
-    input  wire        stat_rx_missed,
+    input  wire [1:0]  stat_rx_missed,
     input  wire        stat_rx_filtered,
     input  wire        stat_rx_toolong,
     input  wire        stat_rx_runt,
@@ -210,6 +211,7 @@ reg [31:0] stat_rx_bcast_reg;
 reg [31:0] stat_rx_mcast_reg;
 reg [31:0] stat_rx_fifo_ovf_reg;
 reg [31:0] stat_dma_err_reg;
+reg [31:0] stat_tx_no_carrier_reg;
 
 assign soft_rst = soft_rst_reg;
 assign tx_en = tx_en_reg;
@@ -393,14 +395,17 @@ always @(posedge clk) begin
             | ({4'd0, tx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT);
     end
 
-    if (stat_tx_frame) stat_tx_frames_reg <= stat_tx_frames_reg + 1;
-    if (stat_tx_octets) stat_tx_octets_reg <= stat_tx_octets_reg + {16'd0, stat_tx_octets_len};
+    if (stat_tx_frame) begin
+        stat_tx_frames_reg <= stat_tx_frames_reg + 1;
+        stat_tx_octets_reg <= stat_tx_octets_reg + {16'd0, stat_tx_frame_len};
+    end
+    if (stat_tx_no_carrier) stat_tx_no_carrier_reg <= stat_tx_no_carrier_reg + 1;
     if (stat_rx_frame) begin
         stat_rx_frames_reg <= stat_rx_frames_reg + 1;
         stat_rx_octets_reg <= stat_rx_octets_reg + {16'd0, stat_rx_frame_len};
     end
     if (stat_rx_fcs_err) stat_rx_fcs_err_reg <= stat_rx_fcs_err_reg + 1;
-    if (stat_rx_missed) stat_rx_missed_reg <= stat_rx_missed_reg + 1;
+    stat_rx_missed_reg <= stat_rx_missed_reg + {30'd0, stat_rx_missed};
     if (stat_rx_filtered) stat_rx_filtered_reg <= stat_rx_filtered_reg + 1;
     if (stat_rx_toolong) stat_rx_toolong_reg <= stat_rx_toolong_reg + 1;
     if (stat_rx_runt) stat_rx_runt_reg <= stat_rx_runt_reg + 1;
@@ -471,6 +476,7 @@ task clear_stats;
         stat_rx_mcast_reg <= 0;
         stat_rx_fifo_ovf_reg <= 0;
         stat_dma_err_reg <= 0;
+        stat_tx_no_carrier_reg <= 0;
     end
 endtask
 
@@ -485,7 +491,7 @@ always @* begin
             | ({31'd0, loopback_reg} << CTRL_LOOPBACK_BIT) | ({30'd0, speed_reg} << CTRL_SPEED_BIT);
         REG_STATUS: rd_data = ({31'd0, tx_busy} << STATUS_TX_BUSY_BIT) | ({31'd0, rx_busy} << STATUS_RX_BUSY_BIT)
             | ({31'd0, link_reg} << STATUS_LINK_UP_BIT) | ({31'd0, tx_stopped} << STATUS_TX_STOPPED_BIT)
-            | ({31'd0, rx_stopped} << STATUS_RX_STOPPED_BIT);
+            | ({31'd0, rx_stopped} << STATUS_RX_STOPPED_BIT) | ({31'd0, tx_pending} << STATUS_TX_PENDING_BIT);
         REG_RX_CTRL: rd_data = {29'd0, rx_ctrl_reg};
         REG_MAX_FRAME_LEN: rd_data = {16'd0, max_frame_len_reg};
         REG_MC_HASH_LO: rd_data = mc_hash_reg[31:0];
@@ -528,6 +534,7 @@ always @* begin
         REG_STAT_RX_MCAST: rd_data = stat_rx_mcast_reg;
         REG_STAT_RX_FIFO_OVF: rd_data = stat_rx_fifo_ovf_reg;
         REG_STAT_DMA_ERR: rd_data = stat_dma_err_reg;
+        REG_STAT_TX_NO_CARRIER: rd_data = stat_tx_no_carrier_reg;
         default: rd_data = 32'd0;  // unmapped (and write-only) registers read 0
     endcase
 end

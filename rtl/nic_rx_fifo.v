@@ -9,6 +9,8 @@
  * frame. The frame becomes visible to the DMA only on s_eof with s_eof_good;
  * a bad frame is rewound. A frame that does not fit (data FIFO or length
  * queue full) is dropped at its end and reported on drop_overflow.
+ * m_frames counts the frames committed and not yet taken from the length
+ * queue, so the DMA knows how many to flush on a ring reset.
  */
 
 `resetall
@@ -38,6 +40,7 @@ module nic_rx_fifo #(
     output wire [META_W-1:0]     m_meta,
     output wire                  m_len_valid,
     input  wire                  m_len_ready,
+    output wire [LEN_ADDR_W:0]   m_frames,
 
     output wire                  drop_overflow
 );
@@ -50,6 +53,7 @@ reg [LANE_W-1:0] lane_reg;
 reg [15:0] len_reg;
 reg overflow_reg;
 reg drop_overflow_reg;
+reg [LEN_ADDR_W:0] frames_reg;   // the length queue holds 2^LEN_ADDR_W entries plus its output register
 
 wire data_full;
 wire len_full;
@@ -108,9 +112,11 @@ nic_fifo #(
 );
 
 assign drop_overflow = drop_overflow_reg;
+assign m_frames = frames_reg;
 
 always @(posedge clk) begin
     drop_overflow_reg <= 1'b0;
+    frames_reg <= frames_reg + (commit ? 1 : 0) - ((m_len_valid && m_len_ready) ? 1 : 0);
     if (s_valid) begin
         word_reg <= word_merged;
         lane_reg <= lane_reg + 1;
@@ -131,6 +137,7 @@ always @(posedge clk) begin
         len_reg <= 0;
         overflow_reg <= 1'b0;
         drop_overflow_reg <= 1'b0;
+        frames_reg <= 0;
     end
 end
 

@@ -16,8 +16,12 @@
  * stacks do for offload. A UDP result of 0 is sent as 0xffff. Nothing is
  * changed in a frame that is not IPv4, is a fragment (L4CS), or is shorter
  * than its headers say. A frame longer than the buffer is cut short and
- * aborted (gmii_tx_er), so keep offloaded frames to BUF_BYTES. Headers are
- * parsed and summed by nic_ipv4_parse as the frame is stored.
+ * aborted (gmii_tx_er), so keep offloaded frames to BUF_BYTES. An offloaded
+ * frame the DMA cut short (abort with its last byte) is discarded: the MAC
+ * has seen none of it. Headers are parsed and summed by nic_ipv4_parse as
+ * the frame is stored.
+ *
+ * pending: an offloaded frame is being stored, patched or sent.
  */
 
 `resetall
@@ -42,7 +46,8 @@ module nic_tx_csum #(
     input  wire        m_axis_tready,
     output wire        m_axis_tlast,
     output wire        m_axis_tuser,   // abort, with tlast
-    output wire        m_start_ok
+    output wire        m_start_ok,
+    output wire        pending
 );
 
 localparam DEPTH = 1 << BUF_ADDR_W;
@@ -143,6 +148,7 @@ assign m_axis_tvalid = pass ? s_axis_tvalid : (drain && rd_valid_reg);
 assign m_axis_tlast = pass ? s_axis_tlast : drain_last;
 assign m_axis_tuser = pass ? s_axis_tuser[2] : abort_reg;
 assign m_start_ok = pass ? s_start_ok : drain;
+assign pending = (state_reg != STATE_PASS);
 
 // addresses are 16 bits wide; the buffer uses the low BUF_ADDR_W
 /* verilator lint_off UNUSEDSIGNAL */
@@ -181,8 +187,10 @@ always @(posedge clk) begin
                 end else begin
                     abort_reg <= 1'b1;   // too long for the buffer: cut short
                 end
-                if (s_axis_tlast) begin
-                    abort_reg <= abort_reg || s_axis_tuser[2] || (off_reg > LAST_ADDR);
+                if (s_axis_tlast && s_axis_tuser[2]) begin
+                    state_reg <= STATE_PASS;   // cut short by the DMA: nothing of it was sent
+                end else if (s_axis_tlast) begin
+                    abort_reg <= abort_reg || (off_reg > LAST_ADDR);
                     patch_reg <= 2'd0;
                     state_reg <= STATE_PATCH;
                 end
