@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import random
+
 import cocotb
 from cocotb.triggers import Timer
 from nic_harness import NicHarness, start_clock_and_reset, wait_until
@@ -59,6 +61,35 @@ async def passes(a: NicHarness, b: NicHarness, seed: int, timeout_us: float = 60
     return True
 
 
+RX_DROPS = ("RX_RUNT", "RX_TOOLONG", "RX_FCS_ERR", "RX_FILTERED", "RX_MISSED")
+
+
+async def rx_counts(nic: NicHarness) -> dict[str, int]:
+    return {name: await nic.rd(f"STAT_{name}") for name in ("RX_FRAMES", *RX_DROPS)}
+
+
+async def garbled(a: NicHarness, b: NicHarness, seed: int, length: int = 64, timeout_us: float = 120) -> str:
+    """Send one frame A -> B across a speed mismatch: A's TX_FRAMES counts it, and B drops it and counts it in
+    exactly one receive counter (the datasheet's precedence: runt, oversize, FCS). Returns that counter."""
+    sent = await a.rd("STAT_TX_FRAMES")
+    before = await rx_counts(b)
+    await a.send([(0x30000 + 0x100 * seed, frame(MAC_B, MAC_A, length, seed))])
+    waited = 0
+    while (after := await rx_counts(b)) == before:
+        assert waited < timeout_us * 1000, "the garbled frame was not counted at the far end"
+        await Timer(1, unit="us")
+        waited += 1000
+    await Timer(2, unit="us")  # nothing else arrives for it
+    after = await rx_counts(b)
+    assert await a.rd("STAT_TX_FRAMES") == sent + 1
+    grew = {name: after[name] - before[name] for name in after if after[name] != before[name]}
+    assert len(grew) == 1 and set(grew.values()) == {1}, grew
+    assert not b.rx_status(b.rx_next).done
+    [name] = grew
+    assert name in ("RX_RUNT", "RX_TOOLONG", "RX_FCS_ERR"), name
+    return name
+
+
 @cocotb.test()
 async def test_mdio_phy_registers(dut):
     """MDIO reads and writes reach the PHY: IDs, BMSR abilities (full duplex only), ANAR/GBCR defaults and
@@ -95,8 +126,10 @@ async def test_mdio_phy_registers(dut):
 @cocotb.test()
 async def test_autoneg_speed_and_mismatch(dut):
     """Auto-negotiation resolves the highest common mode: withholding 1000FD on B brings both to 100FD (and
-    A's ANLPAR/GBSR show B's page); MACs at 100 pass frames, a MAC left at 1000 does not (speed mismatch);
-    with 100FD withheld too both resolve 10FD and frames pass at 10 Mb/s."""
+    A's ANLPAR/GBSR show B's page); MACs at 100 pass frames. A MAC at the wrong speed (sender, receiver or both)
+    gets no frame through: the PHY garbles it (tx_er/rx_er), and the far end counts every such frame in exactly
+    one of RX_RUNT, RX_TOOLONG, RX_FCS_ERR, never losing one silently. With 100FD withheld too both resolve 10FD
+    and frames pass at 10 Mb/s."""
     a, b = await bring_up(dut)
     assert (int(dut.phy_a_speed.value), int(dut.phy_b_speed.value)) == (regs.SPEED_1000, regs.SPEED_1000)
     assert await passes(a, b, 1)
@@ -106,18 +139,26 @@ async def test_autoneg_speed_and_mismatch(dut):
     assert (int(dut.phy_a_speed.value), int(dut.phy_b_speed.value)) == (regs.SPEED_100, regs.SPEED_100)
     assert not await a.mdio_read(GBSR) & GBSR_LP_1000FD
     assert await a.mdio_read(ANLPAR) & ANAR_100FD
-    assert not await passes(a, b, 2, timeout_us=20), "MACs at 1000 over a 100 link must not pass frames"
+    # MACs at 1000 over a 100 link: A's PHY marks the frame with tx_er, B takes it at 1000 and sees the error
+    assert await garbled(a, b, 2) == "RX_FCS_ERR"
     await set_speed(a, regs.SPEED_100)
-    assert not await passes(a, b, 3, timeout_us=30), "B's MAC still at 1000"
+    # B's MAC still at 1000: it samples every byte ten times, and its PHY marks the frame with rx_er
+    assert await garbled(a, b, 3) == "RX_FCS_ERR"
+    assert await garbled(a, b, 4, length=200) == "RX_TOOLONG"  # 2040 bytes seen, over MAX_FRAME_LEN
     await set_speed(b, regs.SPEED_100)
-    assert await passes(a, b, 4)
+    assert await passes(a, b, 5)
     dut.phy_a_adv_withhold.value = W1000 | W100
     await wait_link(dut, False, 5)
     await wait_link(dut, True)
     assert int(dut.phy_a_speed.value) == regs.SPEED_10
     await set_speed(a, regs.SPEED_10)
     await set_speed(b, regs.SPEED_10)
-    assert await passes(a, b, 5, timeout_us=200)
+    assert await passes(a, b, 6, timeout_us=200)
+    # A back at 1000 over the 10 link: B samples the whole 72-byte burst once, a preamble without SFD that
+    # saw rx_er, which a receiver counts as a runt rather than dropping it unseen
+    await set_speed(a, regs.SPEED_1000)
+    assert await garbled(a, b, 7) == "RX_RUNT"
+    assert await garbled(a, b, 8, length=1500) == "RX_RUNT"
     dut.phy_a_adv_withhold.value = 0
     dut.phy_b_adv_withhold.value = 0
 
@@ -160,3 +201,86 @@ async def test_phy_loopback(dut):
     await a.mdio_write(BMCR, 0x1140 | BMCR_ANRESTART)
     await wait_link(dut, True)
     assert await passes(a, b, 3)
+
+
+async def stream(a: NicHarness, frames: list[bytes]) -> None:
+    """Queue frames on A's TX ring as space frees up (a driver's refill, polled every few microseconds)."""
+    sent = 0
+    while sent < len(frames):
+        free = (await a.rd("TX_HEAD") - a.tx_tail - 1) % a.tx_len
+        queued = 0
+        while free and sent < len(frames):
+            await a.send([(0x30000 + 0x800 * a.tx_tail, frames[sent])], kick=False)
+            free, sent, queued = free - 1, sent + 1, queued + 1
+        if queued:
+            await a.wr("TX_TAIL", a.tx_tail)
+        await Timer(2, unit="us")
+
+
+async def check_every_frame_counted(a: NicHarness, b: NicHarness, queued: int, what: str) -> None:
+    """Once A's transmit path is empty: every frame A fetched was sent or discarded for no carrier, and every
+    frame A sent is in B's RX_FRAMES or in exactly one of B's drop counters (the datasheet's accounting)."""
+    waited = 0
+    while (await a.rd("TX_HEAD") != a.tx_tail
+           or await a.rd("STATUS") & (regs.STATUS_TX_BUSY | regs.STATUS_TX_PENDING)):
+        assert waited < 2000, f"{what}: A's transmit path did not empty"
+        await Timer(1, unit="us")
+        waited += 1
+    await Timer(20, unit="us")  # B finishes with the last frame
+    ta, rb = await a.rd_stat(), await b.rd_stat()
+    drops = {k: rb[k[5:]] for k in (f"STAT_{d}" for d in RX_DROPS) if rb[k[5:]]}
+    line = (f"{what}: {queued} queued = {ta['TX_FRAMES']} sent + {ta['TX_NO_CARRIER']} no carrier; "
+            f"{ta['TX_FRAMES']} sent = {rb['RX_FRAMES']} received + {drops}")
+    cocotb.log.info(line)
+    assert ta["TX_FRAMES"] + ta["TX_NO_CARRIER"] == queued, line
+    assert ta["TX_FRAMES"] == rb["RX_FRAMES"] + sum(drops.values()), line
+
+
+@cocotb.test()
+async def test_cable_pulls_and_speed_changes_account_for_every_frame(dut):
+    """A stream of frames A -> B while the cable is pulled and re-plugged and while A's MAC speed and B's
+    advertisement change under it: every frame A queued is sent or counted as no carrier, and every frame sent
+    is received by B or counted in exactly one of B's receive counters. The PHYs pass only whole frames (a frame
+    cut by a link drop is counted once, never split in two) and restart together."""
+    a, b = await bring_up(dut)
+
+    async def fresh_rx_ring() -> None:
+        # room for a whole stream, so only the faults can cost frames (B is idle: a ring reset is safe)
+        b.ram.write(0x2000, bytes(regs.DESC_SIZE * 64))
+        await b.wr("RX_LEN", 64)
+        b.rx_len, b.rx_tail, b.rx_next = 64, 0, 0
+        await b.post_rx([0x10000 + 0x800 * i for i in range(63)])
+
+    await fresh_rx_ring()
+    sizes = [64, 100, 300, 1000, 70]
+    rnd = random.Random(5)
+
+    async def pulls():
+        for _ in range(4):
+            await Timer(rnd.randint(4000, 12000), unit="ns")
+            dut.cable_pull.value = 1
+            await Timer(rnd.randint(1000, 5000), unit="ns")
+            dut.cable_pull.value = 0
+
+    faults = cocotb.start_soon(pulls())
+    await stream(a, [frame(MAC_B, MAC_A, sizes[i % 5], i) for i in range(60)])
+    await faults
+    await wait_link(dut, True)
+    await check_every_frame_counted(a, b, 60, "cable pulls")
+
+    for nic in (a, b):
+        await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_STAT_CLR)
+    await fresh_rx_ring()
+
+    async def changes():
+        for _ in range(5):
+            await Timer(rnd.randint(4000, 15000), unit="ns")
+            await set_speed(a, rnd.choice([regs.SPEED_1000, regs.SPEED_100]))
+            if rnd.random() < 0.5:
+                dut.phy_b_adv_withhold.value = rnd.choice([0, W1000])
+
+    faults = cocotb.start_soon(changes())
+    await stream(a, [frame(MAC_B, MAC_A, sizes[i % 3], 100 + i) for i in range(40)])
+    await faults
+    await check_every_frame_counted(a, b, 40, "speed changes")
+    dut.phy_b_adv_withhold.value = 0

@@ -184,6 +184,7 @@ wire a_mdc, a_mdio_o, a_mdio_oe, b_mdc, b_mdio_o, b_mdio_oe;
 wire pa_mdio_o, pa_mdio_oe, pb_mdio_o, pb_mdio_oe;
 wire [2:0] adv_a, adv_b;
 wire powered_a, powered_b;
+wire restart_a, restart_b;
 // open-drain MDIO lines with pull-ups
 wire mdio_a = a_mdio_oe ? a_mdio_o : (pa_mdio_oe ? pa_mdio_o : 1'b1);
 wire mdio_b = b_mdio_oe ? b_mdio_o : (pb_mdio_oe ? pb_mdio_o : 1'b1);
@@ -219,7 +220,9 @@ nic_phy_model #(
     .partner_link(link_b),
     .cable_ok(cable_ok),
     .adv_withhold(withhold_a),
-    .resolved_speed(phy_a_speed)
+    .resolved_speed(phy_a_speed),
+    .restart_out(restart_a),
+    .partner_restart(restart_b)
 );
 
 nic_phy_model #(
@@ -253,7 +256,9 @@ nic_phy_model #(
     .partner_link(link_a),
     .cable_ok(cable_ok),
     .adv_withhold(withhold_b),
-    .resolved_speed(phy_b_speed)
+    .resolved_speed(phy_b_speed),
+    .restart_out(restart_b),
+    .partner_restart(restart_a)
 );
 
 nic #(

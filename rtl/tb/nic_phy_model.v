@@ -2,8 +2,8 @@
  * Behavioural gigabit PHY for the testbench (not synthesized): an MDIO
  * (clause 22) slave with the standard registers, auto-negotiation against a
  * link partner (another nic_phy_model across the cable), loopback, and a
- * GMII data path that passes frames only when the link is up and the MAC's
- * speed equals the resolved speed.
+ * GMII data path that passes frames while the link is up, and garbles them
+ * when the MAC's speed differs from the resolved speed.
  *
  * Registers (IEEE 802.3 clause 22 / 40):
  *   0 BMCR    15 reset (self-clearing), 14 loopback, 13/6 speed select
@@ -22,18 +22,27 @@
  *
  * Auto-negotiation: AN_DELAY clocks after the line becomes usable (cable in,
  * both PHYs powered) or after anything that restarts it (BMCR restart or
- * reset, a change of either side's advertisement, the partner's link
- * dropping), the link comes up at the highest mode both advertise (1000FD >
- * 100FD > 10FD), or stays down if they share none. With AN disabled the
+ * reset on either side, a change of either side's advertisement, the
+ * partner's link dropping), the link comes up at the highest mode both
+ * advertise (1000FD > 100FD > 10FD), or stays down if they share none. A
+ * BMCR restart or reset is passed to the partner (restart_out), so both
+ * ends drop and regain the link on the same clock: no frame is sent by one
+ * end while the other cannot receive it. With AN disabled the
  * link comes up at the BMCR-forced speed. resolved_speed uses the MAC's
  * CTRL.SPEED encoding (0 = 1000, 1 = 100, 2 = 10).
  *
- * Speed mismatch: frames pass (one clock of latency each way) only while
- * the link is up, the PHY is neither isolated nor powered down, and
- * mac_speed == resolved_speed; otherwise both directions see an idle line,
- * as a MAC clocking GMII/MII at the wrong rate would see nothing usable.
- * BMCR loopback returns the MAC's transmit data to it and sends nothing on
- * the cable.
+ * Data path: frames pass (one clock of latency each way) while the link is
+ * up and the PHY is neither isolated nor powered down; otherwise both
+ * directions see an idle line. Only whole frames start to pass: a frame the
+ * path closes on is cut there (the receiver counts what it got), and one
+ * already under way when the path opens is held back to its end, so no
+ * receiver ever sees one frame as two. Speed mismatch (mac_speed differs from
+ * resolved_speed): data still passes both ways, but with tx_er/rx_er forced
+ * to 1 from the first byte of a frame sent or received during the mismatch
+ * to its end, as a MAC clocking GMII/MII at the wrong rate produces garbage
+ * the far end receives and counts (runt, oversize or FCS error), never a
+ * frame that vanishes uncounted. BMCR loopback returns the MAC's transmit
+ * data to it and sends nothing on the cable.
  */
 
 `resetall
@@ -80,7 +89,9 @@ module nic_phy_model #(
     input  wire        partner_link,
     input  wire        cable_ok,        // 0: cable pulled
     input  wire [2:0]  adv_withhold,    // abilities the test removes from this PHY's advertisement
-    output wire [1:0]  resolved_speed
+    output wire [1:0]  resolved_speed,
+    output wire        restart_out,     // BMCR restart or reset now: the partner restarts with this PHY
+    input  wire        partner_restart
 );
 
 // ------------------------------------------------------------ registers
@@ -231,7 +242,9 @@ end
 
 // ------------------------------------------------------ registers and AN
 
-wire restart = (wr_stb && wr_addr == 5'd0 && (wr_val[9] || wr_val[15]))
+wire self_restart = wr_stb && wr_addr == 5'd0 && (wr_val[9] || wr_val[15]);
+assign restart_out = self_restart;
+wire restart = self_restart || partner_restart
     || (adv != adv_prev_reg) || (partner_adv != partner_adv_prev_reg)
     || (!partner_link && partner_link_prev_reg && link_reg)
     || (line_ok && !line_ok_prev_reg);
@@ -316,7 +329,17 @@ end
 // ------------------------------------------------------------ data path
 
 wire mac_speed_ok = (mac_speed == speed_reg) || (mac_speed == 2'd3 && speed_reg == 2'd2);
-wire pass = link_reg && !isolate && !pdown && mac_speed_ok;
+wire pass = link_reg && !isolate && !pdown;
+// a frame the path was closed for at any point is held back from there to its end
+reg tx_block_reg;
+reg rx_block_reg;
+wire tx_block = mac_tx_en && (!pass || tx_block_reg);
+wire rx_block = line_rx_en && (!pass || rx_block_reg);
+// a frame that meets the mismatch is garbled from there to its end, even if the speeds agree again
+reg tx_garble_reg;
+reg rx_garble_reg;
+wire tx_garble = mac_tx_en && (!mac_speed_ok || tx_garble_reg);
+wire rx_garble = line_rx_en && (!mac_speed_ok || rx_garble_reg);
 
 always @(posedge clk) begin
     if (loopback && !isolate && !pdown) begin
@@ -327,12 +350,12 @@ always @(posedge clk) begin
         line_tx_en <= 1'b0;
         line_tx_er <= 1'b0;
     end else if (pass) begin
-        mac_rxd <= line_rxd;
-        mac_rx_dv <= line_rx_en;
-        mac_rx_er <= line_rx_er;
-        line_txd <= mac_txd;
-        line_tx_en <= mac_tx_en;
-        line_tx_er <= mac_tx_er;
+        mac_rxd <= rx_block ? 8'd0 : line_rxd;
+        mac_rx_dv <= line_rx_en && !rx_block;
+        mac_rx_er <= (line_rx_er || rx_garble) && !rx_block;
+        line_txd <= tx_block ? 8'd0 : mac_txd;
+        line_tx_en <= mac_tx_en && !tx_block;
+        line_tx_er <= (mac_tx_er || tx_garble) && !tx_block;
     end else begin
         mac_rxd <= 8'd0;
         mac_rx_dv <= 1'b0;
@@ -342,11 +365,20 @@ always @(posedge clk) begin
         line_tx_er <= 1'b0;
     end
 
+    tx_block_reg <= tx_block;
+    rx_block_reg <= rx_block;
+    tx_garble_reg <= tx_garble;
+    rx_garble_reg <= rx_garble;
+
     if (rst) begin
         mac_rx_dv <= 1'b0;
         mac_rx_er <= 1'b0;
         line_tx_en <= 1'b0;
         line_tx_er <= 1'b0;
+        tx_block_reg <= 1'b0;
+        rx_block_reg <= 1'b0;
+        tx_garble_reg <= 1'b0;
+        rx_garble_reg <= 1'b0;
     end
 end
 
