@@ -107,14 +107,20 @@ async def nic_mediastatus(ifp, ifmr) -> None:
 
 async def nic_link_update(sc: NicDev) -> bool:
     """Read the PHY; on a change, clock the MAC at the new speed and tell
-    io-pkt. Returns whether the link is up."""
+    io-pkt. A link that went down and came back since the last look (BMSR
+    latches low) is reported as both. Returns whether the link is up."""
     if sc.phy is None:
         return sc.link_up
     try:
-        link, media = await mii_resolve(sc, sc.phy)
+        link, media, dropped = await mii_resolve(sc, sc.phy)
     except MiiError as e:
         sc.iopkt.printf(str(e))
         return sc.link_up
+    dropped = dropped or sc.phy_dropped  # the PHY thread's read may have taken the latch
+    sc.phy_dropped = False
+    if dropped and sc.link_up:
+        sc.iopkt.printf(f"{sc.dv_xname}: link down")
+        sc.link_up, sc.media = False, None
     up = link and media is not None
     if up:  # also after a device reset, which puts CTRL.SPEED back to 1000
         ctrl = await sc.regs.read32(R.REG_CTRL)

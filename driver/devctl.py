@@ -3,11 +3,11 @@ passes the rest to ``ether_ioctl``."""
 
 from __future__ import annotations
 
-from stack.kern.errno import ENETRESET, EOK
+from stack.kern.errno import EINVAL, ENETRESET, EOK
 from stack.net.if_ import IFF_RUNNING, SIOCADDMULTI, SIOCDELMULTI, SIOCGDRVCOM, SIOCGIFMEDIA, SIOCSIFMEDIA
 from stack.net.if_ether import ether_ioctl
 from stack.net.if_media import ifmedia_ioctl
-from stack.net.nicinfo import DRVCOM_STATS, drvcom_config_stats
+from stack.net.nicinfo import DRVCOM_STATS, IfDrvCom, drvcom_config_stats
 
 from .multicast import nic_set_filter
 from .nicinfo import nic_config, nic_stats
@@ -17,6 +17,8 @@ from .softc import NicDev
 async def nic_ioctl(ifp, cmd: int, data) -> int:
     sc: NicDev = ifp.if_softc
     if cmd == SIOCGDRVCOM:
+        if not isinstance(data, IfDrvCom):
+            return EINVAL  # no request structure to answer in
         if data.ifdc_cmd == DRVCOM_STATS:
             return drvcom_config_stats(data, None, await nic_stats(sc))
         return drvcom_config_stats(data, nic_config(sc), None)

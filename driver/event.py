@@ -1,34 +1,74 @@
-"""Interrupts: the ISR, process-interrupt and enable (devnp ``event.c``).
+"""Interrupts: the ISRs, process-interrupt and enable (devnp ``event.c``).
 
-Hardware masking, e1000-style: the ISR writes INT_MASK_CLR so the level
-line drops, and queues the process function; ``enable`` writes INT_MASK_SET
-once io-pkt has seen the process function finish (return 1). The ISR masks
-whether or not the entry is already queued: a level line left asserted
-would re-enter the ISR forever.
+The driver guide's two masking styles, chosen with the ``intr=`` option:
+
+- ``intr=kernel``: the ISR masks the line in the kernel (``InterruptMask``);
+  ``enable`` unmasks it (``InterruptUnmask``). Simplest; on a shared line it
+  holds the other devices back until this one's work is done.
+- ``intr=hw`` (default): the ISR writes INT_MASK_CLR so the NIC drops its
+  level, e1000-style; ``enable`` writes INT_MASK_SET.
+- ``intr=shared``: as ``hw``, but when the entry is not already queued the
+  ISR first reads INT_CAUSE and returns nothing for an interrupt that is not
+  this NIC's, so a foreign device's interrupt on a shared line costs one
+  register read and queues nothing.
+
+An ISR masks whether or not its entry is already queued: a level line left
+asserted would re-enter the ISR forever (iopkt-semantics: interrupt_queue).
 """
 
 from __future__ import annotations
 
 from nicdef import regs as R
-from stack.kern.intr import interrupt_queue
+from stack.kern.intr import InterruptMask, InterruptUnmask, interrupt_queue
 
 from .bsd_media import nic_link_update
-from .receive import nic_rx
-from .softc import NicDev
-from .transmit import nic_tx_done
+from .receive import nic_rx, nic_rx_recover
+from .softc import INTR_KERNEL, INTR_SHARED, NUM_RX_DESC, NUM_TX_DESC, NicDev
+from .transmit import nic_tx_done, nic_tx_recover
 
 
 async def nic_isr(sc: NicDev, iid: int):
+    """Hardware masking (``intr=hw``)."""
     await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)
     return interrupt_queue(sc.iopkt, sc.sc_inter)
 
 
+async def nic_isr_shared(sc: NicDev, iid: int):
+    """Hardware masking that leaves other devices' interrupts alone
+    (``intr=shared``). Queued already, this NIC is masked and cannot be the
+    one asserting the line."""
+    if sc.sc_inter.on_list:
+        return None
+    if not await sc.regs.read32(R.REG_INT_CAUSE) & sc.intr_mask:
+        sc.isr_foreign += 1
+        return None  # not ours: another device on the line
+    await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)
+    return interrupt_queue(sc.iopkt, sc.sc_inter)
+
+
+def nic_isr_kernel(sc: NicDev, iid: int):
+    """Kernel masking (``intr=kernel``): the whole line waits for enable()."""
+    InterruptMask(sc.iopkt, sc.irq, iid)
+    return interrupt_queue(sc.iopkt, sc.sc_inter)
+
+
+ISRS = {INTR_KERNEL: nic_isr_kernel, INTR_SHARED: nic_isr_shared}
+
+
+def nic_isr_for(sc: NicDev):
+    return ISRS.get(sc.intr_style, nic_isr)
+
+
 async def nic_process_interrupt(sc: NicDev, wtp) -> int:
+    if not sc.running:
+        # io-pkt queued this pass before the interface was stopped: stop has
+        # masked the NIC and taken the rings apart, so there is nothing to do.
+        return 1
     cause = await sc.regs.read32(R.REG_INT_CAUSE)
     if cause:
         await sc.regs.write32(R.REG_INT_CAUSE, cause)  # W1C before looking, so nothing new is lost
-    if cause & R.INT_RX_MISS:
-        sc.stats.rx_missed += 1
+    if cause & R.INT_DMA_ERR:
+        await nic_dma_error(sc, wtp)
     if cause & R.INT_LINK:
         await nic_link_update(sc)
     drained = await nic_rx(sc, wtp)
@@ -37,5 +77,43 @@ async def nic_process_interrupt(sc: NicDev, wtp) -> int:
 
 
 async def nic_enable_interrupt(sc: NicDev) -> int:
-    await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
+    if sc.intr_style == INTR_KERNEL:
+        InterruptUnmask(sc.iopkt, sc.irq, sc.sc_iid)
+    elif sc.running:
+        await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
     return 1
+
+
+_RESP = {2: "SLVERR", 3: "DECERR"}
+
+
+def describe_dma_error(sc: NicDev, addr: int, info: int) -> str:
+    """Which access failed, in the datasheet's terms, from the latched
+    address, DMA_ERR_INFO and the driver's own ring addresses."""
+    engine = "transmit" if info & R.DMA_ERR_INFO_TX else "receive"
+    write = bool(info & R.DMA_ERR_INFO_WRITE)
+    ring = sc.tx_ring if info & R.DMA_ERR_INFO_TX else sc.rx_ring
+    nring = NUM_TX_DESC if info & R.DMA_ERR_INFO_TX else NUM_RX_DESC
+    if ring <= addr < ring + nring * R.DESC_SIZE:
+        what = "descriptor write-back" if write else "descriptor fetch"
+    else:
+        what = "buffer write" if write else "buffer read"
+    resp = _RESP.get((info & R.DMA_ERR_INFO_RESP) >> R.DMA_ERR_INFO_RESP_SHIFT, "error")
+    return f"{engine} {what} at {addr:#x} ({resp})"
+
+
+async def nic_dma_error(sc: NicDev, wtp) -> None:
+    """DMA_ERR: a ring is stopped until the driver resets it. Log the access,
+    then recover each stopped ring on its own (the other keeps running)."""
+    status = await sc.regs.read32(R.REG_STATUS)
+    addr = await sc.regs.read32(R.REG_DMA_ERR_ADDR_LO) | await sc.regs.read32(R.REG_DMA_ERR_ADDR_HI) << 32
+    info = await sc.regs.read32(R.REG_DMA_ERR_INFO)
+    sc.stats.dma_errors += 1
+    stopped = [name for bit, name in ((R.STATUS_TX_STOPPED, "transmit"), (R.STATUS_RX_STOPPED, "receive"))
+               if status & bit]
+    sc.iopkt.printf(f"{sc.dv_xname}: DMA error: {describe_dma_error(sc, addr, info)}; "
+                    f"resetting the {' and '.join(stopped) or 'no'} ring{'s' if len(stopped) > 1 else ''}")
+    if status & R.STATUS_RX_STOPPED:
+        await nic_rx_recover(sc, wtp)
+    if status & R.STATUS_TX_STOPPED:
+        await nic_tx_recover(sc, wtp, info if info & R.DMA_ERR_INFO_TX else 0)

@@ -8,6 +8,7 @@ spins that long before polling BUSY rather than hammering the register bus.
 from __future__ import annotations
 
 from nicdef import regs as R
+from stack.kern.nw_pthread import pthread_mutex_lock, pthread_mutex_unlock
 
 # Clause 22 registers
 MII_BMCR = 0x00
@@ -58,6 +59,18 @@ class MiiError(RuntimeError):
 
 
 async def _mdio(sc, op: int, phy: int, reg: int, data: int = 0) -> int:
+    """One clause 22 transaction. With a PHY thread (``phythread=``) the MDIO
+    master has two users, so a transaction holds ``sc.mii_lock``."""
+    if sc.mii_lock is None:
+        return await _mdio_transaction(sc, op, phy, reg, data)
+    await pthread_mutex_lock(sc.mii_lock)
+    try:
+        return await _mdio_transaction(sc, op, phy, reg, data)
+    finally:
+        pthread_mutex_unlock(sc.mii_lock)
+
+
+async def _mdio_transaction(sc, op: int, phy: int, reg: int, data: int) -> int:
     cmd = (op << R.MDIO_CMD_OP_SHIFT) | (phy << R.MDIO_CMD_PHY_SHIFT) | (reg << R.MDIO_CMD_REG_SHIFT) | data
     await sc.regs.write32(R.REG_MDIO_CMD, cmd)
     await sc.iopkt.platform.sleep(MDIO_FRAME_NS)  # nanospin: the stack context stays held, as in C
@@ -92,21 +105,24 @@ MEDIA_100FD = ("100baseTX-FDX", 100, True)
 MEDIA_10FD = ("10baseT-FDX", 10, True)
 
 
-async def mii_resolve(sc, phy: int) -> tuple[bool, tuple[str, int, bool] | None]:
-    """(link up, the highest common full-duplex mode) from the PHY's registers.
-    BMSR's link bit latches low, so it is read twice: the second read is now."""
-    await mii_read(sc, phy, MII_BMSR)
+async def mii_resolve(sc, phy: int) -> tuple[bool, tuple[str, int, bool] | None, bool]:
+    """(link up now, the highest common full-duplex mode, dropped since the
+    last look) from the PHY's registers. BMSR's link bit latches low, so it
+    is read twice: the first read says whether the link went down since the
+    last read (a flap shorter than the interrupt path), the second is now."""
+    latched = await mii_read(sc, phy, MII_BMSR)
     bmsr = await mii_read(sc, phy, MII_BMSR)
     link = bool(bmsr & BMSR_LINK)
+    dropped = not latched & BMSR_LINK
     if not link or not bmsr & BMSR_ACOMP:
-        return link, None
+        return link, None, dropped
     gtcr = await mii_read(sc, phy, MII_100T2CR)
     gtsr = await mii_read(sc, phy, MII_100T2SR)
     if gtcr & GTCR_ADV_1000TFDX and gtsr & GTSR_LP_1000TFDX:
-        return link, MEDIA_1000FD
+        return link, MEDIA_1000FD, dropped
     common = await mii_read(sc, phy, MII_ANAR) & await mii_read(sc, phy, MII_ANLPAR)
     if common & ANAR_TX_FD:
-        return link, MEDIA_100FD
+        return link, MEDIA_100FD, dropped
     if common & ANAR_10_FD:
-        return link, MEDIA_10FD
-    return link, None
+        return link, MEDIA_10FD, dropped
+    return link, None, dropped

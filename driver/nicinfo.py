@@ -1,9 +1,27 @@
 """What ``nicinfo`` shows: ``nic_config_t`` and ``nic_stats_t`` filled from the
 softc and the NIC's statistics registers (devnp ``devctl.c``'s DRVCOM part).
 
-The good-frame counts are the driver's own (they include only what it
-handed over and took in, and they match the NIC's); the error counts are the
-hardware's, which the driver never sees.
+Where each event is counted (the datasheet's statistics table and the
+driver README's fault table say the same), by nicinfo row (field):
+
+- Packets/Bytes Transmitted OK (``txed_ok``, ``octets_txed_ok``): frames
+  the MAC put on the wire (``STAT_TX_FRAMES``/``OCTETS``).
+- Packets/Bytes Received OK (``rxed_ok``, ``octets_rxed_ok``): good frames
+  the NIC wrote to memory (``STAT_RX_FRAMES``/``OCTETS``).
+- Memory Allocation Failures on Transmit/Receive (``tx/rx_failed_allocs``):
+  frames the driver dropped for want of clusters.
+- Transmit Underruns (``internal_tx_errors``): frames lost to a DMA error
+  on the transmit ring.
+- No Carrier on Transmit (``no_carrier``): frames dropped while the PHY had
+  no link, by start and by the NIC (``STAT_TX_NO_CARRIER``).
+- Received packets with CRC errors (``fcs_errors``): bad FCS or ``rx_er``.
+- Packets Dropped on receive (``internal_rx_errors``): no free descriptor,
+  FIFO overflow or receiver disabled (``STAT_RX_MISSED``), a DMA error on
+  the receive ring, or still in the ring when the interface was stopped.
+- Oversized / Short packets: ``STAT_RX_TOOLONG`` / ``STAT_RX_RUNT``.
+
+Frames still queued or in the transmit ring when the interface is stopped
+were never sent: they are output errors (``if_oerrors``), not MAC errors.
 """
 
 from __future__ import annotations
@@ -16,6 +34,7 @@ from stack.net.nicinfo import (
     NIC_ETHER_STAT_FCS_ERRORS,
     NIC_ETHER_STAT_INTERNAL_RX_ERRORS,
     NIC_ETHER_STAT_INTERNAL_TX_ERRORS,
+    NIC_ETHER_STAT_NO_CARRIER,
     NIC_ETHER_STAT_OVERSIZED_PACKETS,
     NIC_ETHER_STAT_SHORT_PACKETS,
     NIC_FLAG_BROADCAST,
@@ -77,10 +96,10 @@ async def nic_stats(sc: NicDev) -> NicStats:
         return await nic_hw_count(sc, reg)
 
     st = NicStats()
-    st.txed_ok = sc.stats.txed_ok
-    st.octets_txed_ok = sc.stats.octets_txed_ok
-    st.rxed_ok = sc.stats.rxed_ok
-    st.octets_rxed_ok = sc.stats.octets_rxed_ok
+    st.txed_ok = await rd(R.REG_STAT_TX_FRAMES)
+    st.octets_txed_ok = await rd(R.REG_STAT_TX_OCTETS)
+    st.rxed_ok = await rd(R.REG_STAT_RX_FRAMES)
+    st.octets_rxed_ok = await rd(R.REG_STAT_RX_OCTETS)
     st.txed_multicast = await rd(R.REG_STAT_TX_MCAST)
     st.txed_broadcast = await rd(R.REG_STAT_TX_BCAST)
     st.rxed_multicast = await rd(R.REG_STAT_RX_MCAST)
@@ -93,12 +112,12 @@ async def nic_stats(sc: NicDev) -> NicStats:
     e.fcs_errors = await rd(R.REG_STAT_RX_FCS_ERR)
     e.oversized_packets = await rd(R.REG_STAT_RX_TOOLONG)
     e.short_packets = await rd(R.REG_STAT_RX_RUNT)
-    # frames lost inside the NIC: no descriptor (which includes FIFO overflow)
-    e.internal_rx_errors = await rd(R.REG_STAT_RX_MISSED)
-    e.internal_tx_errors = await rd(R.REG_STAT_DMA_ERR)
+    e.internal_rx_errors = await rd(R.REG_STAT_RX_MISSED) + sc.stats.rx_dma_errors + sc.stats.rx_stopped
+    e.internal_tx_errors = sc.stats.tx_dma_errors
+    e.no_carrier = await rd(R.REG_STAT_TX_NO_CARRIER) + sc.stats.tx_no_carrier
     # Full duplex only: the collision counters are honestly zero, and valid.
     e.valid_stats = (NIC_ETHER_STAT_FCS_ERRORS | NIC_ETHER_STAT_OVERSIZED_PACKETS | NIC_ETHER_STAT_SHORT_PACKETS
                      | NIC_ETHER_STAT_INTERNAL_RX_ERRORS | NIC_ETHER_STAT_INTERNAL_TX_ERRORS
-                     | NIC_ETHER_STAT_COLLISIONS)
+                     | NIC_ETHER_STAT_NO_CARRIER | NIC_ETHER_STAT_COLLISIONS)
     st.valid_stats |= e.valid_stats
     return st

@@ -46,12 +46,13 @@ def csum_flags(csum: int, rx_enabled: int) -> int:
     return flags
 
 
-async def nic_rx(sc: NicDev, wtp) -> bool:
-    """Process up to ``RX_BUDGET`` frames; True when the ring is drained."""
+async def nic_rx(sc: NicDev, wtp, budget: int = RX_BUDGET, kick: bool = True) -> bool:
+    """Process up to ``budget`` frames; True when the ring is drained. With
+    ``kick`` the cleaned slots are handed back to the NIC (RX_TAIL)."""
     ifp = sc.ifp
     frames = 0
     cleaned = 0
-    while frames < RX_BUDGET:
+    while frames < budget:
         # Look ahead for the frame's EOP first, so a frame the NIC is still
         # writing is left alone until all of it is there.
         slots, raws = _whole_frame(sc)
@@ -83,9 +84,27 @@ async def nic_rx(sc: NicDev, wtp) -> bool:
         sc.stats.octets_rxed_ok += head.m_pkthdr.len
         ifp.if_ipackets += 1
         await ifp.if_input(ifp, head)
-    if cleaned:
+    if cleaned and kick:
         await sc.regs.write32(R.REG_RX_TAIL, sc.rx_prod)
-    return frames < RX_BUDGET
+    return frames < budget
+
+
+async def nic_rx_recover(sc: NicDev, wtp) -> None:
+    """The NIC stopped the receive ring on a DMA error (datasheet, *DMA*).
+
+    Frames it completed before the error go up first. The frame it was
+    moving is lost (the receive engine only touches memory while moving a
+    frame, so exactly one): counted in ``rx_dma_errors`` and ``if_ierrors``;
+    its buffers, some perhaps written back without EOP, stay with the driver.
+    Then the ring is rebuilt from descriptor 0 with the same clusters and
+    restarted without clearing RX_EN, so frames waiting in the NIC's FIFO
+    are delivered, not lost."""
+    await nic_rx(sc, wtp, budget=NUM_RX_DESC, kick=False)
+    sc.stats.rx_dma_errors += 1
+    sc.ifp.if_ierrors += 1
+    bufs = [sc.rx_mbufs[(sc.rx_cons + i) % NUM_RX_DESC] for i in range(NUM_RX_DESC - 1)]
+    nic_rx_ring_load(sc, bufs)
+    await nic_rx_ring_start(sc)
 
 
 def _whole_frame(sc: NicDev):
@@ -129,3 +148,21 @@ def _refill(sc: NicDev, m) -> None:
     sc.rx_mbufs[slot] = m
     sc.mem.write(sc.rx_ring + slot * R.DESC_SIZE, rx_desc(mtod(m)))
     sc.rx_prod = (slot + 1) % NUM_RX_DESC
+
+
+def nic_rx_ring_load(sc: NicDev, bufs: list) -> None:
+    """Lay ``bufs`` (NUM_RX_DESC - 1 clusters) into descriptors 0.. of the
+    receive ring, the last descriptor left empty (HEAD == TAIL means empty)."""
+    sc.rx_cons = sc.rx_prod = 0
+    for m in bufs:
+        _refill(sc, m)
+    sc.rx_mbufs[NUM_RX_DESC - 1] = None
+    sc.mem.write(sc.rx_ring + (NUM_RX_DESC - 1) * R.DESC_SIZE, bytes(R.DESC_SIZE))
+
+
+async def nic_rx_ring_start(sc: NicDev) -> None:
+    """TAIL first, then LEN: writing LEN zeroes HEAD, and an engine stopped by
+    a DMA error restarts at once, finding the new descriptors already handed
+    over (the datasheet's recovery that keeps frames waiting in the FIFO)."""
+    await sc.regs.write32(R.REG_RX_TAIL, sc.rx_prod)
+    await sc.regs.write32(R.REG_RX_LEN, NUM_RX_DESC)

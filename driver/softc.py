@@ -22,20 +22,35 @@ TX_WAKE_THRESHOLD = 16  # free descriptors before a stalled queue restarts (hyst
 # Transmit completions are harvested in start and on every process pass; the
 # TX_DONE interrupt is only wanted while the queue is stalled on a full ring
 # (the guide: a TX-complete interrupt per frame costs more than it gives).
-INTR_MASK = R.INT_RX_DONE | R.INT_RX_MISS | R.INT_LINK
+# DMA_ERR is always wanted: a ring the NIC stopped is dead until the driver
+# resets it, so the error must reach the process function.
+INTR_MASK = R.INT_RX_DONE | R.INT_RX_MISS | R.INT_LINK | R.INT_DMA_ERR
+
+# The interrupt masking styles of the driver guide, chosen with intr=:
+INTR_KERNEL = "kernel"  # ISR: InterruptMask; enable(): InterruptUnmask
+INTR_HW = "hw"  # ISR: INT_MASK_CLR (e1000 IMC); enable(): INT_MASK_SET (IMS)
+INTR_SHARED = "shared"  # as hw, but the ISR reads INT_CAUSE first and leaves a foreign interrupt alone
+INTR_STYLES = (INTR_KERNEL, INTR_HW, INTR_SHARED)
 
 
 @dataclass
 class NicCounts:
-    """The driver's own counts, the ones nicinfo reports."""
+    """The driver's own counts. Every frame the driver is handed or takes in
+    ends in exactly one of them or is delivered; nicinfo reports them beside
+    the NIC's statistics registers (see ``nicinfo.py``)."""
 
-    txed_ok: int = 0
+    txed_ok: int = 0  # harvested with DD: the NIC has read the whole frame
     octets_txed_ok: int = 0
-    rxed_ok: int = 0
+    rxed_ok: int = 0  # handed to if_input
     octets_rxed_ok: int = 0
-    tx_failed_allocs: int = 0
-    rx_failed_allocs: int = 0
-    rx_missed: int = 0
+    tx_failed_allocs: int = 0  # a fragmented chain could not be compacted: dropped
+    rx_failed_allocs: int = 0  # no fresh cluster: the frame was dropped, its buffers kept in the ring
+    tx_no_carrier: int = 0  # dropped by start while the PHY reported no link
+    tx_dma_errors: int = 0  # frames lost to a DMA error on the transmit ring
+    rx_dma_errors: int = 0  # frames lost to a DMA error on the receive ring
+    tx_stopped: int = 0  # never sent: still queued or in the ring when the interface was stopped
+    rx_stopped: int = 0  # received but not yet taken when the interface was stopped
+    dma_errors: int = 0  # DMA error events (each stops a ring until the driver resets it)
     tx_copied: int = 0
     tx_ring_full: int = 0  # times start found the ring full and set IFF_OACTIVE
 
@@ -77,7 +92,10 @@ class NicDev(Device):
         self.rx_cons = 0
         self.rx_prod = 0
         self.rx_mbufs: list = [None] * NUM_RX_DESC
-        self.hw_configured = False
+        self.rings_ready = False  # descriptors programmed and RX buffers posted (init, until stop)
+        # Cleared first thing in stop: a process pass that io-pkt queued before
+        # stop ran and runs after it must leave the rings alone.
+        self.running = False
         self.phy: int | None = None  # MDIO address of the PHY, found at attach
         self.link_up = False  # until the PHY says otherwise
         self.media = None  # the resolved (name, Mb/s, full duplex), from the PHY
@@ -86,6 +104,19 @@ class NicDev(Device):
         self.hw_counts: dict[int, int] = {}  # statistics banked before each device reset
         self.options: dict[str, str | None] = {}
         self.verbose = 0  # the verbose= option (nic_config_t.verbose, as devnp drivers keep it)
+        self.intr_style = INTR_HW  # intr=
+        self.itr_us = 0  # itr=: interrupt moderation, minimum microseconds between interrupts
+        self.phy_poll_us = 0  # phythread=: poll the PHY from a driver thread this often (0: no thread)
+        self.mii_lock = None  # serialises MDIO between stack context and the PHY thread
+        self.sc_thread = None  # the PHY thread's nw_work_thread
+        self.thread_quiesce = False  # set by the thread's quiesce callout
+        self.thread_die = False
+        self.thread_wake = None  # the thread's nap, cut short by its quiesce callout
+        self.phy_polls = 0  # BMSR polls the PHY thread made
+        self.phy_thread_events = 0  # link changes it saw and handed to the process function
+        self.phy_dropped = False  # the PHY thread saw the link down (BMSR latches low; its read clears it)
+        self.thread_parks = 0  # times it parked in quiesce_block
+        self.isr_foreign = 0  # intr=shared: ISR entries for another device's interrupt
 
     @property
     def ifp(self) -> Ifnet:

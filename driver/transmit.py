@@ -1,8 +1,14 @@
-"""Transmit: start and harvest (devnp ``transmit.c``).
+"""Transmit: start, harvest, and recovery from a DMA error (devnp ``transmit.c``).
 
 ``nic_start`` is entered with the transmit mutex held and releases it on
 every path. mbufs are DMA'd in place (zero copy), so a packet's chain is
 freed only when the NIC has written back DD for its last descriptor.
+
+While the PHY reports no link, start drops what io-pkt queues (as io-pkt's
+descriptor drivers purge; see iopkt-semantics) and counts each frame as
+no-carrier; frames already in the ring are discarded and counted by the NIC
+itself (``STAT_TX_NO_CARRIER``). Either way ``nicinfo`` shows them under
+"No Carrier on Transmit" and ``if_oerrors``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,22 @@ def _segments(m) -> list:
     return segs
 
 
+def nic_purge(sc: NicDev, why: str) -> int:
+    """Drop everything io-pkt has queued, counting each frame: ``why`` is
+    ``"no_carrier"`` (link down) or ``"stopped"`` (the interface went down).
+    Caller holds the transmit mutex. Returns the number dropped."""
+    ifp = sc.ifp
+    n = ifp.if_snd.ifq_len
+    if n:
+        IFQ_PURGE(ifp.if_snd)
+        ifp.if_oerrors += n
+        if why == "no_carrier":
+            sc.stats.tx_no_carrier += n
+        else:
+            sc.stats.tx_stopped += n
+    return n
+
+
 def nic_reap_tx(sc: NicDev) -> int:
     """Free the chains of packets whose last descriptor is done. Caller holds
     the transmit mutex. Returns the number of packets reaped."""
@@ -34,9 +56,7 @@ def nic_reap_tx(sc: NicDev) -> int:
         if not desc_status(raw, R.TX_DESC_STA_OFF) & R.TX_DESC_STA_DD:
             break
         sc.tx_pkts.pop(0)
-        sc.stats.txed_ok += 1
-        sc.stats.octets_txed_ok += pkt.m.m_pkthdr.len
-        sc.ifp.if_opackets += 1
+        _count_sent(sc, pkt)
         m_freem(pkt.m)
         sc.tx_cons = (pkt.last + 1) % NUM_TX_DESC
         sc.tx_free += pkt.ndesc
@@ -44,11 +64,17 @@ def nic_reap_tx(sc: NicDev) -> int:
     return reaped
 
 
+def _count_sent(sc: NicDev, pkt: TxPacket) -> None:
+    sc.stats.txed_ok += 1
+    sc.stats.octets_txed_ok += pkt.m.m_pkthdr.len
+    sc.ifp.if_opackets += 1
+
+
 async def nic_start(ifp) -> None:
     sc: NicDev = ifp.if_softc
     iopkt = sc.iopkt
     if not ifp.if_flags_tx & IFF_RUNNING or not sc.link_up:
-        IFQ_PURGE(ifp.if_snd)
+        nic_purge(sc, "no_carrier" if ifp.if_flags_tx & IFF_RUNNING else "stopped")
         NW_SIGUNLOCK_P(ifp.if_snd_ex, iopkt, None)
         return
     queued = 0
@@ -103,7 +129,11 @@ def _offload_cmd(m) -> int:
     return cmd
 
 
-def _map_packet(sc: NicDev, m, segs: list) -> None:
+def _map_packet(sc: NicDev, m, segs: list | None = None) -> None:
+    """Write one packet's descriptors at the producer index (EOP and RS on
+    its last, the checksum commands on its first)."""
+    if segs is None:
+        segs = _segments(m)
     first = sc.tx_prod
     idx = first
     offload = _offload_cmd(m)
@@ -155,3 +185,46 @@ async def nic_tx_done(sc: NicDev, wtp) -> None:
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
 
 
+
+
+async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
+    """The NIC stopped the transmit ring on a DMA error (datasheet, *DMA*).
+
+    Packets before the one at TX_HEAD carry DD: harvested as sent. The packet
+    at HEAD is the one the error hit: if the failing access was its last
+    descriptor's write-back, all of it had been read and it goes out (sent);
+    otherwise the NIC discarded it unsent, and it is counted lost
+    (``tx_dma_errors``, ``if_oerrors``). Every later packet is untouched: the
+    ring is reset and they are posted again from descriptor 0, in order, so
+    traffic resumes by itself."""
+    ifp = sc.ifp
+    await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
+    nic_reap_tx(sc)
+    head = await sc.regs.read32(R.REG_TX_HEAD)
+    if sc.tx_pkts:
+        pkt = sc.tx_pkts.pop(0)
+        written_back = err_info & R.DMA_ERR_INFO_TX and err_info & R.DMA_ERR_INFO_WRITE and head == pkt.last
+        if written_back:
+            _count_sent(sc, pkt)
+        else:
+            sc.stats.tx_dma_errors += 1
+            ifp.if_oerrors += 1
+        m_freem(pkt.m)
+    rest = sc.tx_pkts
+    sc.tx_pkts = []
+    sc.tx_prod = sc.tx_cons = 0
+    sc.tx_free = NUM_TX_DESC - 1
+    sc.mem.write(sc.tx_ring, bytes(NUM_TX_DESC * R.DESC_SIZE))
+    for pkt in rest:
+        _map_packet(sc, pkt.m)
+    # TAIL before LEN: the LEN write zeroes HEAD and restarts the stopped
+    # engine, which must find the reposted descriptors already handed over.
+    await sc.regs.write32(R.REG_TX_TAIL, sc.tx_prod)
+    await sc.regs.write32(R.REG_TX_LEN, NUM_TX_DESC)
+    if ifp.if_flags_tx & IFF_OACTIVE and sc.tx_free >= TX_WAKE_THRESHOLD:
+        ifp.if_flags_tx &= ~IFF_OACTIVE
+        await _want_tx_done(sc, False)
+    if not ifp.if_flags_tx & IFF_OACTIVE:
+        await nic_start(ifp)  # releases the mutex
+        return
+    NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
