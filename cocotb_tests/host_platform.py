@@ -16,6 +16,7 @@ from cocotb.triggers import Event as _CocotbEvent
 from cocotb.triggers import NullTrigger, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from faults import DmaFaults
 
 from stack.platform.base import Event, HostMemory, IrqLine, Platform, PlatformDevice, RegisterBus, Task
 
@@ -94,7 +95,9 @@ class CocotbPlatform(Platform):
     ``more`` adds further NICs of the same testbench to this host, as
     (side, mac, irq number): they DMA into the same host memory (an
     ``AxiRam`` per DMA port, all sharing one memory array), as the NICs of
-    one machine do."""
+    one machine do. NICs given the same irq number share one wired-OR line.
+
+    ``dma_faults[i]`` injects bus errors into NIC i's DMA port (``faults.py``)."""
 
     def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
                  more: tuple[tuple[str, bytes, int], ...] = ()):
@@ -110,6 +113,7 @@ class CocotbPlatform(Platform):
             self.devices.append(PlatformDevice(
                 name=f"axi-lite:{s}", regs=AxiLiteRegisters(axil), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
                 irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
+        self.dma_faults = [DmaFaults(ram) for ram in self.rams]
 
     def now_ns(self) -> int:
         return int(get_sim_time("ns"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import os
 import re
 import shutil
@@ -178,6 +179,22 @@ def run_cocotb(
     )
     if waves:
         print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+
+
+def cocotb_test_names(test_module: str) -> list[str]:
+    """The cocotb tests ``test_module`` defines, in order, found by importing
+    it as the simulator does (cocotb collects the ``Test`` objects a module
+    holds), so a pytest file never keeps a list of them by hand."""
+    mod = importlib.import_module(test_module)
+    names = []
+    for obj in vars(mod).values():
+        if not type(obj).__module__.startswith("cocotb"):
+            continue
+        if hasattr(obj, "generate_tests"):  # what @cocotb.test returns (a TestGenerator)
+            names += [t.name for t in obj.generate_tests()]
+        elif type(obj).__name__ == "Test":
+            names.append(obj.name)
+    return names
 
 
 def clean() -> None:

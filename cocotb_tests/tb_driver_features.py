@@ -37,6 +37,7 @@ async def test_nicinfo_reports_the_nic_counters(dut):
     assert int(rows["Bytes Transmitted OK"]) == counters["octets_txed_ok"][1], text
     # broadcast: the ARP request A sent; the NIC counts it, and nicinfo shows it
     assert await sc.regs.read32(R.REG_STAT_RX_BCAST) >= 1
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -62,6 +63,7 @@ async def test_media_follows_the_phy(dut):
     assert slow.received == 2, slow
     # ten times the byte time on the wire: the round trip grows accordingly
     assert min(slow.rtts_ns) > 5 * min(fast.rtts_ns)
+    await hosts.teardown()
 
 
 def _group_bin(mac: bytes) -> int:
@@ -103,6 +105,7 @@ async def test_multicast_filter_from_the_group_list(dut):
     except TimeoutError:
         pass
     assert await sc.regs.read32(R.REG_STAT_RX_FILTERED) == filtered + 1
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -123,6 +126,7 @@ async def test_jumbo_frames_with_mtu_9000(dut):
     assert sc.stats.octets_rxed_ok >= 2 * 8000
     counters = await driver_vs_nic_counters(b)
     assert all(d == n for d, n in counters.values()), counters
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -151,3 +155,4 @@ async def test_checksum_offload_both_ways(dut):
         await tx.sendto(b"hw verified %d" % i, ("10.0.0.2", 7002))
         data, _ = await rx.recvfrom(timeout_ns=200_000)
         assert data == b"hw verified %d" % i
+    await hosts.teardown()

@@ -16,6 +16,7 @@ import zlib
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer, with_timeout
 from cocotbext.eth import GmiiFrame
+from faults import DmaFaults
 from nic_harness import CLK_NS, RX_BUF0, GmiiBench, wait_until
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
@@ -46,16 +47,8 @@ def mc_hash_bit(mac: str) -> int:
 
 
 def inject_axi_errors(ram, lo: int, hi: int) -> None:
-    """Make host memory answer SLVERR for any access in [lo, hi) (AxiRam turns exceptions into SLVERR)."""
-    for ifc, name in ((ram.read_if, "_read"), (ram.write_if, "_write")):
-        orig = getattr(ifc, name)
-
-        async def wrapped(address, arg, _orig=orig):
-            if lo <= address < hi:
-                raise OSError(f"injected bus error at {address:#x}")
-            return await _orig(address, arg)
-
-        setattr(ifc, name, wrapped)
+    """Make host memory answer SLVERR for any access in [lo, hi)."""
+    DmaFaults(ram).fail_range(lo, hi)
 
 
 # ----------------------------------------------------------------- receive

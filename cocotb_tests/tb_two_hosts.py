@@ -40,6 +40,7 @@ async def test_ping_ten_replies(dut):
         ifp = iopkt.ifnet[0]
         assert ifp.if_ierrors == 0 and ifp.if_oerrors == 0
     dut._log.info("ten pings took %.2f s of wall time", wall)
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -76,6 +77,7 @@ async def test_down_up_and_reinit_keep_working(dut):
     assert (ifp.if_softc.tx_ring, ifp.if_softc.rx_ring) == rings_before, "init must not reallocate rings"
     res = await hosts.sh("hostA", "ping -c 3 -i 0.00005 -s 1300 10.0.0.2")
     assert res.value.received == 3 and res.value.payload_mismatches == 0, res.text
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -110,6 +112,7 @@ async def test_udp_burst_overfills_tx_ring_and_recovers(dut):
     assert ifp.if_snd.ifq_drops == 0
     counters = await driver_vs_nic_counters(a)
     assert all(d == n for d, n in counters.values()), counters
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -130,6 +133,7 @@ async def demo_two_host_ping(dut):
     if path:
         with open(path, "w") as f:
             f.write("\n".join(hosts.transcript) + "\n")
+    await hosts.teardown()
 
 
 @cocotb.test()
@@ -151,3 +155,4 @@ async def bench_ping_flood(dut):
         with open(path, "w") as f:
             json.dump({"count": count, "size": size, "wall_s": wall, "sim_ns": sim,
                        "rtt_us": res.value.rtt_stats_us()}, f)
+    await hosts.teardown()

@@ -1,0 +1,189 @@
+"""devnp-nic's optional modes against the live RTL: the guide's interrupt
+masking styles (``intr=``), two NICs sharing one interrupt line on one
+io-pkt, interrupt moderation (``itr=``), and a PHY thread (``phythread=``)
+made with ``nw_pthread_create``, quiesced and reaped by a self-quiescing
+detach."""
+
+from __future__ import annotations
+
+import struct
+
+import cocotb
+from cocotb.triggers import Timer
+from host_platform import CocotbPlatform
+from nic_harness import start_clock_and_reset
+from scapy.layers.inet import IP, UDP
+from two_hosts import Hosts, bring_up_pair, build_hosts
+from udp_flow import udp_flow
+
+import driver  # noqa: F401  (registers devnp-nic.so)
+from nicdef import regs as R
+from stack.kern.device import DVF_QUIESCESELF
+from stack.kern.errno import ENOBUFS, EOK
+from stack.kern.iopkt import IoPkt
+from stack.kern.mbuf import m_devget
+from stack.net.if_ import ifunit
+from stack.net.if_ether import ETHERTYPE_IP, ether_output
+from stack.netinet import inet_attach, udp_socket
+from stack.sbin.shell import run_command
+
+MAC0 = bytes.fromhex("020000000c00")
+MAC1 = bytes.fromhex("020000000c01")
+SHARED_IRQ = 10
+PORT = 9000
+EACH_WAY = 60
+
+
+async def _one_host(dut, shared_irq: bool):
+    """Both NICs of nic_pair_tb on one io-pkt (their cable loops back to it),
+    on one interrupt line or on two."""
+    await start_clock_and_reset(dut)
+    irq1 = SHARED_IRQ if shared_irq else SHARED_IRQ + 1
+    plat = CocotbPlatform(dut, "a", MAC0, irq_number=SHARED_IRQ, more=(("b", MAC1, irq1),))
+    iopkt = IoPkt(plat, name="io-pkt@host")
+    await inet_attach(iopkt)
+    return plat, iopkt, iopkt.live_resources()
+
+
+async def _sh(iopkt, line: str):
+    res = await run_command(iopkt, line)
+    assert res.status == 0, res.text
+    return res
+
+
+async def _send_raw(iopkt, out_if: str, dst_mac: bytes, dst_ip: str, data: bytes) -> int:
+    """A UDP datagram out of one interface to the other's address through the
+    cable (the stack would deliver a local address without the wire)."""
+    datagram = bytes(IP(src="10.0.0.9", dst=dst_ip) / UDP(sport=PORT, dport=PORT) / data)
+    ifp = ifunit(iopkt, out_if)
+
+    async def send():
+        return await ether_output(ifp, m_devget(iopkt.mbufs, datagram), dst_mac, ETHERTYPE_IP)
+
+    return await iopkt.stack_call(send)
+
+
+async def _both_ways(plat, iopkt) -> dict[str, list[int]]:
+    """EACH_WAY numbered datagrams nic0 -> nic1 and as many nic1 -> nic0, at
+    the same time; returns the sequence numbers each direction delivered."""
+    sock = await udp_socket(iopkt)
+    sock.bind(PORT)
+    got: dict[str, list[int]] = {"nic0": [], "nic1": []}
+
+    async def sender(out_if, dst_mac, dst_ip):
+        for seq in range(EACH_WAY):
+            data = struct.pack("<4sI", out_if.encode(), seq) + bytes(200 + seq % 300)
+            while (err := await _send_raw(iopkt, out_if, dst_mac, dst_ip, data)) == ENOBUFS:
+                await plat.sleep(2_000)
+            assert err == EOK, err
+
+    tasks = [plat.spawn(sender("nic0", MAC1, "10.0.0.2"), "send0"), plat.spawn(sender("nic1", MAC0, "10.0.0.1"),
+                                                                               "send1")]
+    while sum(len(v) for v in got.values()) < 2 * EACH_WAY:
+        data, _ = await sock.recvfrom(timeout_ns=500_000)
+        src, seq = struct.unpack_from("<4sI", data)
+        got[src.decode()].append(seq)
+    for t in tasks:
+        await t.join()
+    sock.close()
+    return got
+
+
+async def _shared_line_case(dut, style: str) -> None:
+    plat, iopkt, before = await _one_host(dut, shared_irq=True)
+    await _sh(iopkt, f"mount -T io-pkt -o intr={style} /lib/dll/devnp-nic.so")
+    await _sh(iopkt, "ifconfig nic0 10.0.0.1/24 up")
+    await _sh(iopkt, "ifconfig nic1 10.0.0.2/24 up")
+    sc0, sc1 = iopkt.alldevs
+    assert sc0.irq == sc1.irq == SHARED_IRQ and sc0.intr_style == sc1.intr_style == style
+    assert [h.name for h in iopkt.kernel.lines[SHARED_IRQ].handlers] == ["nic0", "nic1"]
+    got = await _both_ways(plat, iopkt)
+    for name, seqs in got.items():
+        assert seqs == list(range(EACH_WAY)), f"{name}: {seqs}"
+    assert not iopkt.diagnose(), iopkt.diagnose()
+    assert not any("hung" in line or "storm" in line for line in iopkt.log), iopkt.log
+    if style == "shared":
+        # an ISR saw the other NIC's interrupt on the line and left it alone
+        assert sc0.isr_foreign + sc1.isr_foreign > 0, (sc0.isr_foreign, sc1.isr_foreign)
+    dut._log.info("intr=%s on one line: %d ISR entries for %d frames, foreign interrupts ignored %d/%d", style,
+                  iopkt.kernel.lines[SHARED_IRQ].entries, 2 * EACH_WAY, sc0.isr_foreign, sc1.isr_foreign)
+    await _sh(iopkt, "ifconfig nic0 destroy")
+    await _sh(iopkt, "ifconfig nic1 destroy")
+    assert not iopkt.live_resources().differs_from(before)
+
+
+def _style_test(style: str):
+    async def run(dut):
+        await _shared_line_case(dut, style)
+
+    run.__doc__ = (f"intr={style}: two NICs on one interrupt line of one io-pkt carry traffic both ways at once; "
+                   f"nothing hangs or storms, every frame arrives in order, nothing is left behind.")
+    return cocotb.test(name=f"test_shared_line_intr_{style}")(run)
+
+
+for _style in ("kernel", "hw", "shared"):
+    globals()[f"test_shared_line_intr_{_style}"] = _style_test(_style)
+
+
+async def _interrupts_per_frame(hosts: Hosts, what: str) -> float:
+    b = hosts.by_name["hostB"]
+    line = b.kernel.lines[hosts.softc("hostB").irq]
+    entries = line.entries
+    res = await udp_flow(hosts, what, 120)
+    assert len(res.delivered) == res.sent == 120, res.line
+    return (line.entries - entries) / len(res.delivered)
+
+
+@cocotb.test()
+async def test_interrupt_moderation_option(dut):
+    """itr=40 (microseconds) programs INT_THROTTLE and cuts B's interrupts per received frame under a burst to
+    well under half of what it takes without moderation; every frame still arrives."""
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts)
+    assert (await hosts.must("hostA", "ping -c 1 -W 0.001 10.0.0.2")).value.received == 1
+    plain = await _interrupts_per_frame(hosts, "itr=0")
+    await hosts.must("hostB", "ifconfig nic0 destroy")
+    await hosts.must("hostB", "mount -T io-pkt -o itr=40 /lib/dll/devnp-nic.so")
+    await hosts.must("hostB", "ifconfig nic0 10.0.0.2/24 up")
+    sc = hosts.softc("hostB")
+    assert await sc.regs.read32(R.REG_INT_THROTTLE) == -(-40_000 // R.INT_THROTTLE_UNIT_NS)
+    moderated = await _interrupts_per_frame(hosts, "itr=40")
+    dut._log.info("interrupts per received frame: %.2f without moderation, %.2f with itr=40", plain, moderated)
+    assert moderated < plain / 2, (plain, moderated)
+    await hosts.teardown()
+
+
+@cocotb.test()
+async def test_phy_thread_named_quiesced_and_reaped(dut):
+    """phythread=20: each NIC gets a driver thread named "nicN mii" (pidin thread shows it) that polls the PHY
+    and hands link changes to the process function; destroying nic0 (a self-quiescing detach) parks nic1's
+    thread and lets it go again, reaps nic0's; destroying nic1 leaves nothing behind."""
+    plat, iopkt, before = await _one_host(dut, shared_irq=False)
+    await _sh(iopkt, "mount -T io-pkt -o phythread=20 /lib/dll/devnp-nic.so")
+    sc0, sc1 = iopkt.alldevs
+    assert sc0.dv_flags & DVF_QUIESCESELF
+    text = (await _sh(iopkt, "pidin thread")).text
+    assert "nic0 mii" in text and "nic1 mii" in text, text
+    await _sh(iopkt, "ifconfig nic0 10.0.0.1/24 up")
+    await _sh(iopkt, "ifconfig nic1 10.0.0.2/24 up")
+    await Timer(60, "us")
+    assert sc0.phy_polls >= 2 and sc1.phy_polls >= 2
+    events = sc1.phy_thread_events
+    dut.cable_pull.value = 1
+    await Timer(60, "us")
+    dut.cable_pull.value = 0
+    await Timer(400, "us")  # each process pass reads the PHY over MDIO, one NIC after the other
+    assert sc1.phy_thread_events > events, "the thread never saw the cable go"
+    for name in ("nic0", "nic1"):
+        said = [line for line in iopkt.log if line.startswith(f"{name}: link")]
+        assert said[-2:] == [f"{name}: link down", f"{name}: link up, 1000baseT-FDX"], iopkt.log
+    parks = sc1.thread_parks
+    await _sh(iopkt, "ifconfig nic0 destroy")
+    assert sc1.thread_parks == parks + 1, "nic0's detach did not quiesce the other driver thread"
+    polls = sc1.phy_polls
+    await Timer(60, "us")
+    assert sc1.phy_polls > polls, "nic1's thread did not run again after the quiesce"
+    text = (await _sh(iopkt, "pidin thread")).text
+    assert "nic0 mii" not in text and "nic1 mii" in text, text
+    await _sh(iopkt, "ifconfig nic1 destroy")
+    assert not iopkt.live_resources().differs_from(before)
