@@ -78,13 +78,18 @@ async def build_hosts(dut) -> Hosts:
 
 
 async def bring_up_pair(hosts: Hosts, options: dict[str, str] | None = None) -> None:
-    """Mount devnp-nic on both hosts (``options[host]`` as ``-o``) and give
-    them 10.0.0.1/24 and 10.0.0.2/24."""
+    """Mount devnp-nic on both hosts (``options[host]`` as ``-o``), bring both
+    interfaces up, then give them 10.0.0.1/24 and 10.0.0.2/24: each address
+    announces itself (a gratuitous ARP) to a peer already listening, so no
+    frame of the set-up is dropped by a receiver that is still down."""
     options = options or {}
-    for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
+    for host in ("hostA", "hostB"):
         opts = options.get(host)
         await hosts.must(host, "mount -T io-pkt " + (f"-o {opts} " if opts else "") + "/lib/dll/devnp-nic.so")
-        await hosts.must(host, f"ifconfig nic0 {addr}/24 up")
+    for host in ("hostA", "hostB"):
+        await hosts.must(host, "ifconfig nic0 up")
+    for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
+        await hosts.must(host, f"ifconfig nic0 {addr}/24")
         await hosts.must(host, "ifconfig nic0")
 
 
