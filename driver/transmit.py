@@ -185,8 +185,6 @@ async def nic_tx_done(sc: NicDev, wtp) -> None:
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
 
 
-
-
 async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
     """The NIC stopped the transmit ring on a DMA error (datasheet, *DMA*).
 
