@@ -93,7 +93,11 @@ async def dev_attach(iopkt, drvr: str, options: str | None, ca: CfAttach, cfat_a
                 return EINVAL
             if single is not None:
                 single.value = 1
+    # Units already used by devices of this name, and by interfaces of this
+    # name that are not devices (a pseudo-interface, a test driver's).
     taken = {d.dv_unit for d in iopkt.alldevs if d.dv_name == name}
+    taken |= {int(i.if_xname[len(name):]) for i in iopkt.ifnet
+              if i.if_xname.startswith(name) and i.if_xname[len(name):].isdigit()}
     if unit is None:
         unit = 0
         while unit in taken:

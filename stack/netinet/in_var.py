@@ -15,6 +15,9 @@ class InetState:
         self.udb: dict = {}  # bound local port -> UdpSocket
         self.udp_next_port = 49152  # IANA ephemeral range, as NetBSD's anonportmin
         self.echo_listeners: dict = {}  # ICMP echo identifier -> callable(EchoReply)
+        # Each ping takes the next identifier, as NetBSD's takes its pid: a
+        # late reply to an earlier ping is not mistaken for one of the next.
+        self.next_echo_ident = 0x5150
         self.protosw: dict = {}  # IP protocol number -> input(ifp, m, hlen)
         self.ipstat = IpStat()
         self.icmpstat = IcmpStat()

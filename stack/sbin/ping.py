@@ -104,10 +104,13 @@ def echo_payload(seq: int, size: int, sent_ns: int) -> bytes:
 
 
 def _free_ident(iopkt) -> int:
-    used = inet_of(iopkt).echo_listeners
-    ident = 0x5150  # any value; pingers on one host just need distinct ones
-    while ident in used:
+    """A fresh echo identifier per ping (NetBSD's ping uses its pid), skipping
+    those of pings still running."""
+    inet = inet_of(iopkt)
+    ident = inet.next_echo_ident
+    while ident in inet.echo_listeners:
         ident = (ident + 1) & 0xFFFF
+    inet.next_echo_ident = (ident + 1) & 0xFFFF
     return ident
 
 

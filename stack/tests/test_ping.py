@@ -112,3 +112,14 @@ def test_ping_of_an_oversized_packet_reports_emsgsize(h):
 def test_ping_self_goes_through_loopback(h):
     r = h.run(run_command(h.a, "ping -c 2 10.0.0.1"))
     assert r.value.received == 2 and r.output[1].startswith("64 bytes from 10.0.0.1: icmp_seq=0 ttl=255")
+
+
+def test_a_late_reply_to_an_earlier_ping_is_not_taken_for_the_next_ones(h):
+    """Each ping gets its own echo identifier (NetBSD's uses its pid): a reply
+    that comes after its ping gave up is not counted, or checked, by the next."""
+    first = h.run(run_command(h.a, f"ping -c 1 -W 0.000001 {IP_B}"))
+    assert first.value.received == 0  # gave up before the reply came
+    second = h.run(run_command(h.a, f"ping -c 2 -i 0.000001 -W 0.001 {IP_B}"))
+    res: PingResult = second.value
+    assert (res.received, res.payload_mismatches, res.duplicates) == (2, 0, 0), second.text
+    assert not any("wrong data" in line for line in second.lines), second.text

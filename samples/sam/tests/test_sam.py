@@ -228,3 +228,15 @@ def test_an_enable_that_does_not_unmask_hangs_sam_detectably_in_either_variant(h
     assert iopkt.alldevs[0].sc_intr_cnt == 1  # served once, then deaf
     hangs = iopkt.diagnose()
     assert len(hangs) == 1 and how in hangs[0] and "(sam0)" in hangs[0]
+
+
+def test_name_option_skips_units_taken_by_interfaces_that_are_not_devices(host):
+    """`-o name=nic` next to an interface nic0 that no device owns (a pseudo
+    or test interface): dev_attach picks nic1 rather than a clashing nic0."""
+    from stack.tests.vwire import VirtualWire, vwire_attach
+
+    p, iopkt = host
+    p.run(until=iopkt.stack_call(vwire_attach, iopkt, "nic0", bytes.fromhex("020000000009"), VirtualWire()))
+    res = sh(p, iopkt, "mount -T io-pkt -o name=nic /lib/dll/devnp-sam.so")
+    assert res.status == 0, res.text
+    assert sorted(sh(p, iopkt, "ifconfig -l").output[0].split()) == ["nic0", "nic1"]
