@@ -16,8 +16,8 @@ counts in its softc, ``netstat -s``'s protocol statistics.
 
 from __future__ import annotations
 
-from driver.init import nic_hw_count
 from driver.nicinfo import nic_stats
+from driver.softc import nic_hw_count
 from nicdef import regs as R
 
 # (label, host side, how to read it from (iopkt, softc, nic_stats_t, hw))

@@ -296,3 +296,85 @@ async def test_mac_option_takes_only_station_addresses(dut):
     await hosts.must("hostA", "mount -T io-pkt -o mac=02:00:00:00:0a:99 /lib/dll/devnp-nic.so")
     assert a.ifnet[0].if_lladdr == bytes.fromhex("020000000a99")
     await hosts.teardown()
+
+
+async def _dma_error_then_stop(dut, host: str, kind: str, counter: str) -> None:
+    """While a UDP burst runs, ``host`` is busy in `ifconfig nic0` (MDIO holds
+    its stack), `ifconfig nic0 down` waits behind it, and a DMA error hits:
+    stop runs before the process pass, so stop must report the error and
+    count its frame; the interface comes back up and the flow is accounted."""
+    hosts = await _up_pair(dut)
+    log = len(hosts.by_name[host].log)
+
+    async def fault(hosts: Hosts):
+        status = cocotb.start_soon(hosts.sh(host, "ifconfig nic0"))
+        await Timer(10, "ns")
+        down = cocotb.start_soon(hosts.must(host, "ifconfig nic0 down"))
+        await Timer(10, "ns")
+        inject_dma_error(hosts, host, kind)
+        await down
+        await status
+        await Timer(20, "us")
+        await hosts.must(host, "ifconfig nic0 up")
+
+    res = await udp_flow(hosts, f"{kind}, then down", BURST, fault, FAULT_AT)
+    dut._log.info(res.line)
+    assert res.drops[counter] == 1, res.line
+    said = hosts.log_since(host, log)
+    assert any("DMA error" in line and "the interface is going down" in line for line in said), said
+    await hosts.teardown()
+
+
+@cocotb.test()
+async def test_rx_dma_error_while_stop_waits_is_reported_by_stop(dut):
+    """An RX DMA error that the process pass never sees because `ifconfig down` runs first: stop logs it and
+    counts the frame it cost (nothing vanishes through the race)."""
+    await _dma_error_then_stop(dut, "hostB", "rx_buffer_write", "B rx DMA error")
+
+
+@cocotb.test()
+async def test_tx_dma_error_while_stop_waits_is_reported_by_stop(dut):
+    """The transmit side of the same race: stop logs the error and counts the frame as a DMA error, not as one
+    merely dropped by the stop."""
+    await _dma_error_then_stop(dut, "hostA", "tx_buffer_read", "A tx DMA error")
+
+
+@cocotb.test()
+async def test_ifnet_counters_agree_with_nicinfo_after_a_cable_pull(dut):
+    """Frames the NIC discards for want of a link were harvested as done: `ifconfig -v` (if_opackets,
+    if_oerrors) must agree with nicinfo's "Packets Transmitted OK" and "No Carrier on Transmit" once read."""
+    hosts = await _up_pair(dut)
+    ifp = hosts.by_name["hostA"].ifnet[0]
+    rows = _nicinfo_rows(await hosts.must("hostA", "nicinfo nic0"))
+    opackets, oerrors = ifp.if_opackets, ifp.if_oerrors
+    res = await udp_flow(hosts, "cable pull", BURST, _cable_pull, FAULT_AT)
+    assert res.drops["A no carrier"] > 0, res.line
+    await hosts.must("hostA", "ifconfig -v nic0")
+    now = _nicinfo_rows(await hosts.must("hostA", "nicinfo nic0"))
+    sent = now["Packets Transmitted OK"] - rows["Packets Transmitted OK"]
+    no_carrier = now["No Carrier on Transmit"] - rows["No Carrier on Transmit"]
+    assert ifp.if_opackets - opackets == sent, (ifp.if_opackets - opackets, sent)
+    assert ifp.if_oerrors - oerrors == no_carrier, (ifp.if_oerrors - oerrors, no_carrier)
+    await hosts.teardown()
+
+
+@cocotb.test()
+async def test_phy_that_stops_answering_shows_no_stale_status(dut):
+    """MDIO stuck after a good attach: ifconfig shows no media status rather than the last one read, the log
+    says so once; when the PHY answers again, so does the status."""
+    hosts = await _up_pair(dut)
+    a = hosts.by_name["hostA"]
+    sc = hosts.softc("hostA")
+    good = sc.regs
+    sc.regs = StuckRegisters(good, MDIO_BUSY_STUCK)
+    log = len(a.log)
+    for _ in range(2):
+        text = (await hosts.must("hostA", "ifconfig nic0")).text
+        assert "status:" not in text and "(none)" in text, text
+    said = hosts.log_since("hostA", log)
+    assert sum("link state unknown" in line for line in said) == 1, said
+    sc.regs = good
+    text = (await hosts.must("hostA", "ifconfig nic0")).text
+    assert "status: active" in text, text
+    assert "nic0: the PHY answers again" in a.log
+    await hosts.teardown()

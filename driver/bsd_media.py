@@ -44,6 +44,7 @@ from .mii import (
     mii_write,
 )
 from .softc import NicDev
+from .transmit import nic_tx_account_discards
 
 LINK_STATE_DOWN = 1
 LINK_STATE_UP = 2
@@ -94,10 +95,18 @@ async def nic_mediachange(ifp) -> int:
 
 
 async def nic_mediastatus(ifp, ifmr) -> None:
+    """``ifconfig``'s view: what the PHY resolved, or no status at all while
+    the PHY does not answer (the last state read is not news). The ifnet
+    counters it prints next are brought up to date first."""
     sc: NicDev = ifp.if_softc
     await nic_link_update(sc)
-    ifmr.ifm_status = IFM_AVALID
+    await nic_tx_account_discards(sc)
     ifmr.ifm_active = IFM_ETHER
+    if sc.phy_error:
+        ifmr.ifm_status = 0
+        ifmr.ifm_active |= IFM_NONE
+        return
+    ifmr.ifm_status = IFM_AVALID
     if sc.link_up and sc.media is not None:
         ifmr.ifm_status |= IFM_ACTIVE
         ifmr.ifm_active |= _MODES[sc.media][0] | IFM_FDX
@@ -114,8 +123,13 @@ async def nic_link_update(sc: NicDev) -> bool:
     try:
         link, media, dropped = await mii_resolve(sc, sc.phy)
     except MiiError as e:
-        sc.iopkt.printf(str(e))
+        if not sc.phy_error:  # said once, not on every look while it lasts
+            sc.iopkt.printf(f"{e}; link state unknown until the PHY answers")
+        sc.phy_error = True
         return sc.link_up
+    if sc.phy_error:
+        sc.iopkt.printf(f"{sc.dv_xname}: the PHY answers again")
+        sc.phy_error = False
     dropped = dropped or sc.phy_dropped  # the PHY thread's read may have taken the latch
     sc.phy_dropped = False
     if dropped and sc.link_up:

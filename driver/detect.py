@@ -11,6 +11,7 @@ back everything it took, so a failed mount leaves nothing loaded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nicdef import regs as R
@@ -71,13 +72,12 @@ MAX_PHY_POLL_US = 1_000_000  # quiesce_all gives a thread a second to park
 def parse_mac(text: str) -> bytes:
     """``mac=`` as io-pkt drivers take it: 12 hex digits, colons optional. A
     station address is unicast and not all zeros (IEEE 802.3 clause 3.2.3)."""
-    digits = (text or "").replace(":", "").replace("-", "")
-    try:
-        mac = bytes.fromhex(digits)
-    except ValueError:
-        raise ValueError("not 12 hex digits") from None
-    if len(mac) != 6:
+    if text is None:
+        raise ValueError("needs a value")
+    digits = text.replace(":", "").replace("-", "")
+    if not re.fullmatch(r"[0-9a-fA-F]{12}", digits):
         raise ValueError("not 12 hex digits")
+    mac = bytes.fromhex(digits)
     if mac[0] & 1:
         raise ValueError("a multicast (group) address cannot be a station address")
     if mac == bytes(6):
@@ -97,6 +97,8 @@ def _int_option(text: str | None, lo: int, hi: int, default: int | None = None) 
 
 
 def _intr_option(text: str | None) -> str:
+    if text is None:
+        raise ValueError("needs a value")
     if text not in INTR_STYLES:
         raise ValueError(f"must be one of {', '.join(INTR_STYLES)}")
     return text
@@ -124,11 +126,13 @@ def parse_driver_options(options: str) -> dict:
     for key, text in parse_options(options):
         parse = OPTION_PARSERS.get(key)
         if parse is None:
-            raise ValueError(f"unknown option '{key}'")
+            raise ValueError(f"unknown option '{key}' (known: {', '.join(OPTION_PARSERS)})")
+        if key in out:
+            raise ValueError(f"option '{key}' given twice")
         try:
             out[key] = parse(text)
         except ValueError as e:
-            raise ValueError(f"bad {key}= option {text!r}: {e}") from None
+            raise ValueError(f"option '{key}' {e}" if text is None else f"bad option '{key}={text}': {e}") from None
     return out
 
 
@@ -166,6 +170,9 @@ async def nic_entry(dll_hdl, iopkt, options: str) -> int:
             break  # lan=/unit= names one interface: attach only the first device
     if attached:
         return EOK
+    if not busy and err == ENODEV:
+        iopkt.printf(f"devnp-nic: no NIC (vendor {R.VENDOR_ID:#06x} device {R.DEVICE_ID:#06x}) on this machine")
+        return ENODEV
     if busy and err == ENODEV:
         iopkt.printf(f"devnp-nic: no free device: {'; '.join(busy)}")
         return EBUSY

@@ -35,9 +35,11 @@ async def nic_isr(sc: NicDev, iid: int):
 
 async def nic_isr_shared(sc: NicDev, iid: int):
     """Hardware masking that leaves other devices' interrupts alone
-    (``intr=shared``). Queued already, this NIC is masked and cannot be the
-    one asserting the line."""
+    (``intr=shared``). The cause is looked at only when the entry is not
+    queued (iopkt-semantics); queued, the NIC is masked again all the same,
+    in case something unmasked it under the pending pass."""
     if sc.sc_inter.on_list:
+        await sc.regs.write32(R.REG_INT_MASK_CLR, R.INT_ALL)
         return None
     if not await sc.regs.read32(R.REG_INT_CAUSE) & sc.intr_mask:
         sc.isr_foreign += 1
@@ -102,17 +104,24 @@ def describe_dma_error(sc: NicDev, addr: int, info: int) -> str:
     return f"{engine} {what} at {addr:#x} ({resp})"
 
 
+async def nic_dma_error_log(sc: NicDev, status: int, then: str) -> int:
+    """Log the latched DMA error (``then``: what the driver does next) and
+    count it; returns DMA_ERR_INFO."""
+    addr = await sc.regs.read32(R.REG_DMA_ERR_ADDR_LO) | await sc.regs.read32(R.REG_DMA_ERR_ADDR_HI) << 32
+    info = await sc.regs.read32(R.REG_DMA_ERR_INFO)
+    sc.stats.dma_errors += 1
+    sc.iopkt.printf(f"{sc.dv_xname}: DMA error: {describe_dma_error(sc, addr, info)}; {then}")
+    return info
+
+
 async def nic_dma_error(sc: NicDev, wtp) -> None:
     """DMA_ERR: a ring is stopped until the driver resets it. Log the access,
     then recover each stopped ring on its own (the other keeps running)."""
     status = await sc.regs.read32(R.REG_STATUS)
-    addr = await sc.regs.read32(R.REG_DMA_ERR_ADDR_LO) | await sc.regs.read32(R.REG_DMA_ERR_ADDR_HI) << 32
-    info = await sc.regs.read32(R.REG_DMA_ERR_INFO)
-    sc.stats.dma_errors += 1
     stopped = [name for bit, name in ((R.STATUS_TX_STOPPED, "transmit"), (R.STATUS_RX_STOPPED, "receive"))
                if status & bit]
-    sc.iopkt.printf(f"{sc.dv_xname}: DMA error: {describe_dma_error(sc, addr, info)}; "
-                    f"resetting the {' and '.join(stopped) or 'no'} ring{'s' if len(stopped) > 1 else ''}")
+    info = await nic_dma_error_log(
+        sc, status, f"resetting the {' and '.join(stopped) or 'no'} ring{'s' if len(stopped) > 1 else ''}")
     if status & R.STATUS_RX_STOPPED:
         await nic_rx_recover(sc, wtp)
     if status & R.STATUS_TX_STOPPED:

@@ -23,10 +23,11 @@ from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_IS_EMPTY
 
 from .bsd_media import nic_link_update
+from .event import nic_dma_error_log
 from .multicast import nic_set_filter
 from .receive import nic_rx_ring_load, nic_rx_ring_start
-from .softc import INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, desc_status
-from .transmit import nic_harvest, nic_purge, nic_reap_tx, nic_start
+from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, desc_status
+from .transmit import nic_harvest, nic_purge, nic_reap_tx, nic_start, nic_tx_account_discards, nic_tx_dma_victim
 
 MONITOR_MS = 2000  # the guide's example period for link maintenance
 
@@ -94,11 +95,6 @@ async def nic_hw_reset(sc: NicDev) -> None:
         sc.hw_counts[reg] = sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
     await sc.regs.write32(R.REG_CTRL, R.CTRL_RST)
     sc.rings_ready = False
-
-
-async def nic_hw_count(sc: NicDev, reg: int) -> int:
-    """A statistics register's total since attach (banked part + live part)."""
-    return sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
 
 
 async def _program_mac(sc: NicDev) -> None:
@@ -169,7 +165,10 @@ async def nic_init(ifp) -> int:
         await sc.regs.write32(R.REG_CTRL, want)
     sc.intr_mask = INTR_MASK
     sc.running = True
-    await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
+    if sc.intr_style == INTR_KERNEL or not sc.sc_inter.on_list:
+        # With hardware masking a queued process pass keeps the NIC masked
+        # until its enable(): unmasking under it would hold the line up.
+        await sc.regs.write32(R.REG_INT_MASK_SET, sc.intr_mask)
 
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
     ifp.if_flags_tx |= IFF_RUNNING
@@ -189,6 +188,7 @@ async def nic_monitor(sc: NicDev) -> None:
     run_timer while it ran (callout_stop does not wait for a running callout)."""
     await nic_link_update(sc)
     await nic_harvest(sc)
+    await nic_tx_account_discards(sc)
     if sc.run_timer:
         callout_msec(sc.sc_mii_callout, MONITOR_MS, nic_monitor, sc)
 
@@ -228,6 +228,16 @@ async def nic_stop(ifp, disable: int) -> None:
     # Engines off and the transmit path empty: every frame the NIC read is on
     # the wire (or counted by it as no-carrier), so DD means sent.
     await nic_quiesce_dma(sc)
+    # A DMA error the process function never got to (it runs after this stop
+    # and finds nothing to do) is reported and its frame counted here.
+    status = await sc.regs.read32(R.REG_STATUS)
+    if status & (R.STATUS_TX_STOPPED | R.STATUS_RX_STOPPED) and sc.rings_ready:
+        info = await nic_dma_error_log(sc, status, "the interface is going down")
+        if status & R.STATUS_TX_STOPPED:
+            await nic_tx_dma_victim(sc, info)
+        if status & R.STATUS_RX_STOPPED:
+            sc.stats.rx_dma_errors += 1
+            ifp.if_ierrors += 1
     if sc.rings_ready:
         nic_reap_tx(sc)
         for pkt in sc.tx_pkts:
@@ -239,6 +249,7 @@ async def nic_stop(ifp, disable: int) -> None:
         await sc.regs.write32(R.REG_TX_LEN, NUM_TX_DESC)
     nic_purge(sc, "stopped")
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, None)
+    await nic_tx_account_discards(sc)
     if sc.rings_ready:
         # Frames the NIC delivered that nobody took are dropped with the
         # buffers; a receive ring reset with RX_EN clear makes the NIC discard

@@ -51,9 +51,8 @@ from stack.net.nicinfo import (
     NicStats,
 )
 
-from .init import nic_hw_count
-from .softc import NicDev
-from .transmit import nic_harvest
+from .softc import NicDev, nic_hw_count
+from .transmit import nic_tx_account_discards
 
 CSUM_CAPS = IFCAP_CSUM_IPv4 | IFCAP_CSUM_TCPv4 | IFCAP_CSUM_UDPv4
 
@@ -90,7 +89,7 @@ def nic_config(sc: NicDev) -> NicConfig:
 
 
 async def nic_stats(sc: NicDev) -> NicStats:
-    await nic_harvest(sc)  # completed transmissions count only once harvested
+    await nic_tx_account_discards(sc)  # harvests first: a completed transmission counts once harvested
 
     async def rd(reg: int) -> int:
         return await nic_hw_count(sc, reg)

@@ -98,10 +98,12 @@ class NicDev(Device):
         self.running = False
         self.phy: int | None = None  # MDIO address of the PHY, found at attach
         self.link_up = False  # until the PHY says otherwise
+        self.phy_error = False  # the last MDIO transaction never finished
         self.media = None  # the resolved (name, Mb/s, full duplex), from the PHY
         self.intr_mask = INTR_MASK  # what enable() unmasks; TX_DONE joins while OACTIVE
         self.stats = NicCounts()
         self.hw_counts: dict[int, int] = {}  # statistics banked before each device reset
+        self.tx_discards_seen = 0  # STAT_TX_NO_CARRIER already moved from if_opackets to if_oerrors
         self.options: dict[str, str | None] = {}
         self.verbose = 0  # the verbose= option (nic_config_t.verbose, as devnp drivers keep it)
         self.intr_style = INTR_HW  # intr=
@@ -121,6 +123,12 @@ class NicDev(Device):
     @property
     def ifp(self) -> Ifnet:
         return self.sc_ec_ifp
+
+
+async def nic_hw_count(sc: NicDev, reg: int) -> int:
+    """A statistics register's total since attach: what was banked before each
+    device reset (``init.nic_hw_reset``) plus what it reads now."""
+    return sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
 
 
 def tx_desc(addr: int, length: int, cmd: int) -> bytes:

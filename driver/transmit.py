@@ -18,7 +18,7 @@ from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, M_CSUM_IPv4, M_CSUM_TCPv4, M_C
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_DEQUEUE, IFQ_POLL, IFQ_PURGE
 
-from .softc import MAX_TX_SEGS, NUM_TX_DESC, TX_WAKE_THRESHOLD, NicDev, TxPacket, desc_status, tx_desc
+from .softc import MAX_TX_SEGS, NUM_TX_DESC, TX_WAKE_THRESHOLD, NicDev, TxPacket, desc_status, nic_hw_count, tx_desc
 
 
 def _segments(m) -> list:
@@ -185,6 +185,41 @@ async def nic_tx_done(sc: NicDev, wtp) -> None:
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
 
 
+async def nic_tx_dma_victim(sc: NicDev, err_info: int) -> None:
+    """Settle the packet a transmit DMA error hit (caller holds the transmit
+    mutex): harvest what carries DD, then the packet at TX_HEAD is sent if
+    only its last descriptor's write-back failed, else lost and counted."""
+    ifp = sc.ifp
+    nic_reap_tx(sc)
+    if not sc.tx_pkts:
+        return
+    head = await sc.regs.read32(R.REG_TX_HEAD)
+    pkt = sc.tx_pkts.pop(0)
+    if err_info & R.DMA_ERR_INFO_TX and err_info & R.DMA_ERR_INFO_WRITE and head == pkt.last:
+        _count_sent(sc, pkt)
+    else:
+        sc.stats.tx_dma_errors += 1
+        ifp.if_oerrors += 1
+    m_freem(pkt.m)
+
+
+async def nic_tx_account_discards(sc: NicDev) -> None:
+    """The NIC discards frames it cannot send for want of a link and counts
+    them (``STAT_TX_NO_CARRIER``); the driver had counted each as sent when
+    it harvested its DD. Move them from ``if_opackets`` to ``if_oerrors``
+    (as a NetBSD tick folds the hardware's error counters into ifnet).
+    Called where the counts are read: nicinfo, ifconfig, the tick, stop."""
+    ifp = sc.ifp
+    await nic_harvest(sc)
+    total = await nic_hw_count(sc, R.REG_STAT_TX_NO_CARRIER)
+    moved = total - sc.tx_discards_seen
+    if moved > 0:
+        sc.tx_discards_seen = total
+        ifp.if_opackets -= moved
+        ifp.if_oerrors += moved
+        sc.stats.txed_ok -= moved
+
+
 async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
     """The NIC stopped the transmit ring on a DMA error (datasheet, *DMA*).
 
@@ -197,17 +232,7 @@ async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
     traffic resumes by itself."""
     ifp = sc.ifp
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
-    nic_reap_tx(sc)
-    head = await sc.regs.read32(R.REG_TX_HEAD)
-    if sc.tx_pkts:
-        pkt = sc.tx_pkts.pop(0)
-        written_back = err_info & R.DMA_ERR_INFO_TX and err_info & R.DMA_ERR_INFO_WRITE and head == pkt.last
-        if written_back:
-            _count_sent(sc, pkt)
-        else:
-            sc.stats.tx_dma_errors += 1
-            ifp.if_oerrors += 1
-        m_freem(pkt.m)
+    await nic_tx_dma_victim(sc, err_info)
     rest = sc.tx_pkts
     sc.tx_pkts = []
     sc.tx_prod = sc.tx_cons = 0
