@@ -408,6 +408,10 @@ async def test_rx_dma_error_and_ring_reset(dut):
     assert await nic.rd("DMA_ERR_ADDR_HI") == 0
     assert await nic.rd("DMA_ERR_INFO") == (regs.DMA_ERR_INFO_RX | regs.DMA_ERR_INFO_WRITE
                                              | (2 << regs.DMA_ERR_INFO_RESP_SHIFT))
+    # the receive engine's own latch says the same
+    assert await nic.rd("RX_ERR_ADDR_LO") == await nic.rd("DMA_ERR_ADDR_LO")
+    assert await nic.rd("RX_ERR_INFO") == regs.RX_ERR_INFO_WRITE | (2 << regs.RX_ERR_INFO_RESP_SHIFT)
+    assert await nic.rd("TX_ERR_INFO") == 0
     assert nic.rx_status(0).sta == 0
     assert (await nic.rd_stat())["DMA_ERR"] == 1
     waiting = raw_frame(MAC_STR, 100, 2)
@@ -532,6 +536,57 @@ async def test_tx_larger_than_fifo_cut_through(dut):
     await nic.send([(0x43000, after)])
     rx = await with_timeout(tb.sink.recv(), 50, "us")
     assert rx.get_payload() == after and rx.check_fcs() and not any(rx.error or [])
+
+
+@cocotb.test()
+async def test_each_engine_latches_its_own_dma_error(dut):
+    """A transmit buffer read and a receive buffer write both fail before software looks: DMA_ERR_* holds only
+    the last, but TX_ERR_* and RX_ERR_* each hold their own engine's address and access, so a driver can tell
+    a write-back failure from a read failure on each ring."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    bad_tx, bad_rx = 0x70000, 0x78000
+    inject_axi_errors(nic.ram, bad_tx, bad_tx + 0x1000)
+    inject_axi_errors(nic.ram, bad_rx, bad_rx + 0x1000)
+    await nic.post_rx([bad_rx + 0x20])
+    await nic.send([(bad_tx + 0x18, raw_frame(PEER_STR, 80, 1))])
+    await tb.inject(raw_frame(MAC_STR, 100, 2))
+    status = await nic.rd("STATUS")
+    assert status & regs.STATUS_TX_STOPPED and status & regs.STATUS_RX_STOPPED
+    w = nic.bursts.data_bytes
+    assert await nic.rd("TX_ERR_ADDR_LO") == (bad_tx + 0x18) // w * w
+    assert await nic.rd("TX_ERR_INFO") == 2 << regs.TX_ERR_INFO_RESP_SHIFT  # a read
+    assert await nic.rd("RX_ERR_ADDR_LO") == (bad_rx + 0x20) // w * w
+    assert await nic.rd("RX_ERR_INFO") == regs.RX_ERR_INFO_WRITE | (2 << regs.RX_ERR_INFO_RESP_SHIFT)
+    assert (await nic.rd_stat())["DMA_ERR"] == 2
+    assert await nic.rd("DMA_ERR_INFO") & regs.DMA_ERR_INFO_RX  # the last one
+
+
+@cocotb.test()
+async def test_tx_ring_reset_while_a_cut_frame_is_being_ended(dut):
+    """At 10 Mb/s a descriptor fetch fails just after a cut-through frame has filled the TX FIFO: the engine must
+    wait for a free word to end the frame, and reports TX_STOPPED meanwhile. A ring reset (TAIL, then LEN) that
+    lands in that wait restarts the ring: the engine ends the cut frame, then fetches the new descriptors,
+    instead of stopping for good with nothing left to tell the driver."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (regs.SPEED_10 << regs.CTRL_SPEED_SHIFT))
+    big = raw_frame(PEER_STR, 20000, 1)
+    # the third descriptor's fetch fails once the first two (17000 bytes) have filled the FIFO
+    inject_axi_errors(nic.ram, nic.tx_desc_addr(2) & ~7, (nic.tx_desc_addr(2) & ~7) + 8)
+    await nic.send([(0x40003, big[:10000]), (0x50001, big[10000:17000]), (0x60000, big[17000:])])
+    waited = 0
+    while not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED:
+        assert waited < 2_000_000, "the failing fetch never stopped the ring"
+        await Timer(200, unit="ns")
+        waited += 200
+    nic.tx_tail = 0
+    after = raw_frame(PEER_STR, 100, 2)
+    await nic.send([(0x43000, after)], kick=False)
+    await nic.wr("TX_TAIL", nic.tx_tail)
+    await nic.wr("TX_LEN", 16)
+    await wait_until(lambda: nic.tx_sta(0) & regs.TX_DESC_STA_DD, timeout_us=600)
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
 
 
 async def wait_status_clear(nic, bits: int, timeout_us: float = 200, poll_ns: int = 200) -> int:

@@ -37,6 +37,14 @@ INT_CAUSE_FIELDS = (
 )
 
 
+# Per-ring error latches (TX_ERR_INFO, RX_ERR_INFO): the same bit positions
+# as DMA_ERR_INFO's access fields.
+RING_ERR_FIELDS = (
+    Field("WRITE", 2, doc="a write: a buffer write (RX) or a descriptor write-back (0: a read)"),
+    Field("RESP", 4, 2, "the response: 2 = SLVERR, 3 = DECERR (0: no error since reset)"),
+)
+
+
 def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
     return (
         Register(f"{prefix}_BASE_LO", base + 0x00, "rw", f"{what} ring base address, bits 31:0 (16-byte aligned)"),
@@ -47,6 +55,12 @@ def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
                  "(hardware-owned; zeroed when BASE or LEN is written)"),
         Register(f"{prefix}_TAIL", base + 0x10, "rw",
                  f"{what} tail: one past the last descriptor the driver has handed to the NIC"),
+        Register(f"{prefix}_ERR_ADDR_LO", base + 0x20, "ro",
+                 f"address of the burst that got the {what} engine's last AXI error response, bits 31:0 "
+                 "(kept per engine, so errors of both engines before the driver looks are both reported)"),
+        Register(f"{prefix}_ERR_ADDR_HI", base + 0x24, "ro", f"that {what} burst's address, bits 63:32"),
+        Register(f"{prefix}_ERR_INFO", base + 0x28, "ro", f"the {what} engine's last AXI error response",
+                 fields=RING_ERR_FIELDS),
     )
 
 

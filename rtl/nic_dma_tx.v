@@ -348,6 +348,16 @@ always @(posedge clk) begin
         if (state_reg == STATE_STOPPED) begin
             state_reg <= STATE_IDLE;
         end
+        // A reset that comes while an error is still ending its cut frame
+        // (the FIFO full, so the abort waits for room) restarts the ring too:
+        // the engine ends the frame and goes idle instead of stopping, as the
+        // driver, seeing TX_STOPPED, has already rebuilt the ring.
+        if (state_reg == STATE_ABORT) begin
+            abort_stop_reg <= 1'b0;
+            if (!in_frame_reg || fifo_free != 0) begin
+                state_reg <= STATE_IDLE;
+            end
+        end
     end
 
     if (rst) begin

@@ -183,6 +183,14 @@ reg [7:0] mdio_div_reg;
 reg link_reg;
 reg [63:0] dma_err_addr_reg;
 reg [5:0] dma_err_info_reg;
+// each engine's last error as well, so errors of both engines that land before
+// the driver looks are both reported (DMA_ERR_* keeps only the last)
+reg [63:0] tx_err_addr_reg;
+reg tx_err_write_reg;
+reg [1:0] tx_err_resp_reg;
+reg [63:0] rx_err_addr_reg;
+reg rx_err_write_reg;
+reg [1:0] rx_err_resp_reg;
 reg stat_clr_reg;
 reg [INT_WIDTH-1:0] int_cause_reg;
 reg [INT_WIDTH-1:0] int_mask_reg;
@@ -385,6 +393,17 @@ always @(posedge clk) begin
         end
     end
 
+    if (tx_dma_err) begin
+        tx_err_addr_reg <= tx_dma_err_addr;
+        tx_err_write_reg <= tx_dma_err_write;
+        tx_err_resp_reg <= tx_dma_err_resp;
+    end
+    if (rx_dma_err) begin
+        rx_err_addr_reg <= rx_dma_err_addr;
+        rx_err_write_reg <= rx_dma_err_write;
+        rx_err_resp_reg <= rx_dma_err_resp;
+    end
+
     if (rx_dma_err) begin
         dma_err_addr_reg <= rx_dma_err_addr;
         dma_err_info_reg <= ({5'd0, 1'b1} << DMA_ERR_INFO_RX_BIT) | ({5'd0, rx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
@@ -443,6 +462,12 @@ always @(posedge clk) begin
         mdio_div_reg <= RESET_MDIO_DIV[7:0];
         dma_err_addr_reg <= 64'd0;
         dma_err_info_reg <= 6'd0;
+        tx_err_addr_reg <= 64'd0;
+        tx_err_write_reg <= 1'b0;
+        tx_err_resp_reg <= 2'd0;
+        rx_err_addr_reg <= 64'd0;
+        rx_err_write_reg <= 1'b0;
+        rx_err_resp_reg <= 2'd0;
         stat_clr_reg <= 1'b0;
         int_cause_reg <= 0;
         int_mask_reg <= 0;
@@ -504,6 +529,14 @@ always @* begin
         REG_DMA_ERR_ADDR_LO: rd_data = dma_err_addr_reg[31:0];
         REG_DMA_ERR_ADDR_HI: rd_data = dma_err_addr_reg[63:32];
         REG_DMA_ERR_INFO: rd_data = {26'd0, dma_err_info_reg};
+        REG_TX_ERR_ADDR_LO: rd_data = tx_err_addr_reg[31:0];
+        REG_TX_ERR_ADDR_HI: rd_data = tx_err_addr_reg[63:32];
+        REG_TX_ERR_INFO: rd_data = ({31'd0, tx_err_write_reg} << TX_ERR_INFO_WRITE_BIT)
+            | ({30'd0, tx_err_resp_reg} << TX_ERR_INFO_RESP_BIT);
+        REG_RX_ERR_ADDR_LO: rd_data = rx_err_addr_reg[31:0];
+        REG_RX_ERR_ADDR_HI: rd_data = rx_err_addr_reg[63:32];
+        REG_RX_ERR_INFO: rd_data = ({31'd0, rx_err_write_reg} << RX_ERR_INFO_WRITE_BIT)
+            | ({30'd0, rx_err_resp_reg} << RX_ERR_INFO_RESP_BIT);
         REG_MAC_LO: rd_data = mac_lo_reg;
         REG_MAC_HI: rd_data = {16'd0, mac_hi_reg};
         REG_RX_BUF_SIZE: rd_data = rx_buf_size_reg;
