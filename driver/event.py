@@ -88,41 +88,51 @@ async def nic_enable_interrupt(sc: NicDev) -> int:
 
 _RESP = {2: "SLVERR", 3: "DECERR"}
 
+# Each engine latches its own last error (TX_ERR_*, RX_ERR_*), so errors on
+# both rings before the process pass are each reported and settled.
+_RINGS = {
+    "transmit": (R.STATUS_TX_STOPPED, R.REG_TX_ERR_ADDR_LO, R.REG_TX_ERR_ADDR_HI, R.REG_TX_ERR_INFO),
+    "receive": (R.STATUS_RX_STOPPED, R.REG_RX_ERR_ADDR_LO, R.REG_RX_ERR_ADDR_HI, R.REG_RX_ERR_INFO),
+}
 
-def describe_dma_error(sc: NicDev, addr: int, info: int) -> str:
-    """Which access failed, in the datasheet's terms, from the latched
-    address, DMA_ERR_INFO and the driver's own ring addresses."""
-    engine = "transmit" if info & R.DMA_ERR_INFO_TX else "receive"
-    write = bool(info & R.DMA_ERR_INFO_WRITE)
-    ring = sc.tx_ring if info & R.DMA_ERR_INFO_TX else sc.rx_ring
-    nring = NUM_TX_DESC if info & R.DMA_ERR_INFO_TX else NUM_RX_DESC
+
+def describe_dma_error(sc: NicDev, engine: str, addr: int, info: int) -> str:
+    """Which access failed, in the datasheet's terms, from the engine's
+    latched address and access (``*_ERR_INFO``) and the driver's ring
+    addresses: an address in the ring is a descriptor, else a buffer."""
+    write = bool(info & R.TX_ERR_INFO_WRITE)  # the same bit in RX_ERR_INFO
+    ring, nring = (sc.tx_ring, NUM_TX_DESC) if engine == "transmit" else (sc.rx_ring, NUM_RX_DESC)
     if ring <= addr < ring + nring * R.DESC_SIZE:
         what = "descriptor write-back" if write else "descriptor fetch"
     else:
         what = "buffer write" if write else "buffer read"
-    resp = _RESP.get((info & R.DMA_ERR_INFO_RESP) >> R.DMA_ERR_INFO_RESP_SHIFT, "error")
+    resp = _RESP.get((info & R.TX_ERR_INFO_RESP) >> R.TX_ERR_INFO_RESP_SHIFT, "error")
     return f"{engine} {what} at {addr:#x} ({resp})"
 
 
-async def nic_dma_error_log(sc: NicDev, status: int, then: str) -> int:
-    """Log the latched DMA error (``then``: what the driver does next) and
-    count it; returns DMA_ERR_INFO."""
-    addr = await sc.regs.read32(R.REG_DMA_ERR_ADDR_LO) | await sc.regs.read32(R.REG_DMA_ERR_ADDR_HI) << 32
-    info = await sc.regs.read32(R.REG_DMA_ERR_INFO)
-    sc.stats.dma_errors += 1
-    sc.iopkt.printf(f"{sc.dv_xname}: DMA error: {describe_dma_error(sc, addr, info)}; {then}")
-    return info
+async def nic_dma_errors_log(sc: NicDev, status: int, then: str) -> dict[str, int]:
+    """Log the DMA error of each ring STATUS says is stopped (``then``: what
+    the driver does next), count them, and return each engine's ``*_ERR_INFO``
+    by name ("transmit", "receive")."""
+    infos = {}
+    for engine, (stopped, lo, hi, info_reg) in _RINGS.items():
+        if not status & stopped:
+            continue
+        addr = await sc.regs.read32(lo) | await sc.regs.read32(hi) << 32
+        info = infos[engine] = await sc.regs.read32(info_reg)
+        sc.stats.dma_errors += 1
+        sc.iopkt.printf(f"{sc.dv_xname}: DMA error: {describe_dma_error(sc, engine, addr, info)}; "
+                        + then.format(ring=engine))
+    return infos
 
 
 async def nic_dma_error(sc: NicDev, wtp) -> None:
-    """DMA_ERR: a ring is stopped until the driver resets it. Log the access,
-    then recover each stopped ring on its own (the other keeps running)."""
+    """DMA_ERR: a ring is stopped until the driver resets it. Log each
+    failed access, then recover each stopped ring on its own (the other
+    keeps running)."""
     status = await sc.regs.read32(R.REG_STATUS)
-    stopped = [name for bit, name in ((R.STATUS_TX_STOPPED, "transmit"), (R.STATUS_RX_STOPPED, "receive"))
-               if status & bit]
-    info = await nic_dma_error_log(
-        sc, status, f"resetting the {' and '.join(stopped) or 'no'} ring{'s' if len(stopped) > 1 else ''}")
-    if status & R.STATUS_RX_STOPPED:
+    infos = await nic_dma_errors_log(sc, status, "resetting the {ring} ring")
+    if "receive" in infos:
         await nic_rx_recover(sc, wtp)
-    if status & R.STATUS_TX_STOPPED:
-        await nic_tx_recover(sc, wtp, info if info & R.DMA_ERR_INFO_TX else 0)
+    if "transmit" in infos:
+        await nic_tx_recover(sc, wtp, bool(infos["transmit"] & R.TX_ERR_INFO_WRITE))

@@ -23,11 +23,11 @@ from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_IS_EMPTY
 
 from .bsd_media import nic_link_update
-from .event import nic_dma_error_log
+from .event import nic_dma_errors_log
 from .multicast import nic_set_filter
 from .receive import nic_rx_ring_load, nic_rx_ring_start
 from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, desc_status
-from .transmit import nic_harvest, nic_purge, nic_reap_tx, nic_start, nic_tx_account_discards, nic_tx_dma_victim
+from .transmit import nic_purge, nic_reap_tx, nic_start, nic_tx_account_discards, nic_tx_dma_victim, nic_tx_done
 
 MONITOR_MS = 2000  # the guide's example period for link maintenance
 
@@ -78,8 +78,12 @@ async def nic_quiesce_dma(sc: NicDev) -> bool:
     ctrl = await sc.regs.read32(R.REG_CTRL)
     if ctrl & (R.CTRL_TX_EN | R.CTRL_RX_EN):
         await sc.regs.write32(R.REG_CTRL, ctrl & ~(R.CTRL_TX_EN | R.CTRL_RX_EN))
-    ok = await _wait_status_clear(sc, R.STATUS_TX_BUSY | R.STATUS_RX_BUSY, DMA_IDLE_NS)
-    ok = ok and await _wait_status_clear(sc, R.STATUS_TX_PENDING, TX_DRAIN_BYTE_TIMES * _byte_ns(sc))
+    # The transmit engine stops at a descriptor boundary, and before it gets
+    # there it may wait for FIFO room, which only the MAC frees: as long as
+    # draining the path itself, at the speed the MAC runs.
+    drain_ns = max(DMA_IDLE_NS, TX_DRAIN_BYTE_TIMES * _byte_ns(sc))
+    ok = await _wait_status_clear(sc, R.STATUS_TX_BUSY | R.STATUS_RX_BUSY, drain_ns)
+    ok = await _wait_status_clear(sc, R.STATUS_TX_PENDING, drain_ns) and ok
     if not ok:
         status = await sc.regs.read32(R.REG_STATUS)
         sc.iopkt.printf(f"{sc.dv_xname}: the NIC did not go idle (STATUS {status:#x}); going on anyway")
@@ -183,11 +187,11 @@ async def nic_init(ifp) -> int:
 
 
 async def nic_monitor(sc: NicDev) -> None:
-    """The periodic timer of the guide: link maintenance and a TX harvest for
-    an idle ring. One-shot, so it re-arms itself, unless stop cleared
+    """The periodic timer of the guide: link maintenance, and a TX harvest and
+    restart for a ring no interrupt will report on. One-shot, so it re-arms itself, unless stop cleared
     run_timer while it ran (callout_stop does not wait for a running callout)."""
     await nic_link_update(sc)
-    await nic_harvest(sc)
+    await nic_tx_done(sc, None)  # harvest, and restart a queue stalled on a full ring
     await nic_tx_account_discards(sc)
     if sc.run_timer:
         callout_msec(sc.sc_mii_callout, MONITOR_MS, nic_monitor, sc)
@@ -230,12 +234,12 @@ async def nic_stop(ifp, disable: int) -> None:
     await nic_quiesce_dma(sc)
     # A DMA error the process function never got to (it runs after this stop
     # and finds nothing to do) is reported and its frame counted here.
-    status = await sc.regs.read32(R.REG_STATUS)
-    if status & (R.STATUS_TX_STOPPED | R.STATUS_RX_STOPPED) and sc.rings_ready:
-        info = await nic_dma_error_log(sc, status, "the interface is going down")
-        if status & R.STATUS_TX_STOPPED:
-            await nic_tx_dma_victim(sc, info)
-        if status & R.STATUS_RX_STOPPED:
+    if sc.rings_ready:
+        status = await sc.regs.read32(R.REG_STATUS)
+        infos = await nic_dma_errors_log(sc, status, "the interface is going down")
+        if "transmit" in infos:
+            await nic_tx_dma_victim(sc, bool(infos["transmit"] & R.TX_ERR_INFO_WRITE))
+        if "receive" in infos:
             sc.stats.rx_dma_errors += 1
             ifp.if_ierrors += 1
     if sc.rings_ready:

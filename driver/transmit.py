@@ -18,7 +18,17 @@ from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, M_CSUM_IPv4, M_CSUM_TCPv4, M_C
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_DEQUEUE, IFQ_POLL, IFQ_PURGE
 
-from .softc import MAX_TX_SEGS, NUM_TX_DESC, TX_WAKE_THRESHOLD, NicDev, TxPacket, desc_status, nic_hw_count, tx_desc
+from .softc import (
+    INTR_KERNEL,
+    MAX_TX_SEGS,
+    NUM_TX_DESC,
+    TX_WAKE_THRESHOLD,
+    NicDev,
+    TxPacket,
+    desc_status,
+    nic_hw_count,
+    tx_desc,
+)
 
 
 def _segments(m) -> list:
@@ -162,13 +172,14 @@ async def nic_harvest(sc: NicDev) -> int:
 
 
 async def _want_tx_done(sc: NicDev, want: bool) -> None:
-    """Add or drop TX_DONE from the interrupts enable() unmasks. While the
-    process function is queued the ISR has masked everything, and enable()
-    will apply the new mask; otherwise apply it now."""
+    """Add or drop TX_DONE from the interrupts the NIC may raise."""
     if want == bool(sc.intr_mask & R.INT_TX_DONE):
         return
     sc.intr_mask ^= R.INT_TX_DONE
-    if not sc.sc_inter.on_list:
+    # With hardware masking a queued pass has the NIC masked and its enable()
+    # writes the new mask; with kernel masking enable() only unmasks the line,
+    # so the NIC's mask is written now.
+    if sc.intr_style == INTR_KERNEL or not sc.sc_inter.on_list:
         await sc.regs.write32(R.REG_INT_MASK_SET if want else R.REG_INT_MASK_CLR, R.INT_TX_DONE)
 
 
@@ -185,17 +196,18 @@ async def nic_tx_done(sc: NicDev, wtp) -> None:
     NW_SIGUNLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
 
 
-async def nic_tx_dma_victim(sc: NicDev, err_info: int) -> None:
+async def nic_tx_dma_victim(sc: NicDev, write: bool) -> None:
     """Settle the packet a transmit DMA error hit (caller holds the transmit
     mutex): harvest what carries DD, then the packet at TX_HEAD is sent if
-    only its last descriptor's write-back failed, else lost and counted."""
+    the failed access was a write (its last descriptor's write-back: all of
+    it had been read), else lost and counted."""
     ifp = sc.ifp
     nic_reap_tx(sc)
     if not sc.tx_pkts:
         return
     head = await sc.regs.read32(R.REG_TX_HEAD)
     pkt = sc.tx_pkts.pop(0)
-    if err_info & R.DMA_ERR_INFO_TX and err_info & R.DMA_ERR_INFO_WRITE and head == pkt.last:
+    if write and head == pkt.last:
         _count_sent(sc, pkt)
     else:
         sc.stats.tx_dma_errors += 1
@@ -220,7 +232,7 @@ async def nic_tx_account_discards(sc: NicDev) -> None:
         sc.stats.txed_ok -= moved
 
 
-async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
+async def nic_tx_recover(sc: NicDev, wtp, write: bool) -> None:
     """The NIC stopped the transmit ring on a DMA error (datasheet, *DMA*).
 
     Packets before the one at TX_HEAD carry DD: harvested as sent. The packet
@@ -232,7 +244,7 @@ async def nic_tx_recover(sc: NicDev, wtp, err_info: int) -> None:
     traffic resumes by itself."""
     ifp = sc.ifp
     await NW_SIGLOCK_P(ifp.if_snd_ex, sc.iopkt, wtp)
-    await nic_tx_dma_victim(sc, err_info)
+    await nic_tx_dma_victim(sc, write)
     rest = sc.tx_pkts
     sc.tx_pkts = []
     sc.tx_prod = sc.tx_cons = 0
