@@ -16,7 +16,7 @@ import cocotb
 from cocotb.triggers import Timer
 from faults import DMA_KINDS, MDIO_BUSY_STUCK, StuckRegisters
 from two_hosts import Hosts, bring_up_pair, build_hosts, hold_all_clusters, inject_dma_error, stall_stack
-from udp_flow import udp_flow
+from udp_flow import Flow, run_flows, udp_flow
 
 from nicdef import regs as R
 from stack.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
@@ -377,4 +377,120 @@ async def test_phy_that_stops_answering_shows_no_stale_status(dut):
     text = (await hosts.must("hostA", "ifconfig nic0")).text
     assert "status: active" in text, text
     assert "nic0: the PHY answers again" in a.log
+    await hosts.teardown()
+
+
+@cocotb.test()
+async def test_dma_errors_on_both_rings_before_one_pass_are_each_settled(dut):
+    """Traffic both ways; B's stack is busy while its NIC takes a TX write-back error and then an RX buffer
+    write error, so one process pass finds both rings stopped. Each is logged from its own ring's latch
+    (TX_ERR_*, RX_ERR_*): the write-back victim was read whole and is sent, not counted lost; the receive
+    error costs one frame; both directions are accounted."""
+    hosts = await _up_pair(dut)
+    b = hosts.by_name["hostB"]
+    log = len(b.log)
+    faults = hosts.platforms["hostB"].dma_faults[0]
+
+    async def fault(hosts: Hosts):
+        stall = cocotb.start_soon(stall_stack(b, 300_000))
+        await Timer(1, "us")
+        for kind in ("tx_writeback", "rx_buffer_write"):
+            inject_dma_error(hosts, "hostB", kind)
+            while not any(f.name == kind for f in faults.fired):
+                await Timer(1, "us")
+        await stall
+
+    a_to_b, b_to_a = await run_flows(hosts, "both rings in one pass", [Flow("hostA", "hostB", 7100, 120),
+                                                                       Flow("hostB", "hostA", 7200, 120)],
+                                     fault, 30)
+    dut._log.info("%s / %s", a_to_b.line, b_to_a.line)
+    assert a_to_b.drops["B rx DMA error"] == 1, a_to_b.line
+    assert b_to_a.drops["A tx DMA error"] == 0 and len(b_to_a.delivered) == b_to_a.sent, b_to_a.line
+    said = hosts.log_since("hostB", log)
+    assert any("transmit descriptor write-back" in line for line in said), said
+    assert any("receive buffer write" in line for line in said), said
+    await hosts.teardown()
+
+
+async def _queue_filled_under_a_queued_pass(dut, style: str) -> None:
+    from scapy.layers.inet import IP, UDP
+    from two_hosts import MAC_B
+
+    from stack.kern.mbuf import m_devget
+    from stack.net.if_ether import ETHERTYPE_IP, ether_output
+    from stack.netinet import udp_socket
+
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts, {"hostA": f"intr={style}"})
+    assert (await hosts.must("hostA", "ping -c 1 -W 0.001 10.0.0.2")).value.received == 1
+    a = hosts.by_name["hostA"]
+    sc, ifp = hosts.softc("hostA"), a.ifnet[0]
+    rx = await udp_socket(hosts.by_name["hostB"])
+    rx.bind(7500)
+    seen = {}
+
+    async def burst():
+        # B's ping interrupts A while A is busy in stack context: A's pass is
+        # queued, and A queues more than its TX ring holds meanwhile.
+        seen["ping"] = cocotb.start_soon(hosts.sh("hostB", "ping -c 1 -W 0.0005 10.0.0.1"))
+        await a.platform.sleep(40_000)
+        seen["queued"] = sc.sc_inter.on_list
+        for i in range(120):
+            datagram = bytes(IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=7500, dport=7500) / (bytes([i]) * 1000))
+            await ether_output(ifp, m_devget(a.mbufs, datagram), MAC_B, ETHERTYPE_IP)
+
+    await a.stack_call(burst)
+    await seen["ping"]
+    got = 0
+    while got < 120:
+        try:
+            await rx.recvfrom(timeout_ns=3_000_000)
+        except TimeoutError:
+            break
+        got += 1
+    rx.close()
+    assert seen["queued"], "the set-up did not queue A's process pass"
+    assert got == 120 and not ifp.if_snd.ifq_len, f"intr={style}: B got {got}/120, {ifp.if_snd.ifq_len} stuck in A"
+    await hosts.teardown()
+
+
+@cocotb.test()
+async def test_queue_filled_under_a_queued_pass_drains_with_kernel_masking(dut):
+    """intr=kernel: a burst queued from stack context while the process pass is queued (as tcp_output sending
+    a window on an incoming ACK would) fills the ring; the TX_DONE interrupt the driver then asks for must be
+    unmasked in the NIC, or the queue never drains."""
+    await _queue_filled_under_a_queued_pass(dut, "kernel")
+
+
+@cocotb.test()
+async def test_queue_filled_under_a_queued_pass_drains_with_hardware_masking(dut):
+    """The same with intr=hw."""
+    await _queue_filled_under_a_queued_pass(dut, "hw")
+
+
+@cocotb.test()
+async def test_down_at_10_mbps_with_the_fifo_full(dut):
+    """At 10 Mb/s a burst fills the 16 KiB TX FIFO, and the transmit engine waits for room for its next burst
+    (1.2 ms of the MAC's time for a full frame) when `ifconfig nic0 down` comes: stop must wait for it at the
+    speed the MAC runs, not reset the ring under it (the engine would read freed clusters and send a frame
+    counted as dropped); every frame is counted once."""
+    hosts = await _up_pair(dut)
+    await hosts.must("hostA", "ifconfig nic0 media 10baseT mediaopt full-duplex")
+    a = hosts.by_name["hostA"]
+    for _ in range(100):
+        if "10baseT" in (await hosts.must("hostA", "ifconfig nic0")).text and hosts.softc("hostA").link_up:
+            break
+        await Timer(20, "us")
+    log = len(a.log)
+
+    async def fault(hosts: Hosts):
+        await Timer(300, "us")
+        await hosts.must("hostA", "ifconfig nic0 down")
+        await hosts.must("hostA", "ifconfig nic0 up")
+
+    (flow,) = await run_flows(hosts, "down at 10 Mb/s", [Flow("hostA", "hostB", 7100, 12, lambda seq: 1472)],
+                              fault, 0, settle_limit_ns=40_000_000)
+    dut._log.info(flow.line)
+    said = hosts.log_since("hostA", log)
+    assert not any("did not go idle" in line for line in said), said
     await hosts.teardown()

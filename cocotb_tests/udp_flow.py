@@ -1,11 +1,15 @@
-"""A numbered UDP flow from host A to host B, with a fault fired in the
-middle of it, checked frame by frame and accounted for (``accounting.py``).
+"""Numbered UDP flows between the two hosts, in either direction and several
+at once, with a fault fired in the middle, checked frame by frame and
+accounted for per direction (``accounting.py``).
 
 Each datagram carries its sequence number and a pattern derived from it, so
 the receiver can tell a lost, duplicated, reordered or damaged datagram
 apart. ``sendto()`` refusing a datagram (the interface is down: ENETDOWN;
 too big for the MTU: EMSGSIZE) means it was never sent; a full send queue
-(ENOBUFS) is retried, as an application would.
+(ENOBUFS) is retried, as an application would, but a queue that stays full
+for 5 ms is a stuck transmit path and fails the flow. A sender's transmit
+counters and its peer's receive counters see only that direction's
+frames, so two opposite flows are accounted apart.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from nicdef import regs as R
 from stack.kern.errno import ENOBUFS
 from stack.netinet import udp_socket
 
+ADDR = {"hostA": "10.0.0.1", "hostB": "10.0.0.2"}
 PORT = 7100
 HEADER = struct.Struct("<II")  # sequence number, payload length
 RETRY_NS = 2_000  # an application's back-off when the send queue is full
+STALL_RETRIES = 2_500  # 5 ms of ENOBUFS in a row: the transmit path is stuck
 POLL_NS = 10_000
 SETTLE_POLLS = 3  # polls in a row with nothing moving
 SETTLE_LIMIT_NS = 5_000_000
@@ -49,91 +55,123 @@ def size_of(seq: int) -> int:
 
 
 @dataclass
-class FlowResult:
-    what: str
-    sent: int
-    delivered: list[int]
+class Flow:
+    """One direction: ``count`` datagrams ``src`` -> ``dst`` on ``port``,
+    sized by ``size(seq)``; the rest is filled in by ``run_flows``."""
+
+    src: str
+    dst: str
+    port: int
+    count: int
+    size: Callable[[int], int] = size_of
+    sent: int = 0
+    delivered: list[int] = field(default_factory=list)  # sequence numbers, in arrival order
     refused: dict[int, int] = field(default_factory=dict)  # errno -> datagrams sendto() refused
-    line: str = ""
+    line: str = ""  # the accounting line
     drops: dict[str, int] = field(default_factory=dict)  # what each counter of accounting.py counted
 
+    @property
+    def label(self) -> str:
+        return f"{self.src}->{self.dst}"
 
-async def _settled(hosts: Hosts, got: list, before_counts: dict) -> bool:
-    """Nothing of the flow is still on its way: A's queue, ring and NIC are
-    empty, B's ring holds no frame, and no counter or delivery moved."""
-    a, b = hosts.by_name["hostA"], hosts.by_name["hostB"]
-    sca, scb = hosts.softc("hostA"), hosts.softc("hostB")
-    await a.stack_call(nic_harvest, sca)  # the driver harvests lazily; nicinfo would do this too
-    if a.ifnet[0].if_snd.ifq_len or sca.tx_pkts:
-        return False
-    if await sca.regs.read32(R.REG_STATUS) & (R.STATUS_TX_BUSY | R.STATUS_TX_PENDING):
-        return False
-    if scb.running and _whole_frame(scb)[0] is not None:
-        return False
-    counts = await flow_counters(a, b)
-    moved = counts != before_counts.get("counts") or len(got) != before_counts.get("got")
-    before_counts["counts"], before_counts["got"] = counts, len(got)
+
+async def _settled(hosts: Hosts, flows: list[Flow], state: dict) -> bool:
+    """Nothing of any flow is still on its way: each sender's queue, ring and
+    NIC are empty, each receiver's ring holds no frame, and no counter or
+    delivery moved since the last look."""
+    for f in flows:
+        src, sc_s, sc_d = hosts.by_name[f.src], hosts.softc(f.src), hosts.softc(f.dst)
+        await src.stack_call(nic_harvest, sc_s)  # the driver harvests lazily; nicinfo would do this too
+        if src.ifnet[0].if_snd.ifq_len or sc_s.tx_pkts:
+            return False
+        if await sc_s.regs.read32(R.REG_STATUS) & (R.STATUS_TX_BUSY | R.STATUS_TX_PENDING):
+            return False
+        if sc_d.running and _whole_frame(sc_d)[0] is not None:
+            return False
+    snap = [(await flow_counters(hosts.by_name[f.src], hosts.by_name[f.dst]), len(f.delivered)) for f in flows]
+    moved = snap != state.get("snap")
+    state["snap"] = snap
     return not moved
 
 
-async def udp_flow(hosts: Hosts, what: str, count: int, fault: Callable[[Hosts], Awaitable] | None = None,
-                   fault_at: int = 0) -> FlowResult:
-    """Send ``count`` numbered datagrams A -> B, start ``fault(hosts)`` after
-    ``fault_at`` of them, wait until everything has arrived or been dropped,
-    and check ``sent = delivered + drops``. The delivered datagrams must be
-    intact, unique and in order."""
-    a, b = hosts.by_name["hostA"], hosts.by_name["hostB"]
+async def run_flows(hosts: Hosts, what: str, flows: list[Flow], fault: Callable[[Hosts], Awaitable] | None = None,
+                    fault_at: int = 0, settle_limit_ns: int = SETTLE_LIMIT_NS) -> list[Flow]:
+    """Run ``flows`` at once; start ``fault(hosts)`` when the first of them
+    has sent ``fault_at`` datagrams; wait until everything has arrived or
+    been dropped; check that every flow's datagrams arrived intact, unique
+    and in order and that ``sent = delivered + drops`` holds for each (its
+    line joins the transcript). AssertionError naming what failed."""
     plat = hosts.platforms["hostA"]
-    rx = await udp_socket(b)
-    rx.bind(PORT)
-    tx = await udp_socket(a)
-    before = await flow_counters(a, b)
-    got: list[int] = []
+    before = [await flow_counters(hosts.by_name[f.src], hosts.by_name[f.dst]) for f in flows]
     receiving = [True]
+    fault_task = []
 
-    async def receive():
+    async def receive(f: Flow, sock):
         while receiving[0]:
             try:
-                data, _ = await rx.recvfrom(timeout_ns=POLL_NS)
+                data, _ = await sock.recvfrom(timeout_ns=POLL_NS)
             except TimeoutError:
                 continue
-            got.append(check_payload(data))
+            f.delivered.append(check_payload(data))
 
-    receiver = plat.spawn(receive(), "flow-receiver")
-    result = FlowResult(what, 0, got)
-    fault_task = None
-    for seq in range(count):
-        if fault is not None and seq == fault_at:
-            fault_task = plat.spawn(fault(hosts), f"fault:{what}")
-        data = payload(seq, size_of(seq))
-        while True:
-            try:
-                await tx.sendto(data, ("10.0.0.2", PORT))
-                result.sent += 1
-                break
-            except OSError as e:
-                if e.errno == ENOBUFS:
+    async def send(f: Flow, sock):
+        for seq in range(f.count):
+            if fault is not None and seq == fault_at and not fault_task:
+                fault_task.append(plat.spawn(fault(hosts), f"fault:{what}"))
+            data = payload(seq, f.size(seq))
+            retries = 0
+            while True:
+                try:
+                    await sock.sendto(data, (ADDR[f.dst], f.port))
+                    f.sent += 1
+                    break
+                except OSError as e:
+                    if e.errno != ENOBUFS:
+                        f.refused[e.errno] = f.refused.get(e.errno, 0) + 1
+                        break
+                    retries += 1
+                    assert retries < STALL_RETRIES, (f"{what}: {f.label} stalled at datagram {seq}: sendto() "
+                                                     f"ENOBUFS for {STALL_RETRIES * RETRY_NS // 1000} us")
                     await plat.sleep(RETRY_NS)
-                    continue
-                result.refused[e.errno] = result.refused.get(e.errno, 0) + 1
-                break
-    if fault_task is not None:
-        await fault_task.join()
+
+    socks, receivers, senders = [], [], []
+    for f in flows:
+        rx = await udp_socket(hosts.by_name[f.dst])
+        rx.bind(f.port)
+        socks.append(rx)
+        receivers.append(plat.spawn(receive(f, rx), f"recv:{f.label}"))
+    for f in flows:
+        tx = await udp_socket(hosts.by_name[f.src])
+        socks.append(tx)
+        senders.append(plat.spawn(send(f, tx), f"send:{f.label}"))
+    for task in senders + fault_task:
+        await task.join()
     state: dict = {}
-    waited = 0
-    quiet = 0
+    waited = quiet = 0
     while quiet < SETTLE_POLLS:
         await plat.sleep(POLL_NS)
         waited += POLL_NS
-        quiet = quiet + 1 if await _settled(hosts, got, state) else 0
-        assert waited < SETTLE_LIMIT_NS, f"{what}: the flow did not settle within {SETTLE_LIMIT_NS // 1000} us"
+        quiet = quiet + 1 if await _settled(hosts, flows, state) else 0
+        assert waited < settle_limit_ns, (f"{what}: the flows did not settle within {settle_limit_ns // 1000} us: "
+                                          + "; ".join(f"{f.label} sent {f.sent} got {len(f.delivered)}"
+                                                      for f in flows))
     receiving[0] = False
-    await receiver.join()
-    rx.close()
-    tx.close()
-    after = await flow_counters(a, b)
-    assert got == sorted(set(got)), f"{what}: datagrams duplicated or out of order: {got}"
-    result.line = accounting_line(what, result.sent, len(got), before, after)
-    result.drops = {k: after[k] - before[k] for k in after}
-    hosts.say(result.line)
-    return result
+    for task in receivers:
+        await task.join()
+    for sock in socks:
+        sock.close()
+    for f, b in zip(flows, before, strict=True):
+        after = await flow_counters(hosts.by_name[f.src], hosts.by_name[f.dst])
+        label = what if len(flows) == 1 else f"{what} [{f.label}]"
+        assert f.delivered == sorted(set(f.delivered)), f"{label}: datagrams duplicated or out of order"
+        f.drops = {k: after[k] - b[k] for k in after}
+        f.line = accounting_line(label, f.sent, len(f.delivered), b, after)
+        hosts.say(f.line)
+    return flows
+
+
+async def udp_flow(hosts: Hosts, what: str, count: int, fault: Callable[[Hosts], Awaitable] | None = None,
+                   fault_at: int = 0, **kw) -> Flow:
+    """One flow A -> B (``run_flows``)."""
+    (flow,) = await run_flows(hosts, what, [Flow("hostA", "hostB", PORT, count)], fault, fault_at, **kw)
+    return flow
