@@ -67,12 +67,12 @@ demo: tools
 	$(PY) -m cocotb_tests.demo
 
 test: tools check-gen
-	$(PY) -m pytest -q stack/tests samples
+	$(PY) -m pytest -q stack/tests samples nicdef/tests
 	SIM=icarus $(PY) -m pytest -q -n $(JOBS) cocotb_tests
 	SIM=verilator $(PY) -m pytest -q -n $(JOBS) cocotb_tests
 
 test-stack: venv
-	$(PY) -m pytest -q stack/tests samples
+	$(PY) -m pytest -q stack/tests samples nicdef/tests
 
 sim: tools
 	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests

@@ -10,7 +10,6 @@ A :class:`GmiiBench` adds cocotbext-eth GMII models to one NIC (toplevel ``nic``
 from __future__ import annotations
 
 import logging
-import struct
 import warnings
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
 
 from nicdef import regs
+from nicdef.desc import decode, rx_desc, tx_desc
 
 # cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
@@ -47,22 +47,6 @@ async def start_clock_and_reset(dut, cycles: int = 10) -> None:
     await ClockCycles(dut.clk, cycles)
     dut.rst.value = 0
     await ClockCycles(dut.clk, 2)
-
-
-def tx_desc(addr: int, length: int, cmd: int) -> bytes:
-    """A TX descriptor as the driver writes it (STA and reserved zeroed)."""
-    d = bytearray(regs.DESC_SIZE)
-    d[regs.TX_DESC_ADDR_OFF:regs.TX_DESC_ADDR_OFF + 8] = struct.pack("<Q", addr)
-    d[regs.TX_DESC_LEN_OFF:regs.TX_DESC_LEN_OFF + 2] = struct.pack("<H", length)
-    d[regs.TX_DESC_CMD_OFF] = cmd
-    return bytes(d)
-
-
-def rx_desc(addr: int) -> bytes:
-    """An RX descriptor as the driver posts it: ADDR, the rest zeroed."""
-    d = bytearray(regs.DESC_SIZE)
-    d[regs.RX_DESC_ADDR_OFF:regs.RX_DESC_ADDR_OFF + 8] = struct.pack("<Q", addr)
-    return bytes(d)
 
 
 @dataclass
@@ -227,8 +211,8 @@ class NicHarness:
 
     def rx_status(self, idx: int) -> RxStatus:
         raw = self.ram.read(self.rx_desc_addr(idx), regs.DESC_SIZE)
-        addr = struct.unpack_from("<Q", raw, regs.RX_DESC_ADDR_OFF)[0]
-        length = struct.unpack_from("<H", raw, regs.RX_DESC_LEN_OFF)[0]
+        d = decode(regs.RX_DESC, raw)
+        addr, length = d["ADDR"], d["LEN"]
         return RxStatus(addr, length, raw[regs.RX_DESC_STA_OFF], raw[regs.RX_DESC_CSUM_OFF])
 
     async def recv(self, timeout_us: float = 200) -> bytes:

@@ -26,7 +26,7 @@ from .bsd_media import nic_link_update
 from .event import nic_dma_errors_log
 from .multicast import nic_set_filter
 from .receive import nic_rx_ring_load, nic_rx_ring_start
-from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev, desc_status
+from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev
 from .transmit import nic_purge, nic_reap_tx, nic_start, nic_tx_account_discards, nic_tx_dma_victim, nic_tx_done
 
 MONITOR_MS = 2000  # the guide's example period for link maintenance
@@ -211,7 +211,7 @@ def _rx_frames_left(sc: NicDev) -> int:
     slot = sc.rx_cons
     for _ in range(NUM_RX_DESC - 1):
         raw = sc.mem.read(sc.rx_ring + slot * R.DESC_SIZE, R.DESC_SIZE)
-        sta = desc_status(raw, R.RX_DESC_STA_OFF)
+        sta = raw[R.RX_DESC_STA_OFF]
         if not sta & R.RX_DESC_STA_DD:
             break
         if sta & R.RX_DESC_STA_EOP:

@@ -10,6 +10,8 @@ arrives in several descriptors, EOP on the last, and goes up as one chain.
 from __future__ import annotations
 
 from nicdef import regs as R
+from nicdef.desc import decode, rx_desc
+from nicdef.regs import RX_DESC
 from stack.kern.mbuf import (
     M_CSUM_TCP_UDP_BAD,
     M_DONTWAIT,
@@ -25,7 +27,7 @@ from stack.kern.mbuf import (
 )
 from stack.net.if_ import IFCAP_CSUM_IPv4, IFCAP_CSUM_TCPv4, IFCAP_CSUM_UDPv4
 
-from .softc import NUM_RX_DESC, NicDev, desc_len, desc_status, rx_desc
+from .softc import NUM_RX_DESC, NicDev
 
 RX_BUDGET = NUM_RX_DESC // 2  # the guide's suggestion: about half the ring per pass
 
@@ -113,7 +115,7 @@ def _whole_frame(sc: NicDev):
     slot = sc.rx_cons
     for _ in range(NUM_RX_DESC - 1):
         raw = sc.mem.read(sc.rx_ring + slot * R.DESC_SIZE, R.DESC_SIZE)
-        sta = desc_status(raw, R.RX_DESC_STA_OFF)
+        sta = raw[R.RX_DESC_STA_OFF]
         if not sta & R.RX_DESC_STA_DD:
             return None, None
         slots.append(slot)
@@ -130,7 +132,7 @@ def _chain(bufs: list, raws: list):
     total = 0
     prev = None
     for m, raw in zip(bufs, raws, strict=True):
-        m.m_len = desc_len(raw, R.RX_DESC_LEN_OFF)
+        m.m_len = decode(RX_DESC, raw)["LEN"]
         total += m.m_len
         if prev is not None:
             m.m_flags &= ~M_PKTHDR

@@ -1,6 +1,6 @@
-"""The per-device state (``struct nic_dev``) and descriptor packing.
+"""The per-device state (``struct nic_dev``) and the driver's counts.
 
-Descriptor layouts come from ``nicdef`` (the same definition the RTL is
+Descriptors are packed by ``nicdef.desc`` (the same definition the RTL is
 generated from), so field offsets are never re-typed here.
 """
 
@@ -129,25 +129,3 @@ async def nic_hw_count(sc: NicDev, reg: int) -> int:
     """A statistics register's total since attach: what was banked before each
     device reset (``init.nic_hw_reset``) plus what it reads now."""
     return sc.hw_counts.get(reg, 0) + await sc.regs.read32(reg)
-
-
-def tx_desc(addr: int, length: int, cmd: int) -> bytes:
-    d = bytearray(R.DESC_SIZE)
-    d[R.TX_DESC_ADDR_OFF:R.TX_DESC_ADDR_OFF + 8] = addr.to_bytes(8, "little")
-    d[R.TX_DESC_LEN_OFF:R.TX_DESC_LEN_OFF + 2] = length.to_bytes(2, "little")
-    d[R.TX_DESC_CMD_OFF] = cmd
-    return bytes(d)
-
-
-def rx_desc(addr: int) -> bytes:
-    d = bytearray(R.DESC_SIZE)
-    d[R.RX_DESC_ADDR_OFF:R.RX_DESC_ADDR_OFF + 8] = addr.to_bytes(8, "little")
-    return bytes(d)
-
-
-def desc_status(raw: bytes, off: int) -> int:
-    return raw[off]
-
-
-def desc_len(raw: bytes, off: int) -> int:
-    return int.from_bytes(raw[off:off + 2], "little")

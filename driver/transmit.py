@@ -14,6 +14,7 @@ itself (``STAT_TX_NO_CARRIER``). Either way ``nicinfo`` shows them under
 from __future__ import annotations
 
 from nicdef import regs as R
+from nicdef.desc import tx_desc
 from stack.kern.mbuf import M_DONTWAIT, MCLBYTES, M_CSUM_IPv4, M_CSUM_TCPv4, M_CSUM_UDPv4, m_dup, m_freem, mtod
 from stack.kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P
 from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFQ_DEQUEUE, IFQ_POLL, IFQ_PURGE
@@ -25,9 +26,7 @@ from .softc import (
     TX_WAKE_THRESHOLD,
     NicDev,
     TxPacket,
-    desc_status,
     nic_hw_count,
-    tx_desc,
 )
 
 
@@ -63,7 +62,7 @@ def nic_reap_tx(sc: NicDev) -> int:
     while sc.tx_pkts:
         pkt = sc.tx_pkts[0]
         raw = sc.mem.read(sc.tx_ring + pkt.last * R.DESC_SIZE, R.DESC_SIZE)
-        if not desc_status(raw, R.TX_DESC_STA_OFF) & R.TX_DESC_STA_DD:
+        if not raw[R.TX_DESC_STA_OFF] & R.TX_DESC_STA_DD:
             break
         sc.tx_pkts.pop(0)
         _count_sent(sc, pkt)

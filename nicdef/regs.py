@@ -1,9 +1,11 @@
 """The NIC's programming model: the one place registers, interrupt causes and
 descriptor layouts are defined.
 
-``tools/gen_nicdef.py`` turns this into ``rtl/nic_defs.vh`` (Verilog
-localparams) and ``docs/registers.md``; the driver imports the constants below.
-A test checks the generated files are current, so the two sides cannot drift.
+``python -m nicdef.generate`` (``make gen``) turns this into ``rtl/nic_defs.vh``
+(Verilog localparams), ``include/nic_regs.h`` (C) and ``docs/registers.md``;
+the driver imports the constants below and packs descriptors with
+``nicdef.desc``. ``make test`` checks the generated files are current, so no
+side can drift.
 """
 
 from __future__ import annotations
