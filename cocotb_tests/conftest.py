@@ -1,4 +1,6 @@
-"""pytest setup for the RTL tests: make runner.py importable from every test file."""
+"""pytest setup for the RTL tests: this folder goes on ``sys.path``, which
+cocotb hands to the simulator, so it can import the ``tb_*`` cocotb modules
+by name."""
 
 import sys
 from pathlib import Path

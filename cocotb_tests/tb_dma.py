@@ -11,9 +11,9 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import Timer
 from cocotbext.eth import GmiiFrame
-from nic_harness import MAC, RX_RING, GmiiBench, wait_until
 
 from nicdef import regs
+from nicsim.nic_harness import MAC, RX_RING, GmiiBench, wait_until
 
 
 def pattern(n: int, seed: int) -> bytes:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import Timer
-from faults import DMA_KINDS, MDIO_BUSY_STUCK, StuckRegisters
-from two_hosts import Hosts, bring_up_pair, build_hosts, hold_all_clusters, inject_dma_error, stall_stack
-from udp_flow import Flow, run_flows, udp_flow
 
+from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
+from iopkt.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFF_UP
 from nicdef import regs as R
-from stack.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
-from stack.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFF_UP
+from nicsim.faults import DMA_KINDS, MDIO_BUSY_STUCK, StuckRegisters
+from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, hold_all_clusters, inject_dma_error, stall_stack
+from nicsim.udp_flow import Flow, run_flows, udp_flow
 
 BURST = 150
 FAULT_AT = 50
@@ -414,11 +414,11 @@ async def test_dma_errors_on_both_rings_before_one_pass_are_each_settled(dut):
 
 async def _queue_filled_under_a_queued_pass(dut, style: str) -> None:
     from scapy.layers.inet import IP, UDP
-    from two_hosts import MAC_B
 
-    from stack.kern.mbuf import m_devget
-    from stack.net.if_ether import ETHERTYPE_IP, ether_output
-    from stack.netinet import udp_socket
+    from iopkt.kern.mbuf import m_devget
+    from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
+    from iopkt.netinet import udp_socket
+    from nicsim.two_hosts import MAC_B
 
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts, {"hostA": f"intr={style}"})

@@ -4,17 +4,19 @@ frames, checksum offload. Two hosts on nic_pair_tb, as in tb_two_hosts."""
 
 from __future__ import annotations
 
+import re
 import zlib
+from pathlib import Path
 
 import cocotb
 from scapy.layers.inet import IP, UDP
-from two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
+from iopkt.kern.mbuf import m_devget
+from iopkt.net.if_ import SIOCADDMULTI, SIOCDELMULTI
+from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
+from iopkt.netinet import udp_socket
 from nicdef import regs as R
-from stack.kern.mbuf import m_devget
-from stack.net.if_ import SIOCADDMULTI, SIOCDELMULTI
-from stack.net.if_ether import ETHERTYPE_IP, ether_output
-from stack.netinet import udp_socket
+from nicsim.two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
 
 @cocotb.test()
@@ -29,6 +31,10 @@ async def test_nicinfo_reports_the_nic_counters(dut):
     rows = {line.split(" ..")[0].strip(): line.rsplit(" ", 1)[-1] for line in res.output if " .." in line}
     assert "Link is UP" in text and "1000.00 Mb/s full-duplex" in text, text
     assert "020000 000B01" in text, text  # nicinfo prints 02:00:00:00:0b:01 so
+    # the description names the driver's release: the newest one in the changelog
+    changelog = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text()
+    release = re.search(r"^## (\d+\.\d+\.\d+)", changelog, re.M)[1]
+    assert f"devnp-nic {release}" in res.output[1], text
     b = hosts.by_name["hostB"]
     counters = await driver_vs_nic_counters(b)
     assert all(d == n for d, n in counters.values()), counters

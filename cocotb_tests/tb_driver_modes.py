@@ -10,22 +10,22 @@ import struct
 
 import cocotb
 from cocotb.triggers import Timer
-from host_platform import CocotbPlatform
-from nic_harness import start_clock_and_reset
 from scapy.layers.inet import IP, UDP
-from two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
-from udp_flow import udp_flow
 
-import driver  # noqa: F401  (registers devnp-nic.so)
+import devnp_nic  # noqa: F401  (registers devnp-nic.so)
+from iopkt.kern.device import DVF_QUIESCESELF
+from iopkt.kern.errno import ENOBUFS, EOK
+from iopkt.kern.iopkt import IoPkt
+from iopkt.kern.mbuf import m_devget
+from iopkt.net.if_ import ifunit
+from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
+from iopkt.netinet import inet_attach, udp_socket
+from iopkt.sbin.shell import run_command
 from nicdef import regs as R
-from stack.kern.device import DVF_QUIESCESELF
-from stack.kern.errno import ENOBUFS, EOK
-from stack.kern.iopkt import IoPkt
-from stack.kern.mbuf import m_devget
-from stack.net.if_ import ifunit
-from stack.net.if_ether import ETHERTYPE_IP, ether_output
-from stack.netinet import inet_attach, udp_socket
-from stack.sbin.shell import run_command
+from nicsim.host_platform import CocotbPlatform
+from nicsim.nic_harness import start_clock_and_reset
+from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
+from nicsim.udp_flow import udp_flow
 
 MAC0 = bytes.fromhex("020000000c00")
 MAC1 = bytes.fromhex("020000000c01")

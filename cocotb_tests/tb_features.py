@@ -16,13 +16,13 @@ import zlib
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer, with_timeout
 from cocotbext.eth import GmiiFrame
-from faults import DmaFaults
-from nic_harness import CLK_NS, RX_BUF0, GmiiBench, wait_until
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
 from nicdef import regs
+from nicsim.faults import DmaFaults
+from nicsim.nic_harness import CLK_NS, RX_BUF0, GmiiBench, wait_until
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"

@@ -13,12 +13,12 @@ import zlib
 import cocotb
 from cocotb.triggers import RisingEdge
 from cocotbext.eth import GmiiFrame
-from nic_harness import CLK_NS, RX_BUF0, RX_RING, GmiiBench, wait_irq
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from nicdef import regs
+from nicsim.nic_harness import CLK_NS, RX_BUF0, RX_RING, GmiiBench, wait_irq
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"

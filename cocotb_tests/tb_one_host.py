@@ -6,18 +6,18 @@ loaded, of the last unloads it, and nothing is left behind."""
 from __future__ import annotations
 
 import cocotb
-from host_platform import CocotbPlatform
-from nic_harness import start_clock_and_reset
 from scapy.layers.inet import IP, UDP
 
-import driver  # registers devnp-nic.so
-import driver.transmit
-from stack.kern.iopkt import IoPkt
-from stack.kern.mbuf import m_devget
-from stack.net.if_ import ifunit
-from stack.net.if_ether import ETHERTYPE_IP, ether_output
-from stack.netinet import inet_attach, udp_socket
-from stack.sbin.shell import run_command
+import devnp_nic  # registers devnp-nic.so
+import devnp_nic.transmit
+from iopkt.kern.iopkt import IoPkt
+from iopkt.kern.mbuf import m_devget
+from iopkt.net.if_ import ifunit
+from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
+from iopkt.netinet import inet_attach, udp_socket
+from iopkt.sbin.shell import run_command
+from nicsim.host_platform import CocotbPlatform
+from nicsim.nic_harness import start_clock_and_reset
 
 MAC0 = bytes.fromhex("020000000c00")
 MAC1 = bytes.fromhex("020000000c01")
@@ -70,7 +70,7 @@ async def test_two_nics_one_driver_destroy_one_by_one(dut):
     sent = sc1.stats.octets_txed_ok
     assert await _send_raw(iopkt, "nic1", MAC0, "10.0.0.1", b"nobody home") == 0
     await cocotb.triggers.Timer(5, "us")
-    await iopkt.stack_call(driver.transmit.nic_harvest, sc1)
+    await iopkt.stack_call(devnp_nic.transmit.nic_harvest, sc1)
     assert sc1.stats.octets_txed_ok > sent  # nic1 still transmits after nic0 went
 
     await sh("ifconfig nic1 destroy")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import RisingEdge
-from nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
 
 from nicdef import regs
+from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
 
 MAC_A = bytes.fromhex("02000000000a")
 MAC_B = bytes.fromhex("02000000000b")

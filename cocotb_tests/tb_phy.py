@@ -7,9 +7,9 @@ import random
 
 import cocotb
 from cocotb.triggers import Timer
-from nic_harness import NicHarness, start_clock_and_reset, wait_until
 
 from nicdef import regs
+from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_until
 
 MAC_A = bytes.fromhex("02000000000a")
 MAC_B = bytes.fromhex("02000000000b")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiResp
-from nic_harness import REG, REG_BY_NAME, NicHarness, start_clock_and_reset, tie_off_gmii_rx
 
 from nicdef import regs
+from nicsim.nic_harness import REG, REG_BY_NAME, NicHarness, start_clock_and_reset, tie_off_gmii_rx
 
 # bits each read-write register implements (the rest read 0)
 RW_BITS = {

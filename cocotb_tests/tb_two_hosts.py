@@ -3,13 +3,12 @@ driver B and back (nic_pair_tb), with the whole io-pkt framework in the loop."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import cocotb
-from two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
-PING = "ping -c 10 -i 0.00005 -W 0.002 10.0.0.2"
+from nicsim.jobs import PING
+from nicsim.two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
 
 async def _ping_ten(dut):
@@ -53,7 +52,7 @@ async def test_down_up_and_reinit_keep_working(dut):
     ifp = a.ifnet[0]
     assert (await hosts.sh("hostA", "ping -c 2 -i 0.00005 10.0.0.2")).value.received == 2
 
-    from driver.nicinfo import nic_stats
+    from devnp_nic.nicinfo import nic_stats
 
     b = hosts.by_name["hostB"]
     bcast_before = (await b.stack_call(nic_stats, b.alldevs[0])).rxed_broadcast
@@ -69,7 +68,7 @@ async def test_down_up_and_reinit_keep_working(dut):
     # the device reset in stop zeroed the NIC's counters; nicinfo's totals did not go back
     assert (await b.stack_call(nic_stats, b.alldevs[0])).rxed_broadcast >= bcast_before
 
-    from stack.net.if_ import SIOCSIFMTU
+    from iopkt.net.if_ import SIOCSIFMTU
 
     rings_before = (ifp.if_softc.tx_ring, ifp.if_softc.rx_ring)
     assert await a.stack_call(ifp.if_ioctl, ifp, SIOCSIFMTU, 1400) == 0
@@ -84,7 +83,7 @@ async def test_down_up_and_reinit_keep_working(dut):
 async def test_udp_burst_overfills_tx_ring_and_recovers(dut):
     """A burst larger than the TX ring: start sets IFF_OACTIVE, TX_DONE wakes
     the queue, and every datagram arrives intact and in order."""
-    from stack.netinet import udp_socket
+    from iopkt.netinet import udp_socket
 
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts)
@@ -112,47 +111,4 @@ async def test_udp_burst_overfills_tx_ring_and_recovers(dut):
     assert ifp.if_snd.ifq_drops == 0
     counters = await driver_vs_nic_counters(a)
     assert all(d == n for d, n in counters.values()), counters
-    await hosts.teardown()
-
-
-@cocotb.test()
-async def demo_two_host_ping(dut):
-    """The `make demo` script: mount, configure, ping, nicinfo-style counters; writes a transcript."""
-    hosts = await build_hosts(dut)
-    await bring_up_pair(hosts)
-    res = await hosts.sh("hostA", PING)
-    assert res.status == 0 and res.value.received == 10, res.text
-    await hosts.sh("hostB", "arp -a")
-    await hosts.sh("hostB", "ifconfig -v nic0")
-    await hosts.sh("hostB", "nicinfo nic0")
-    for name, iopkt in hosts.by_name.items():
-        counters = await driver_vs_nic_counters(iopkt)
-        hosts.say(f"{name}: driver vs NIC counters: " +
-                  ", ".join(f"{k} {d}/{n}" for k, (d, n) in counters.items()))
-    path = os.environ.get("DEMO_TRANSCRIPT")
-    if path:
-        with open(path, "w") as f:
-            f.write("\n".join(hosts.transcript) + "\n")
-    await hosts.teardown()
-
-
-@cocotb.test()
-async def bench_ping_flood(dut):
-    """`make bench`: many pings back to back; writes wall and simulated time as JSON."""
-    import json
-
-    count = int(os.environ.get("BENCH_COUNT", "200"))
-    size = int(os.environ.get("BENCH_SIZE", "56"))
-    hosts = await build_hosts(dut)
-    await bring_up_pair(hosts)
-    plat = hosts.platforms["hostA"]
-    sim0, wall0 = plat.now_ns(), time.perf_counter()
-    res = await hosts.sh("hostA", f"ping -c {count} -s {size} -i 0.00001 -W 0.01 10.0.0.2")
-    wall, sim = time.perf_counter() - wall0, plat.now_ns() - sim0
-    assert res.value.received == count, res.text
-    path = os.environ.get("BENCH_RESULT")
-    if path:
-        with open(path, "w") as f:
-            json.dump({"count": count, "size": size, "wall_s": wall, "sim_ns": sim,
-                       "rtt_us": res.value.rtt_stats_us()}, f)
     await hosts.teardown()

@@ -1,7 +1,8 @@
 """pytest entry for tb_dma: DMA alignment, 4 KiB boundaries, scatter-gather, AXI burst rules, at several bus widths."""
 
 import pytest
-from runner import run_cocotb
+
+from nicsim.runner import run_cocotb
 
 
 @pytest.mark.parametrize("data_width", [64, 128, 512])

@@ -1,7 +1,8 @@
 """pytest entry for tb_driver_faults: devnp-nic under faults, against the live RTL (one item per cocotb test)."""
 
 import pytest
-from runner import cocotb_test_names, run_cocotb
+
+from nicsim.runner import cocotb_test_names, run_cocotb
 
 
 @pytest.mark.parametrize("testcase", cocotb_test_names("tb_driver_faults"))

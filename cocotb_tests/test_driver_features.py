@@ -1,7 +1,8 @@
 """pytest entry for tb_driver_features: devnp-nic features against the live RTL."""
 
 import pytest
-from runner import run_cocotb
+
+from nicsim.runner import run_cocotb
 
 TESTS = [
     "test_nicinfo_reports_the_nic_counters",

@@ -1,7 +1,8 @@
 """pytest entry for tb_driver_modes: devnp-nic's interrupt styles, shared line, moderation and PHY thread."""
 
 import pytest
-from runner import cocotb_test_names, run_cocotb
+
+from nicsim.runner import cocotb_test_names, run_cocotb
 
 
 @pytest.mark.parametrize("testcase", cocotb_test_names("tb_driver_modes"))

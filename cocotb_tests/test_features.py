@@ -3,7 +3,8 @@ loopback, speed pacing, DMA errors, cut-through, no carrier, TX_PENDING, receive
 NIC; the DMA-heavy tests also at DATA_WIDTH 512."""
 
 import pytest
-from runner import run_cocotb
+
+from nicsim.runner import run_cocotb
 
 WIDE = "test_jumbo_multi_buffer_rx,test_rx_buffer_smaller_than_frame,test_tx_checksum_offload," \
        "test_rx_dma_error_and_ring_reset,test_tx_dma_error_and_ring_reset,test_tx_larger_than_fifo_cut_through"

@@ -1,6 +1,6 @@
 """pytest entry for tb_mac: GMII transmit and receive through DMA on one NIC."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_mac():

@@ -1,6 +1,6 @@
 """pytest entry for tb_one_host: both NICs of nic_pair_tb on one io-pkt."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_two_nics_one_driver_destroy_one_by_one():

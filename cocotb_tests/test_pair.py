@@ -1,6 +1,6 @@
 """pytest entry for tb_pair: two NICs joined by a GMII cable (nic_pair_tb)."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_pair():

@@ -1,6 +1,6 @@
 """pytest entry for tb_phy: MDIO, the PHY model, auto-negotiation, link and speed (nic_pair_tb)."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_phy():

@@ -1,6 +1,6 @@
 """pytest entry for tb_regs: the register file and interrupt controller."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_regs():

@@ -1,6 +1,6 @@
 """pytest entry for the end-to-end ping between two hosts (tb_two_hosts on nic_pair_tb)."""
 
-from runner import run_cocotb
+from nicsim.runner import run_cocotb
 
 
 def test_ping_ten_replies():

@@ -161,15 +161,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     stale = []
     for path, text in ((VERILOG_OUT, render_verilog()), (C_OUT, render_c()), (MARKDOWN_OUT, render_markdown())):
+        current = path.exists() and path.read_text() == text
         if args.check:
-            if not path.exists() or path.read_text() != text:
+            if current:
+                print(f"{path.relative_to(ROOT)} is up to date")
+            else:
                 stale.append(path)
+        elif current:
+            print(f"{path.relative_to(ROOT)} unchanged")
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text)
             print(f"wrote {path.relative_to(ROOT)}")
     for path in stale:
-        print(f"{path.relative_to(ROOT)} is stale: run `python -m nicdef.generate`", file=sys.stderr)
+        print(f"{path.relative_to(ROOT)} is stale: run `make gen` (python -m nicdef.generate)", file=sys.stderr)
     return 1 if stale else 0
 
 

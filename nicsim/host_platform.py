@@ -1,0 +1,128 @@
+"""The platform interface bound to cocotb: one simulated host whose host
+memory is a cocotbext-axi ``AxiRam`` on a NIC's DMA port and whose device is
+that NIC's AXI4-Lite register port and interrupt line.
+
+This is the only place the io-pkt framework meets cocotb. Nothing here wakes
+per clock: register accesses are AXI-Lite transactions, memory accesses by
+the driver are backdoor reads/writes of the RAM model (no simulated time, as
+a CPU's cached access would be next to a DMA), interrupt lines are watched on
+their rising edges only.
+"""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import Event as _CocotbEvent
+from cocotb.triggers import NullTrigger, RisingEdge, Timer
+from cocotb.utils import get_sim_time
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+
+from iopkt.platform.base import Event, HostMemory, IrqLine, Platform, PlatformDevice, RegisterBus, Task
+from nicsim.faults import DmaFaults
+
+
+class CocotbEvent(Event):
+    def __init__(self, name: str = ""):
+        self._ev = _CocotbEvent()
+        self.name = name
+
+    def set(self) -> None:
+        self._ev.set()
+
+    def clear(self) -> None:
+        self._ev.clear()
+
+    def is_set(self) -> bool:
+        return self._ev.is_set()
+
+    def wait(self):
+        return self._ev.wait()
+
+
+class CocotbTask(Task):
+    def __init__(self, task):
+        self._task = task
+
+    def cancel(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+
+    def done(self) -> bool:
+        return self._task.done()
+
+    async def join(self):
+        return await self._task
+
+
+class AxiLiteRegisters(RegisterBus):
+    """32-bit register access through ``AxiLiteMaster``; a bad response raises."""
+
+    def __init__(self, master: AxiLiteMaster):
+        self._m = master
+
+    async def read32(self, offset: int) -> int:
+        return await self._m.read_dword(offset)
+
+    async def write32(self, offset: int, value: int) -> None:
+        await self._m.write_dword(offset, value & 0xFFFFFFFF)
+
+
+class SignalIrqLine(IrqLine):
+    def __init__(self, signal):
+        self._sig = signal
+        self._callbacks = []
+        self._watcher = None
+
+    @property
+    def level(self) -> bool:
+        return str(self._sig.value) == "1"
+
+    def on_rise(self, callback) -> None:
+        self._callbacks.append(callback)
+        if self._watcher is None:
+            self._watcher = cocotb.start_soon(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await RisingEdge(self._sig)
+            for cb in list(self._callbacks):
+                cb()
+
+
+class CocotbPlatform(Platform):
+    """One host: its NIC at ``side`` (``s_axil_<side>``, ``m_axi_<side>``, ``irq_<side>``).
+
+    ``more`` adds further NICs of the same testbench to this host, as
+    (side, mac, irq number): they DMA into the same host memory (an
+    ``AxiRam`` per DMA port, all sharing one memory array), as the NICs of
+    one machine do. NICs given the same irq number share one wired-OR line.
+
+    ``dma_faults[i]`` injects bus errors into NIC i's DMA port (``faults.py``)."""
+
+    def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
+                 more: tuple[tuple[str, bytes, int], ...] = ()):
+        clk, rst = dut.clk, dut.rst
+        self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi_{side}"), clk, rst, size=mem_size)
+        self.memory = HostMemory(self.ram, mem_size)
+        self.devices = []
+        self.rams = [self.ram]
+        for n, (s, m, irq) in enumerate(((side, mac, irq_number), *more)):
+            if n:
+                self.rams.append(AxiRam(AxiBus.from_prefix(dut, f"m_axi_{s}"), clk, rst, mem=self.ram.mem))
+            axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil_{s}"), clk, rst)
+            self.devices.append(PlatformDevice(
+                name=f"axi-lite:{s}", regs=AxiLiteRegisters(axil), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
+                irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
+        self.dma_faults = [DmaFaults(ram) for ram in self.rams]
+
+    def now_ns(self) -> int:
+        return int(get_sim_time("ns"))
+
+    def sleep(self, ns: int):
+        return Timer(int(ns), "ns") if ns > 0 else NullTrigger()
+
+    def event(self, name: str = "") -> CocotbEvent:
+        return CocotbEvent(name)
+
+    def spawn(self, coro, name: str = "") -> CocotbTask:
+        return CocotbTask(cocotb.start_soon(coro))

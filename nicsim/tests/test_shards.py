@@ -1,0 +1,49 @@
+"""The RTL regression's shards (``make sim SPLITS=N GROUP=k``, pytest-split
+from the durations in ``.test_durations/``) run every test exactly once: the
+groups are disjoint and together they are the whole collection. Checked by
+collecting, as pytest itself sees the tests, for each simulator and a few
+shard counts (the CI workflow uses 4)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def collect(sim: str, *split_args: str) -> list[str]:
+    """Test ids pytest collects from cocotb_tests/ with these arguments."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "cocotb_tests",
+         *split_args],
+        cwd=ROOT, env={**os.environ, "SIM": sim}, capture_output=True, text=True, check=False, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return [line for line in res.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_every_test_runs_in_exactly_one_shard(sim):
+    durations = ROOT / ".test_durations" / f"{sim}.json"
+    assert durations.exists(), f"record them: make durations SIM={sim}"
+    everything = collect(sim)
+    assert len(everything) == len(set(everything)) > 0
+    for splits in (2, 4):
+        args = [("--splits", str(splits), "--group", str(k), "--durations-path", str(durations))
+                for k in range(1, splits + 1)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            groups = list(pool.map(lambda a: collect(sim, *a), args))
+        seen: dict[str, int] = {}
+        for k, group in enumerate(groups, 1):
+            assert group, f"{splits} shards: group {k} is empty"
+            for test in group:
+                assert test not in seen, f"{splits} shards: {test} is in groups {seen[test]} and {k}"
+                seen[test] = k
+        missing = sorted(set(everything) - set(seen))
+        assert not missing, f"{splits} shards: never run: {missing}"
+        assert set(seen) == set(everything)

@@ -1,0 +1,141 @@
+"""Two simulated hosts, each an io-pkt with the devnp-nic driver on its own
+RTL NIC, the two NICs cabled together (``nic_pair_tb``).
+
+Shared by the end-to-end tests and ``make demo``. ``run_script`` types
+commands as a person at each host's shell would and keeps the transcript.
+Every test ends with ``Hosts.teardown()``: each interface is destroyed and
+each io-pkt must hold exactly what it held before the driver was mounted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import devnp_nic  # noqa: F401  (registers devnp-nic.so with io-pkt's driver table)
+from devnp_nic.softc import NUM_RX_DESC, NUM_TX_DESC
+from devnp_nic.transmit import nic_harvest
+from iopkt.kern.iopkt import IoPkt, LiveResources
+from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
+from iopkt.netinet import inet_attach
+from iopkt.sbin.shell import run_command
+from nicdef import regs as R
+from nicsim.host_platform import CocotbPlatform
+from nicsim.nic_harness import start_clock_and_reset
+
+MAC_A = bytes.fromhex("020000000a01")
+MAC_B = bytes.fromhex("020000000b01")
+
+
+@dataclass
+class Hosts:
+    by_name: dict[str, IoPkt]
+    platforms: dict[str, CocotbPlatform]
+    transcript: list[str] = field(default_factory=list)
+    before: dict[str, LiveResources] = field(default_factory=dict)
+
+    def say(self, line: str) -> None:
+        self.transcript.append(line)
+
+    async def sh(self, host: str, command: str):
+        """Run one command line on ``host``; its output joins the transcript."""
+        return await run_command(self.by_name, command, out=self.say, host=host)
+
+    async def must(self, host: str, command: str):
+        """``sh`` that fails the test, with the command's output, unless it succeeds."""
+        res = await self.sh(host, command)
+        assert res.status == 0, f"{host}# {command}\n{res.text}"
+        return res
+
+    def softc(self, host: str, unit: int = 0):
+        return self.by_name[host].alldevs[unit]
+
+    def log_since(self, host: str, start: int) -> list[str]:
+        return self.by_name[host].log[start:]
+
+    async def teardown(self) -> None:
+        """Destroy every interface; each io-pkt must be back to what it held
+        before the mount (mbufs, clusters, callouts, interrupt entries and
+        handlers, threads, devices, interfaces, hooks, loaded drivers)."""
+        for name, iopkt in self.by_name.items():
+            for ifp in list(iopkt.ifnet):
+                await self.must(name, f"ifconfig {ifp.if_xname} destroy")
+            left = iopkt.live_resources().differs_from(self.before[name])
+            assert not left, f"{name} left behind after destroying its interfaces: {left}"
+
+
+async def build_hosts(dut) -> Hosts:
+    await start_clock_and_reset(dut)
+    hosts = Hosts({}, {})
+    for side, name, mac, irq in (("a", "hostA", MAC_A, 10), ("b", "hostB", MAC_B, 11)):
+        plat = CocotbPlatform(dut, side, mac, irq_number=irq)
+        iopkt = IoPkt(plat, name=f"io-pkt@{name}")
+        await inet_attach(iopkt)
+        hosts.by_name[name] = iopkt
+        hosts.platforms[name] = plat
+        hosts.before[name] = iopkt.live_resources()
+    return hosts
+
+
+async def bring_up_pair(hosts: Hosts, options: dict[str, str] | None = None) -> None:
+    """Mount devnp-nic on both hosts (``options[host]`` as ``-o``), bring both
+    interfaces up, then give them 10.0.0.1/24 and 10.0.0.2/24: each address
+    announces itself (a gratuitous ARP) to a peer already listening, so no
+    frame of the set-up is dropped by a receiver that is still down."""
+    options = options or {}
+    for host in ("hostA", "hostB"):
+        opts = options.get(host)
+        await hosts.must(host, "mount -T io-pkt " + (f"-o {opts} " if opts else "") + "/lib/dll/devnp-nic.so")
+    for host in ("hostA", "hostB"):
+        await hosts.must(host, "ifconfig nic0 up")
+    for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
+        await hosts.must(host, f"ifconfig nic0 {addr}/24")
+        await hosts.must(host, "ifconfig nic0")
+
+
+def ring_ranges(sc) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(base, bytes) of a device's TX and RX descriptor rings, for DmaFaults."""
+    return (sc.tx_ring, NUM_TX_DESC * R.DESC_SIZE), (sc.rx_ring, NUM_RX_DESC * R.DESC_SIZE)
+
+
+def inject_dma_error(hosts: Hosts, host: str, kind: str, count: int = 1) -> None:
+    """SLVERR on the next ``count`` DMA accesses of ``kind`` (faults.DMA_KINDS) by ``host``'s NIC."""
+    tx, rx = ring_ranges(hosts.softc(host))
+    hosts.platforms[host].dma_faults[0].fail_next(kind, tx, rx, count)
+
+
+async def stall_stack(iopkt: IoPkt, ns: int) -> None:
+    """Hold the host's stack context for ``ns`` (io-pkt busy elsewhere): its
+    interrupts are queued but not processed, and its NIC's RX ring fills."""
+    await iopkt.stack_call(iopkt.platform.sleep, ns, proc_name="busy")
+
+
+async def hold_all_clusters(iopkt: IoPkt, ns: int) -> int:
+    """Take every free cluster of the host for ``ns``, then give them back;
+    returns how many were taken."""
+    taken = []
+    while (m := m_getcl(iopkt.mbufs, M_DONTWAIT, MT_DATA, M_PKTHDR)) is not None:
+        taken.append(m)
+    await iopkt.platform.sleep(ns)
+    for m in taken:
+        m_freem(m)
+    return len(taken)
+
+
+NIC_COUNTERS = {
+    "txed_ok": R.REG_STAT_TX_FRAMES,
+    "octets_txed_ok": R.REG_STAT_TX_OCTETS,
+    "rxed_ok": R.REG_STAT_RX_FRAMES,
+    "octets_rxed_ok": R.REG_STAT_RX_OCTETS,
+}
+
+
+async def driver_vs_nic_counters(iopkt: IoPkt) -> dict[str, tuple[int, int]]:
+    """Each of the driver's counts beside the NIC's own statistics register,
+    after the driver has harvested completed transmissions (as it does before
+    reporting statistics)."""
+    sc = iopkt.alldevs[0]
+    await iopkt.stack_call(nic_harvest, sc)
+    out = {}
+    for name, reg in NIC_COUNTERS.items():
+        out[name] = (getattr(sc.stats, name), await sc.regs.read32(reg))
+    return out

@@ -1,1 +1,0 @@
-"""Sample io-pkt drivers that run on the virtual platform."""
