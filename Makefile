@@ -16,7 +16,9 @@ GROUP ?= 1
 REPORTS := reports
 DURATIONS = .test_durations/$(SIM).json
 SHARD = $(if $(filter-out 1,$(SPLITS)),-$(GROUP)of$(SPLITS))
-SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS))
+SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS) \
+             --splitting-algorithm least_duration)
+SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
 COV ?= 0
 COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --cov-report=term:skip-covered \
            --cov-report=xml:$(REPORTS)/coverage-stack.xml)
@@ -106,7 +108,15 @@ test-rtl: tools
 sim: tools
 	@case "$(SIM)" in icarus|verilator) ;; *) echo "error: SIM=$(SIM): use icarus or verilator"; exit 2;; esac
 	@mkdir -p $(REPORTS)
-	SIM=$(SIM) $(PY) -m pytest -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
+	@touch $(REPORTS)/.sim-start
+	@echo "SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS)"
+	@SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS); \
+	status=$$?; \
+	if [ "$(WAVES)" = 1 ]; then \
+	  echo "waveforms written (open with gtkwave):"; \
+	  find sim_build -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' \) | sort | sed 's/^/  /'; \
+	fi; \
+	exit $$status
 
 durations: tools
 	@mkdir -p .test_durations
@@ -128,4 +138,4 @@ bench: tools
 	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json
 
 clean:
-	rm -rf sim_build build $(REPORTS) .pytest_cache
+	rm -rf sim_build build $(REPORTS) .pytest_cache .coverage

@@ -7,6 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+#define NIC_STATIC_ASSERT static_assert
+#else
+#define NIC_STATIC_ASSERT _Static_assert
+#endif
+
+#define NIC_SIM_RELEASE "0.2.0"
 #define NIC_VENDOR_ID 0x7e57u
 #define NIC_DEVICE_ID 0x0e01u
 #define NIC_REVISION 0x0100u
@@ -184,12 +191,12 @@ struct nic_tx_desc {
     uint8_t sta;  /* status bits, written back by the NIC */
     uint32_t rsvd;  /* reserved: write 0 */
 };
-_Static_assert(sizeof(struct nic_tx_desc) == 16, "TX_DESC is 16 bytes");
-_Static_assert(offsetof(struct nic_tx_desc, addr) == 0, "TX_DESC.ADDR at byte 0");
-_Static_assert(offsetof(struct nic_tx_desc, len) == 8, "TX_DESC.LEN at byte 8");
-_Static_assert(offsetof(struct nic_tx_desc, cmd) == 10, "TX_DESC.CMD at byte 10");
-_Static_assert(offsetof(struct nic_tx_desc, sta) == 11, "TX_DESC.STA at byte 11");
-_Static_assert(offsetof(struct nic_tx_desc, rsvd) == 12, "TX_DESC.RSVD at byte 12");
+NIC_STATIC_ASSERT(sizeof(struct nic_tx_desc) == 16, "TX_DESC is 16 bytes");
+NIC_STATIC_ASSERT(offsetof(struct nic_tx_desc, addr) == 0, "TX_DESC.ADDR at byte 0");
+NIC_STATIC_ASSERT(offsetof(struct nic_tx_desc, len) == 8, "TX_DESC.LEN at byte 8");
+NIC_STATIC_ASSERT(offsetof(struct nic_tx_desc, cmd) == 10, "TX_DESC.CMD at byte 10");
+NIC_STATIC_ASSERT(offsetof(struct nic_tx_desc, sta) == 11, "TX_DESC.STA at byte 11");
+NIC_STATIC_ASSERT(offsetof(struct nic_tx_desc, rsvd) == 12, "TX_DESC.RSVD at byte 12");
 #define NIC_TX_DESC_CMD_EOP 0x01u  /* last descriptor of a frame */
 #define NIC_TX_DESC_CMD_RS 0x02u  /* report status: write DD back and raise TX_DONE */
 #define NIC_TX_DESC_CMD_IPCS 0x04u  /* insert the IPv4 header checksum (read from the frame's first descriptor) */
@@ -204,12 +211,12 @@ struct nic_rx_desc {
     uint8_t sta;  /* status bits, written back by the NIC */
     uint32_t rsvd;  /* reserved: written back as 0 */
 };
-_Static_assert(sizeof(struct nic_rx_desc) == 16, "RX_DESC is 16 bytes");
-_Static_assert(offsetof(struct nic_rx_desc, addr) == 0, "RX_DESC.ADDR at byte 0");
-_Static_assert(offsetof(struct nic_rx_desc, len) == 8, "RX_DESC.LEN at byte 8");
-_Static_assert(offsetof(struct nic_rx_desc, csum) == 10, "RX_DESC.CSUM at byte 10");
-_Static_assert(offsetof(struct nic_rx_desc, sta) == 11, "RX_DESC.STA at byte 11");
-_Static_assert(offsetof(struct nic_rx_desc, rsvd) == 12, "RX_DESC.RSVD at byte 12");
+NIC_STATIC_ASSERT(sizeof(struct nic_rx_desc) == 16, "RX_DESC is 16 bytes");
+NIC_STATIC_ASSERT(offsetof(struct nic_rx_desc, addr) == 0, "RX_DESC.ADDR at byte 0");
+NIC_STATIC_ASSERT(offsetof(struct nic_rx_desc, len) == 8, "RX_DESC.LEN at byte 8");
+NIC_STATIC_ASSERT(offsetof(struct nic_rx_desc, csum) == 10, "RX_DESC.CSUM at byte 10");
+NIC_STATIC_ASSERT(offsetof(struct nic_rx_desc, sta) == 11, "RX_DESC.STA at byte 11");
+NIC_STATIC_ASSERT(offsetof(struct nic_rx_desc, rsvd) == 12, "RX_DESC.RSVD at byte 12");
 #define NIC_RX_DESC_CSUM_IP_CHK 0x01u  /* an IPv4 header checksum was verified */
 #define NIC_RX_DESC_CSUM_IP_ERR 0x02u  /* ... and it was wrong */
 #define NIC_RX_DESC_CSUM_L4_CHK 0x04u  /* a TCP or UDP checksum was verified (not for fragments or UDP checksum 0) */

@@ -28,7 +28,7 @@ def bench(sim: str, count: int, size: int) -> dict:
     out.unlink(missing_ok=True)
     run_cocotb("nicsim.jobs", "nic_pair_tb", testcase="bench_ping_flood",
                extra_env={"BENCH_RESULT": str(out), "BENCH_COUNT": str(count), "BENCH_SIZE": str(size),
-                          "COCOTB_LOG_LEVEL": "WARNING"})
+                          "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
     return json.loads(out.read_text())
 
 

@@ -28,6 +28,16 @@ def _positive(text: str) -> int:
     return n
 
 
+def _json_path(text: str) -> Path:
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; name a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{parent} is not a directory")
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
     from nicsim.runner import SIMULATORS
 
@@ -39,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="simulation speed: a ping flood on each simulator, frames per wall second")
     b.add_argument("--sim", choices=SIMULATORS, action="append", help="simulator (repeatable; default: both)")
     b.add_argument("--count", type=_positive, default=200, help="pings per run (default: 200)")
-    b.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    b.add_argument("--json", type=_json_path, help="also write the figures to this JSON file")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
     return p

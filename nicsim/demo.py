@@ -27,7 +27,8 @@ def run_demo(sim: str = "icarus") -> int:
     t0 = time.perf_counter()
     try:
         run_cocotb("nicsim.jobs", "nic_pair_tb", testcase="demo_two_host_ping",
-                   extra_env={"DEMO_TRANSCRIPT": str(transcript), "COCOTB_LOG_LEVEL": "WARNING"})
+                   extra_env={"DEMO_TRANSCRIPT": str(transcript),
+                              "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
     except SystemExit:
         pass  # cocotb's runner exits on a failed test; the missing transcript says so below
     wall = time.perf_counter() - t0

@@ -102,7 +102,7 @@ def check_simulator(sim: str) -> None:
     sources (a non-editable install), or the simulator's tools missing."""
     if sim not in SIMULATORS:
         raise SimulatorMissing(f"SIM={sim!r}: supported simulators are {', '.join(SIMULATORS)}")
-    if not RTL_DIR.is_dir():
+    if not (RTL_DIR / "nic.v").is_file():
         raise SimulatorMissing(f"the RTL sources are not at {RTL_DIR}: install from a clone with `pip install -e .`")
     if sim == "icarus" and not (shutil.which("iverilog") and shutil.which("vvp")):
         raise SimulatorMissing("Icarus Verilog is not installed: sudo apt-get install -y iverilog "

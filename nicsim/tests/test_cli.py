@@ -40,6 +40,8 @@ def test_version_is_the_newest_changelog_release_everywhere():
     (["bench", "--count", "1e300"], "not a whole number: '1e300'"),
     (["bench", "--count", "-5"], "-5 is out of range"),
     (["gen", "--bogus"], "unrecognized arguments: --bogus"),
+    (["bench", "--json", "/tmp"], "/tmp is a directory; name a file"),
+    (["bench", "--json", "README.md/x.json"], "README.md is not a directory"),
 ])
 def test_bad_arguments_are_a_usage_error(args, message):
     res = nicsim(*args)
@@ -68,3 +70,12 @@ def test_runner_refuses_an_unknown_simulator(monkeypatch):
     monkeypatch.setenv("SIM", "questa")
     with pytest.raises(runner.SimulatorMissing, match="SIM='questa': supported simulators are icarus, verilator"):
         runner.run_cocotb("tb_regs", "nic")
+
+
+def test_gen_outside_a_source_tree_refuses_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    from nicdef import generate
+
+    monkeypatch.setattr(generate, "ROOT", tmp_path)
+    assert generate.main([]) == 2
+    assert "is not a source tree of this project" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -1,8 +1,8 @@
 """The RTL regression's shards (``make sim SPLITS=N GROUP=k``, pytest-split
-from the durations in ``.test_durations/``) run every test exactly once: the
-groups are disjoint and together they are the whole collection. Checked by
-collecting, as pytest itself sees the tests, for each simulator and a few
-shard counts (the CI workflow uses 4)."""
+from the durations in ``.test_durations/``, least-duration algorithm) run
+every test exactly once: the groups are disjoint, none is empty, and together
+they are the whole collection. Checked by collecting, as pytest itself sees
+the tests, for each simulator at 4 shards (the CI workflow's) and at 8."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def test_every_test_runs_in_exactly_one_shard(sim):
     assert durations.exists(), f"record them: make durations SIM={sim}"
     everything = collect(sim)
     assert len(everything) == len(set(everything)) > 0
-    for splits in (2, 4):
-        args = [("--splits", str(splits), "--group", str(k), "--durations-path", str(durations))
+    for splits in (4, 8):
+        args = [("--splits", str(splits), "--group", str(k), "--durations-path", str(durations),
+                 "--splitting-algorithm", "least_duration")
                 for k in range(1, splits + 1)]
         with ThreadPoolExecutor(max_workers=4) as pool:
             groups = list(pool.map(lambda a: collect(sim, *a), args))
