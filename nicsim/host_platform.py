@@ -3,7 +3,8 @@ memory is a cocotbext-axi ``AxiRam`` on a NIC's DMA port and whose device is
 that NIC's AXI4-Lite register port and interrupt line.
 
 This is the only place the io-pkt framework meets cocotb. Nothing here wakes
-per clock: register accesses are AXI-Lite transactions, memory accesses by
+per clock: a register access is one toggle of the testbench's HDL AXI-Lite
+master and one wake-up when it answers, memory accesses by
 the driver are backdoor reads/writes of the RAM model (no simulated time, as
 a CPU's cached access would be next to a DMA), interrupt lines are watched on
 their rising edges only.
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.triggers import Event as _CocotbEvent
-from cocotb.triggers import NullTrigger, RisingEdge, Timer
+from cocotb.triggers import Lock, NullTrigger, RisingEdge, Timer, ValueChange
 from cocotb.utils import get_sim_time
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from cocotbext.axi import AxiBus, AxiRam
 
 from iopkt.platform.base import Event, HostMemory, IrqLine, Platform, PlatformDevice, RegisterBus, Task
 from nicsim.faults import DmaFaults
@@ -54,17 +55,52 @@ class CocotbTask(Task):
         return await self._task
 
 
-class AxiLiteRegisters(RegisterBus):
-    """32-bit register access through ``AxiLiteMaster``; a bad response raises."""
+class RegisterAccessError(OSError):
+    """The NIC answered a register access with SLVERR or DECERR."""
 
-    def __init__(self, master: AxiLiteMaster):
-        self._m = master
+
+class HdlRegisters(RegisterBus):
+    """32-bit register access through the testbench's HDL AXI-Lite master
+    (``rtl/tb/axil_reg_master.v``, ports ``reg_<side>_*``): the inputs are
+    set, ``req`` toggles, and the access costs one wake-up, when ``ack``
+    toggles; a cocotbext-axi ``AxiLiteMaster`` costs one per clock of the
+    handshake. Accesses from several coroutines queue on a lock, as the bus
+    model's own queue did. A response other than OKAY raises
+    :class:`RegisterAccessError` (offset and response named)."""
+
+    def __init__(self, dut, side: str):
+        self._req = getattr(dut, f"reg_{side}_req")
+        self._we = getattr(dut, f"reg_{side}_we")
+        self._addr = getattr(dut, f"reg_{side}_addr")
+        self._wdata = getattr(dut, f"reg_{side}_wdata")
+        self._ack = getattr(dut, f"reg_{side}_ack")
+        self._rdata = getattr(dut, f"reg_{side}_rdata")
+        self._resp = getattr(dut, f"reg_{side}_resp")
+        self._lock = Lock()
+        self._toggle = 0
+        self._req.value = 0
+        self._side = side
+
+    async def _access(self, write: bool, offset: int, value: int = 0) -> int:
+        async with self._lock:
+            self._we.value = int(write)
+            self._addr.value = offset
+            self._wdata.value = value & 0xFFFFFFFF
+            self._toggle ^= 1
+            self._req.value = self._toggle
+            await ValueChange(self._ack)
+            resp = int(self._resp.value)
+            if resp:
+                kind = "write" if write else "read"
+                raise RegisterAccessError(f"NIC {self._side}: register {kind} at {offset:#05x} answered "
+                                          f"{('OKAY', 'EXOKAY', 'SLVERR', 'DECERR')[resp]}")
+            return 0 if write else int(self._rdata.value)
 
     async def read32(self, offset: int) -> int:
-        return await self._m.read_dword(offset)
+        return await self._access(False, offset)
 
     async def write32(self, offset: int, value: int) -> None:
-        await self._m.write_dword(offset, value & 0xFFFFFFFF)
+        await self._access(True, offset, value)
 
 
 class SignalIrqLine(IrqLine):
@@ -109,9 +145,8 @@ class CocotbPlatform(Platform):
         for n, (s, m, irq) in enumerate(((side, mac, irq_number), *more)):
             if n:
                 self.rams.append(AxiRam(AxiBus.from_prefix(dut, f"m_axi_{s}"), clk, rst, mem=self.ram.mem))
-            axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil_{s}"), clk, rst)
             self.devices.append(PlatformDevice(
-                name=f"axi-lite:{s}", regs=AxiLiteRegisters(axil), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
+                name=f"axi-lite:{s}", regs=HdlRegisters(dut, s), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
                 irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
         self.dma_faults = [DmaFaults(ram) for ram in self.rams]
 

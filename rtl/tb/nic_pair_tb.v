@@ -4,6 +4,10 @@
  * (wire_ba_*); the wires are outputs so a test can watch them. Each NIC has
  * its own register slave (s_axil_a_*, s_axil_b_*), DMA master (m_axi_a_*,
  * m_axi_b_*) and interrupt (irq_a, irq_b); one clock and reset for both.
+ * Each register slave sits behind an axil_reg_master: a test makes one
+ * register access per toggle of reg_*_req (one Python wake-up, on reg_*_ack),
+ * or drives s_axil_*_* with a bus model, which passes through while the
+ * HDL master is idle.
  *
  * Each NIC has its own PHY (nic_phy_model, PHY address 1 on that NIC's MDIO
  * bus); the two PHYs are each other's link partner, and the wire_* outputs
@@ -84,6 +88,14 @@ module nic_pair_tb #(
     input  wire                    m_axi_a_rvalid,
     output wire                    m_axi_a_rready,
     output wire                    irq_a,
+    // NIC A: the HDL register master (axil_reg_master), one toggle of reg_a_req per access
+    input  wire                    reg_a_req,
+    input  wire                    reg_a_we,
+    input  wire [11:0]             reg_a_addr,
+    input  wire [31:0]             reg_a_wdata,
+    output wire                    reg_a_ack,
+    output wire [31:0]             reg_a_rdata,
+    output wire [1:0]              reg_a_resp,
     // NIC B: register slave, DMA master, interrupt
     input  wire [11:0]             s_axil_b_awaddr,
     input  wire [2:0]              s_axil_b_awprot,
@@ -140,6 +152,14 @@ module nic_pair_tb #(
     input  wire                    m_axi_b_rvalid,
     output wire                    m_axi_b_rready,
     output wire                    irq_b,
+    // NIC B: the HDL register master (axil_reg_master), one toggle of reg_b_req per access
+    input  wire                    reg_b_req,
+    input  wire                    reg_b_we,
+    input  wire [11:0]             reg_b_addr,
+    input  wire [31:0]             reg_b_wdata,
+    output wire                    reg_b_ack,
+    output wire [31:0]             reg_b_rdata,
+    output wire [1:0]              reg_b_resp,
     // the cable
     output wire [7:0]              wire_ab_txd,
     output wire                    wire_ab_en,
@@ -261,13 +281,27 @@ nic_phy_model #(
     .partner_restart(restart_a)
 );
 
-nic #(
-    .DATA_WIDTH(DATA_WIDTH),
-    .ADDR_WIDTH(ADDR_WIDTH),
-    .ID_WIDTH(ID_WIDTH)
-) nic_a_inst (
+// NIC A's register port: the HDL master, or a bus model through it
+wire [11:0] a_axil_awaddr, a_axil_araddr;
+wire [2:0] a_axil_awprot, a_axil_arprot;
+wire [31:0] a_axil_wdata, a_axil_rdata;
+wire [3:0] a_axil_wstrb;
+wire [1:0] a_axil_bresp, a_axil_rresp;
+wire a_axil_awvalid, a_axil_awready, a_axil_wvalid, a_axil_wready, a_axil_bvalid, a_axil_bready;
+wire a_axil_arvalid, a_axil_arready, a_axil_rvalid, a_axil_rready;
+
+axil_reg_master #(
+    .ADDR_WIDTH(12)
+) reg_a_inst (
     .clk(clk),
     .rst(rst),
+    .req(reg_a_req),
+    .we(reg_a_we),
+    .addr(reg_a_addr),
+    .wdata(reg_a_wdata),
+    .ack(reg_a_ack),
+    .rdata(reg_a_rdata),
+    .resp(reg_a_resp),
     .s_axil_awaddr(s_axil_a_awaddr),
     .s_axil_awprot(s_axil_a_awprot),
     .s_axil_awvalid(s_axil_a_awvalid),
@@ -287,6 +321,53 @@ nic #(
     .s_axil_rresp(s_axil_a_rresp),
     .s_axil_rvalid(s_axil_a_rvalid),
     .s_axil_rready(s_axil_a_rready),
+    .m_axil_awaddr(a_axil_awaddr),
+    .m_axil_awprot(a_axil_awprot),
+    .m_axil_awvalid(a_axil_awvalid),
+    .m_axil_awready(a_axil_awready),
+    .m_axil_wdata(a_axil_wdata),
+    .m_axil_wstrb(a_axil_wstrb),
+    .m_axil_wvalid(a_axil_wvalid),
+    .m_axil_wready(a_axil_wready),
+    .m_axil_bresp(a_axil_bresp),
+    .m_axil_bvalid(a_axil_bvalid),
+    .m_axil_bready(a_axil_bready),
+    .m_axil_araddr(a_axil_araddr),
+    .m_axil_arprot(a_axil_arprot),
+    .m_axil_arvalid(a_axil_arvalid),
+    .m_axil_arready(a_axil_arready),
+    .m_axil_rdata(a_axil_rdata),
+    .m_axil_rresp(a_axil_rresp),
+    .m_axil_rvalid(a_axil_rvalid),
+    .m_axil_rready(a_axil_rready)
+);
+
+nic #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .ID_WIDTH(ID_WIDTH)
+) nic_a_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axil_awaddr(a_axil_awaddr),
+    .s_axil_awprot(a_axil_awprot),
+    .s_axil_awvalid(a_axil_awvalid),
+    .s_axil_awready(a_axil_awready),
+    .s_axil_wdata(a_axil_wdata),
+    .s_axil_wstrb(a_axil_wstrb),
+    .s_axil_wvalid(a_axil_wvalid),
+    .s_axil_wready(a_axil_wready),
+    .s_axil_bresp(a_axil_bresp),
+    .s_axil_bvalid(a_axil_bvalid),
+    .s_axil_bready(a_axil_bready),
+    .s_axil_araddr(a_axil_araddr),
+    .s_axil_arprot(a_axil_arprot),
+    .s_axil_arvalid(a_axil_arvalid),
+    .s_axil_arready(a_axil_arready),
+    .s_axil_rdata(a_axil_rdata),
+    .s_axil_rresp(a_axil_rresp),
+    .s_axil_rvalid(a_axil_rvalid),
+    .s_axil_rready(a_axil_rready),
     .m_axi_awid(m_axi_a_awid),
     .m_axi_awaddr(m_axi_a_awaddr),
     .m_axi_awlen(m_axi_a_awlen),
@@ -337,13 +418,27 @@ nic #(
     .irq(irq_a)
 );
 
-nic #(
-    .DATA_WIDTH(DATA_WIDTH),
-    .ADDR_WIDTH(ADDR_WIDTH),
-    .ID_WIDTH(ID_WIDTH)
-) nic_b_inst (
+// NIC B's register port: the HDL master, or a bus model through it
+wire [11:0] b_axil_awaddr, b_axil_araddr;
+wire [2:0] b_axil_awprot, b_axil_arprot;
+wire [31:0] b_axil_wdata, b_axil_rdata;
+wire [3:0] b_axil_wstrb;
+wire [1:0] b_axil_bresp, b_axil_rresp;
+wire b_axil_awvalid, b_axil_awready, b_axil_wvalid, b_axil_wready, b_axil_bvalid, b_axil_bready;
+wire b_axil_arvalid, b_axil_arready, b_axil_rvalid, b_axil_rready;
+
+axil_reg_master #(
+    .ADDR_WIDTH(12)
+) reg_b_inst (
     .clk(clk),
     .rst(rst),
+    .req(reg_b_req),
+    .we(reg_b_we),
+    .addr(reg_b_addr),
+    .wdata(reg_b_wdata),
+    .ack(reg_b_ack),
+    .rdata(reg_b_rdata),
+    .resp(reg_b_resp),
     .s_axil_awaddr(s_axil_b_awaddr),
     .s_axil_awprot(s_axil_b_awprot),
     .s_axil_awvalid(s_axil_b_awvalid),
@@ -363,6 +458,53 @@ nic #(
     .s_axil_rresp(s_axil_b_rresp),
     .s_axil_rvalid(s_axil_b_rvalid),
     .s_axil_rready(s_axil_b_rready),
+    .m_axil_awaddr(b_axil_awaddr),
+    .m_axil_awprot(b_axil_awprot),
+    .m_axil_awvalid(b_axil_awvalid),
+    .m_axil_awready(b_axil_awready),
+    .m_axil_wdata(b_axil_wdata),
+    .m_axil_wstrb(b_axil_wstrb),
+    .m_axil_wvalid(b_axil_wvalid),
+    .m_axil_wready(b_axil_wready),
+    .m_axil_bresp(b_axil_bresp),
+    .m_axil_bvalid(b_axil_bvalid),
+    .m_axil_bready(b_axil_bready),
+    .m_axil_araddr(b_axil_araddr),
+    .m_axil_arprot(b_axil_arprot),
+    .m_axil_arvalid(b_axil_arvalid),
+    .m_axil_arready(b_axil_arready),
+    .m_axil_rdata(b_axil_rdata),
+    .m_axil_rresp(b_axil_rresp),
+    .m_axil_rvalid(b_axil_rvalid),
+    .m_axil_rready(b_axil_rready)
+);
+
+nic #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .ID_WIDTH(ID_WIDTH)
+) nic_b_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axil_awaddr(b_axil_awaddr),
+    .s_axil_awprot(b_axil_awprot),
+    .s_axil_awvalid(b_axil_awvalid),
+    .s_axil_awready(b_axil_awready),
+    .s_axil_wdata(b_axil_wdata),
+    .s_axil_wstrb(b_axil_wstrb),
+    .s_axil_wvalid(b_axil_wvalid),
+    .s_axil_wready(b_axil_wready),
+    .s_axil_bresp(b_axil_bresp),
+    .s_axil_bvalid(b_axil_bvalid),
+    .s_axil_bready(b_axil_bready),
+    .s_axil_araddr(b_axil_araddr),
+    .s_axil_arprot(b_axil_arprot),
+    .s_axil_arvalid(b_axil_arvalid),
+    .s_axil_arready(b_axil_arready),
+    .s_axil_rdata(b_axil_rdata),
+    .s_axil_rresp(b_axil_rresp),
+    .s_axil_rvalid(b_axil_rvalid),
+    .s_axil_rready(b_axil_rready),
     .m_axi_awid(m_axi_b_awid),
     .m_axi_awaddr(m_axi_b_awaddr),
     .m_axi_awlen(m_axi_b_awlen),

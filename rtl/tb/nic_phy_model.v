@@ -148,7 +148,7 @@ reg mdc_prev_reg;
 reg [5:0] ones_reg;       // consecutive ones seen (preamble), saturating
 reg in_frame_reg;
 reg [6:0] idx_reg;        // index of the next bit to sample
-reg [12:0] hdr_reg;       // ST1, OP, PHYAD, REGAD as they arrive
+reg [11:0] hdr_reg;       // ST1, OP, PHYAD, REGAD[4:1] as they arrive
 reg [15:0] data_reg;
 reg reading_reg;
 reg [4:0] regad_reg;
@@ -178,7 +178,7 @@ always @(posedge clk) begin
                 if (ones_reg == 6'd32) begin
                     in_frame_reg <= 1'b1;   // ST's first bit (0) is bit 32 of the frame
                     idx_reg <= 7'd33;
-                    hdr_reg <= 13'd0;
+                    hdr_reg <= 12'd0;
                     reading_reg <= 1'b0;
                 end
                 ones_reg <= 6'd0;
@@ -186,7 +186,7 @@ always @(posedge clk) begin
         end else begin
             idx_reg <= idx_reg + 1;
             if (idx_reg <= 7'd45) begin
-                hdr_reg <= {hdr_reg[11:0], mdio_bit};
+                hdr_reg <= {hdr_reg[10:0], mdio_bit};
             end
             if (idx_reg == 7'd45) begin
                 // before this shift hdr_reg[11:0] = {ST1, OP, PHYAD, REGAD[4:1]}
