@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SIM ?= icarus
@@ -13,7 +13,7 @@ JOBS ?= 2
 # shards of the RTL regression (pytest-split, from recorded durations): SPLITS=N GROUP=k
 SPLITS ?= 1
 GROUP ?= 1
-REPORTS := reports
+REPORTS ?= reports
 DURATIONS = .test_durations/$(SIM).json
 SHARD = $(if $(filter-out 1,$(SPLITS)),-$(GROUP)of$(SPLITS))
 SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS) \
