@@ -58,7 +58,10 @@ help:
 	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches (installs Yosys)"
 	@echo "make gen         regenerate rtl/nic_defs.vh, include/nic_regs.h, docs/registers.md from nicdef"
 	@echo "make check-gen   fail if a generated file is out of date"
-	@echo "make bench       simulation speed figures on both simulators ($(REPORTS)/bench.json)"
+	@echo "make bench       simulation speed on both simulators: UDP floods (frames/s, share of line rate,"
+	@echo "                 register accesses and interrupts per frame), ping, idle cycles/s with and without"
+	@echo "                 cocotb, a stock cocotbext-eth reference ($(REPORTS)/bench.json);"
+	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -137,7 +140,7 @@ synth: venv
 	yosys -q -s rtl/synth.ys
 
 bench: tools
-	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json
+	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf sim_build build $(REPORTS) .pytest_cache .coverage

@@ -1,65 +1,360 @@
-"""``nicsim bench`` (``make bench``): how fast the live simulation runs, on each simulator.
+"""``nicsim bench`` (``make bench``): what a user needs to judge simulation
+speed, on each simulator.
 
-Pings flood from host A to host B (the whole stack, both drivers, both RTL
-NICs) and the figures printed are wall-clock rates: what a user waits for.
+Per simulator, in one run:
+
+1. UDP floods from host A to host B through the whole path (stack, driver,
+   NIC, cable, NIC, driver, stack) with 64, 512 and 1518-byte frames:
+   frames per wall second; share of the 1 Gb/s line rate reached in
+   simulated time; register accesses and interrupts per frame. Every
+   datagram is checked at the receiver (``udp_flow.run_flows``: sequence
+   number, bytes, order); one lost, refused or damaged fails the bench.
+2. Floods both ways at once (64-byte frames): frames per wall second.
+3. ``ping -s 56`` one at a time, unloaded: round trip in simulated
+   microseconds, wall time per ping.
+4. ``nic_pair_tb`` idle (nothing happening, time passing), in clock cycles
+   per wall second: under cocotb with the NICs out of reset (no driver),
+   under cocotb with both interfaces up, and as a plain build with no cocotb
+   at all (``runner.build_plain``: vvp; a Verilator C++ main), and the ratio
+   of plain to cocotb.
+5. A stock reference: cocotbext-eth's ``GmiiSource`` into ``GmiiSink``
+   through one register (``gmii_loopback_tb``) at 64 and 1518 bytes, and
+   each flood's frame rate as a ratio to it at the same size.
+
+The cocotb side is :mod:`nicsim.jobs` (``bench_pair``,
+``bench_gmii_reference``). Speed is only reported, never judged: the bench
+fails (exit status 1) only when a measurement does, e.g. a datagram lost.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import resource
+import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
-from nicsim.runner import SIM_BUILD, SIMULATORS, run_cocotb
+from nicdef import __version__
+from nicsim.runner import SIM_BUILD, SIMULATORS, build_plain, check_simulator, run_cocotb
 
-CLK_HZ = 125_000_000
-SIZES = (56, 1400)
+CLK_NS = 8  # 125 MHz: one GMII byte per clock
+LINE_BPS = 1_000_000_000
+FLOOD_SIZES = (64, 512, 1518)
+BOTH_WAYS_SIZE = 64
+REFERENCE_SIZES = (64, 1518)
+DEFAULT_COUNT = 256
+DEFAULT_IDLE_S = 2.0
 
 
-def bench(sim: str, count: int, size: int) -> dict:
-    """One flood of ``count`` pings of ``size`` payload bytes on ``sim``.
+class BenchFailed(Exception):
+    """A measurement failed (a datagram lost or damaged, a job that did not
+    finish); the message says which and why."""
 
-    Returns the job's figures: ``count``, ``size``, ``wall_s`` (seconds of wall
-    time), ``sim_ns`` (simulated nanoseconds), ``rtt_us`` (min, avg, max).
-    """
+
+def line_rate(frame_bytes: int) -> float:
+    """Frames per second of a 1 Gb/s line at ``frame_bytes`` (FCS included):
+    each frame also takes 8 bytes of preamble and 12 of inter-frame gap."""
+    return LINE_BPS / 8 / (frame_bytes + 20)
+
+
+def make_plan(count: int = DEFAULT_COUNT, idle_s: float = DEFAULT_IDLE_S) -> dict:
+    """What each job measures for ``--count count``: ``count`` datagrams in
+    the 64-byte flood, half that at 512 and 1518 bytes and each way of the
+    two-way flood, a sixteenth as many pings, twice as many reference
+    frames at 64 bytes and a quarter at 1518 (never fewer than one)."""
+    half = max(1, count // 2)
+    smallest = min(FLOOD_SIZES)
+    return {"idle_s": idle_s, "pings": max(1, count // 16),
+            "floods": [[size, count if size == smallest else half] for size in FLOOD_SIZES],
+            "both_ways": [[BOTH_WAYS_SIZE, half]],
+            "reference": [[size, 2 * count if size == smallest else max(1, count // 4)] for size in REFERENCE_SIZES]}
+
+
+class Clock:
+    """Elapsed time since the bench began, on every progress line."""
+
+    def __init__(self, t0: float | None = None):
+        self.t0 = time.time() if t0 is None else t0
+
+    def say(self, sim: str, text: str) -> None:
+        print(f"[{time.time() - self.t0:7.1f} s] {sim:<9} {text}", flush=True)
+
+
+def run_job(sim: str, testcase: str, toplevel: str, plan: dict, clock: Clock | None = None) -> dict:
+    """Run one cocotb job of :mod:`nicsim.jobs` on ``sim`` with ``plan``;
+    returns its figures. BenchFailed with the job's own message when it fails."""
+    clock = clock or Clock()
     os.environ["SIM"] = sim
-    out = SIM_BUILD / f"bench-{sim}-{size}.json"
+    SIM_BUILD.mkdir(exist_ok=True)
+    out = SIM_BUILD / f"bench-{sim}-{testcase}-{os.getpid()}.json"  # one per process: benches may overlap
     out.unlink(missing_ok=True)
-    run_cocotb("nicsim.jobs", "nic_pair_tb", testcase="bench_ping_flood",
-               extra_env={"BENCH_RESULT": str(out), "BENCH_COUNT": str(count), "BENCH_SIZE": str(size),
-                          "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
-    return json.loads(out.read_text())
+    clock.say(sim, f"{testcase} on {toplevel} (built first if needed) ...")
+    try:
+        run_cocotb("nicsim.jobs", toplevel, testcase=testcase,
+                   extra_env={"BENCH_RESULT": str(out), "BENCH_PLAN": json.dumps({**plan, "t0": clock.t0, "sim": sim}),
+                              "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
+    except SystemExit:
+        pass  # cocotb's runner exits when the simulator fails; what the job wrote says the rest
+    if not out.exists():
+        raise BenchFailed(f"{sim}: {testcase} did not run (see the simulator's output above)")
+    result = json.loads(out.read_text())
+    out.unlink()
+    if "error" in result:
+        raise BenchFailed(f"{sim}: {result['error']}")
+    if not result.get("done"):
+        why = failure_message(result.get("results_xml"))
+        raise BenchFailed(f"{sim}: {testcase} stopped before its end: "
+                          + (why or "see the simulator's output above"))
+    return result
 
 
-def run_bench(sims: tuple[str, ...] = SIMULATORS, count: int = 200, json_path: Path | None = None) -> int:
-    """Run the flood on each simulator at each size, print a table, and write
-    the rows as JSON to ``json_path`` if given (CI keeps it as an artifact).
-    Returns a process exit status."""
-    rows = []
-    for sim in sims:
-        for size in SIZES:
-            r = bench(sim, count, size)
-            frames = 2 * r["count"]  # request and reply
-            rows.append({"simulator": sim, "ping_size": size, "pings": r["count"], "wall_s": r["wall_s"],
-                         "sim_us": r["sim_ns"] / 1e3, "frames_per_s": frames / r["wall_s"],
-                         "kcycles_per_s": r["sim_ns"] * 1e-9 * CLK_HZ / r["wall_s"] / 1e3,
-                         "rtt_avg_us": r["rtt_us"][1]})
+def failure_message(results_xml: str | None) -> str | None:
+    """The message of the first failure (or error) in a cocotb results
+    file, without the explanation cocotb's assertion rewriting appends; None
+    when there is no such file or failure."""
+    if not results_xml:
+        return None
+    try:
+        root = ElementTree.parse(results_xml).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    for tag in ("failure", "error"):
+        found = root.find(f".//{tag}")
+        if found is not None and found.get("message"):
+            return found.get("message").split("\nassert ")[0]
+    return None
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _plain_run(sim: str, cmd: list[str], cycles: int, startup_s: float) -> tuple[int, float, float]:
+    """(cycles, wall seconds, CPU seconds) of one run of a plain build."""
+    t, cpu = time.perf_counter(), _children_cpu_s()
+    done = subprocess.run([*cmd, f"+cycles={cycles}"], capture_output=True, text=True, check=False)
+    wall, cpu = time.perf_counter() - t, _children_cpu_s() - cpu
+    if done.returncode != 0:
+        raise BenchFailed(f"{sim}: the plain build failed to run: {done.stderr.strip() or done.stdout.strip()}")
+    if sim == "verilator":  # the C++ main times its own clock loop
+        n, seconds = done.stdout.split()[-2:]
+        return int(n), float(seconds), min(cpu, float(seconds))
+    return cycles, max(wall - startup_s, 1e-6), max(cpu - startup_s, 1e-6)
+
+
+def plain_idle(sim: str, seconds: float, clock: Clock | None = None) -> dict:
+    """Idle clock cycles per wall second of a plain build of ``nic_pair_tb``
+    (no cocotb): runs of growing length until one lasts at least half of
+    ``seconds``. Icarus is timed from outside, less a run of one clock
+    (vvp's start-up)."""
+    clock = clock or Clock()
+    clock.say(sim, "plain build of nic_pair_tb, no cocotb (built first if needed) ...")
+    try:
+        cmd = build_plain("nic_pair_tb", sim)
+    except RuntimeError as e:
+        raise BenchFailed(f"{sim}: {e}") from None
+    startup = 0.0
+    if sim == "icarus":
+        startup = _plain_run(sim, cmd, 1, 0.0)[1]
+    cycles = 10_000
+    while True:
+        n, wall, cpu = _plain_run(sim, cmd, cycles, startup)
+        if wall >= seconds / 2 or cycles >= 10**10:
+            break
+        cycles = int(cycles * min(100.0, max(2.0, seconds / wall)))
+    clock.say(sim, f"plain nic_pair_tb idle: {n / wall:,.0f} cycles/s")
+    return {"cycles": n, **_times(wall, cpu), "cycles_per_s": n / wall, "cycles_per_cpu_s": n / cpu,
+            "startup_s": startup}
+
+
+def _times(wall_s: float, cpu_s: float) -> dict:
+    """Wall and CPU seconds of a measurement, and the share of the wall time
+    it had a CPU for (well under 1: something else on the machine slowed it)."""
+    return {"wall_s": wall_s, "cpu_s": cpu_s, "cpu_share": cpu_s / wall_s if wall_s > 0 else 1.0}
+
+
+def summarize(pair: dict, reference: dict, plain: dict | None = None) -> dict:
+    """One simulator's figures, from what its jobs measured (``plain``: the
+    plain build's idle run, left out of the figures when None)."""
+    ref_fps = {r["frame_bytes"]: r["frames"] / r["wall_s"] for r in reference["sizes"]}
+    floods = []
+    for r in pair["floods"]:
+        frames, ways, size = r["datagrams"], r["directions"], r["frame_bytes"]
+        sim_fps = frames / (r["sim_ns"] * 1e-9)
+        fps = frames / r["wall_s"]
+        floods.append({
+            "direction": "A->B" if ways == 1 else "both ways", "directions": ways, "frame_bytes": size,
+            "frames": frames, **_times(r["wall_s"], r["cpu_s"]), "sim_us": r["sim_ns"] / 1e3,
+            "frames_per_s": fps, "frames_per_cpu_s": frames / max(r["cpu_s"], 1e-9),
+            "sim_frames_per_s": sim_fps, "line_rate_frames_per_s": line_rate(size) * ways,
+            "line_share": sim_fps / (line_rate(size) * ways),
+            "reg_accesses_per_frame": (r["reg_reads"] + r["reg_writes"]) / frames,
+            "reg_reads_per_frame": r["reg_reads"] / frames, "reg_writes_per_frame": r["reg_writes"] / frames,
+            "isr_entries_per_frame": r["isr_entries"] / frames, "irq_rises_per_frame": r["irq_rises"] / frames,
+            "ifnet": r["ifnet"],
+            "reference_frames_per_s": ref_fps.get(size),
+            "vs_reference": fps / ref_fps[size] if size in ref_fps else None,
+        })
+    p = pair["ping"]
+    rtt_us = [t / 1e3 for t in p["rtt_ns"]]
+    idle = {}
+    for key, name in (("idle_reset", "cocotb_reset"), ("idle_up", "cocotb_up")):
+        i = pair[key]
+        idle[name] = {"cycles": i["sim_ns"] // CLK_NS, **_times(i["wall_s"], i["cpu_s"]),
+                      "cycles_per_s": i["sim_ns"] / CLK_NS / i["wall_s"],
+                      "cycles_per_cpu_s": i["sim_ns"] / CLK_NS / max(i["cpu_s"], 1e-9),
+                      "reg_accesses": i["reg_reads"] + i["reg_writes"], "isr_entries": i["isr_entries"]}
+    return {
+        "floods": floods,
+        "ping": {"size": p["size"], "pings": p["pings"], **_times(p["wall_s"], p["cpu_s"]),
+                 "rtt_us_min": min(rtt_us), "rtt_us_avg": sum(rtt_us) / len(rtt_us), "rtt_us_max": max(rtt_us),
+                 "wall_ms_per_ping": p["wall_s"] / p["pings"] * 1e3},
+        "idle": {**idle, **({"plain": plain,
+                             "plain_vs_cocotb": plain["cycles_per_s"] / idle["cocotb_reset"]["cycles_per_s"]}
+                            if plain else {})},
+        "reference": [{"frame_bytes": r["frame_bytes"], "frames": r["frames"], **_times(r["wall_s"], r["cpu_s"]),
+                       "sim_us": r["sim_ns"] / 1e3, "frames_per_s": r["frames"] / r["wall_s"]}
+                      for r in reference["sizes"]],
+    }
+
+
+def cpu_shares(results: dict[str, dict]) -> dict[str, float]:
+    """Each measurement's CPU share (CPU seconds over wall seconds), by name."""
+    out = {}
+    for sim, r in results.items():
+        named = [(f"flood {f['direction']} {f['frame_bytes']} B", f) for f in r["floods"]]
+        named += [("ping", r["ping"]), ("idle cocotb, reset", r["idle"]["cocotb_reset"]),
+                  ("idle cocotb, up", r["idle"]["cocotb_up"])]
+        named += [("idle plain", r["idle"]["plain"])] if "plain" in r["idle"] else []
+        named += [(f"reference {f['frame_bytes']} B", f) for f in r["reference"]]
+        out.update({f"{sim} {name}": m["cpu_share"] for name, m in named})
+    return out
+
+
+def busy_note(results: dict[str, dict], below: float = 0.8) -> str | None:
+    """A line naming the measurements that had a CPU for less than
+    ``below`` of their wall time (another job on the machine slowed them),
+    or None when there are none."""
+    shares = cpu_shares(results)
+    busy = {name: share for name, share in shares.items() if share < below}
+    if not busy:
+        return None
+    if len(busy) == len(shares):
+        lo, hi = min(busy.values()), max(busy.values())
+        return (f"note: the machine was busy: every measurement had a CPU for only {lo:.0%} to {hi:.0%} of "
+                "its wall time, so the rates above are roughly that share of what an idle machine gives")
+    return (f"note: the machine was busy; these had a CPU for under {below:.0%} of their wall time: "
+            + ", ".join(f"{name} ({share:.0%})" for name, share in busy.items()))
+
+
+def measure(sim: str, plan: dict, clock: Clock | None = None) -> dict:
+    """Every figure of one simulator (BenchFailed if a measurement fails)."""
+    clock = clock or Clock()
+    pair = run_job(sim, "bench_pair", "nic_pair_tb", plan, clock)
+    reference = run_job(sim, "bench_gmii_reference", "gmii_loopback_tb", plan, clock)
+    plain = plain_idle(sim, plan["idle_s"], clock)
+    return summarize(pair, reference, plain)
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def print_tables(results: dict[str, dict]) -> None:
     print()
-    print(f"{'simulator':<10} {'ping -s':>7} {'pings':>6} {'wall s':>8} {'sim us':>9} {'frames/s':>9} "
-          f"{'kcycles/s':>10} {'rtt us*':>8}")
-    for r in rows:
-        print(f"{r['simulator']:<10} {r['ping_size']:>7} {r['pings']:>6} {r['wall_s']:>8.2f} {r['sim_us']:>9.1f} "
-              f"{r['frames_per_s']:>9.1f} {r['kcycles_per_s']:>10.1f} {r['rtt_avg_us']:>8.3f}")
-    print("frames/s and kcycles/s are per second of wall time (what a user waits for).")
-    print("* average round trip under the flood: requests go out every 10 us, so large")
-    print("  frames queue behind each other; an unloaded 1400-byte ping takes about 30 us.")
+    print("UDP floods: stack -> driver -> NIC -> cable -> NIC -> driver -> stack, every datagram checked")
+    print(f"{'simulator':<10} {'direction':<10} {'frame B':>7} {'frames':>6} {'wall s':>7} {'frames/s':>9} "
+          f"{'vs ref':>7} {'line share':>10} {'regs/frame':>10} {'irqs/frame':>10}")
+    for sim, r in results.items():
+        for f in r["floods"]:
+            print(f"{sim:<10} {f['direction']:<10} {f['frame_bytes']:>7} {f['frames']:>6} {f['wall_s']:>7.2f} "
+                  f"{f['frames_per_s']:>9.1f} {_ratio(f['vs_reference']):>7} {f['line_share']:>10.1%} "
+                  f"{f['reg_accesses_per_frame']:>10.2f} {f['isr_entries_per_frame']:>10.2f}")
+    print()
+    print("ping -s 56, one at a time, nothing else running")
+    print(f"{'simulator':<10} {'pings':>6} {'rtt us (sim)':>12} {'wall ms/ping':>12}")
+    for sim, r in results.items():
+        p = r["ping"]
+        print(f"{sim:<10} {p['pings']:>6} {p['rtt_us_avg']:>12.2f} {p['wall_ms_per_ping']:>12.1f}")
+    print()
+    print("nic_pair_tb idle (nothing happening), clock cycles per wall second")
+    print(f"{'simulator':<10} {'cocotb, reset':>14} {'cocotb, up':>11} {'plain':>11} {'plain/cocotb':>12}")
+    for sim, r in results.items():
+        i = r["idle"]
+        print(f"{sim:<10} {i['cocotb_reset']['cycles_per_s']:>14,.0f} {i['cocotb_up']['cycles_per_s']:>11,.0f} "
+              f"{i['plain']['cycles_per_s']:>11,.0f} {_ratio(i['plain_vs_cocotb']):>12}")
+    print()
+    print("reference: cocotbext-eth GmiiSource -> one register -> GmiiSink")
+    print(f"{'simulator':<10} {'frame B':>7} {'frames':>6} {'wall s':>7} {'frames/s':>9}")
+    for sim, r in results.items():
+        for f in r["reference"]:
+            print(f"{sim:<10} {f['frame_bytes']:>7} {f['frames']:>6} {f['wall_s']:>7.2f} {f['frames_per_s']:>9.1f}")
+    print()
+    print("frames/s: per second of wall time (what a user waits for); vs ref: that rate over the reference's")
+    print("at the same frame size; line share: frames per second of simulated time over a 1 Gb/s line's")
+    print("(both ways: over two lines'); regs/frame: register reads and writes of both hosts; irqs/frame:")
+    print("ISR entries of both hosts; cocotb, reset: NICs out of reset, no driver; cocotb, up: both")
+    print("interfaces up; plain: the same top with no cocotb (vvp; a Verilator C++ main).")
+    note = busy_note(results)
+    if note:
+        print(textwrap.fill(note, width=100))
+
+
+def _environment() -> dict:
+    import cocotb
+
+    env = {"nicsim": __version__, "python": platform.python_version(), "cocotb": cocotb.__version__,
+           "machine": platform.machine(), "cpus": os.cpu_count()}
+    if hasattr(os, "getloadavg"):
+        env["load_average_at_start"] = os.getloadavg()[0]
+    return env
+
+
+def run_bench(sims: tuple[str, ...] = SIMULATORS, count: int = DEFAULT_COUNT, json_path: Path | None = None,
+              idle_s: float = DEFAULT_IDLE_S) -> int:
+    """Measure every figure on each simulator in ``sims``, print the tables,
+    and write them as JSON to ``json_path`` if given (CI keeps it as an
+    artifact). Returns a process exit status: 0, or 1 when a measurement
+    failed (the figures measured so far are still written, with the error).
+    Raises :class:`nicsim.runner.SimulatorMissing` before measuring anything
+    when one of ``sims`` cannot run here."""
+    sims = tuple(dict.fromkeys(sims))
+    for sim in sims:
+        check_simulator(sim)
+    plan = make_plan(count, idle_s)
+    clock = Clock()
+    report: dict = {"count": count, "idle_seconds": idle_s, "plan": plan, "line_rate_bps": LINE_BPS,
+                    "clock_ns": CLK_NS, "environment": _environment(), "simulators": {}}
+    floods = ", ".join(f"{n} x {size} B" for size, n in plan["floods"])
+    clock.say("bench", f"on {', '.join(sims)}, --count {count}: floods of {floods}; idle {idle_s:g} s each")
+    status = 0
+    try:
+        for sim in sims:
+            report["simulators"][sim] = measure(sim, plan, clock)
+    except BenchFailed as e:
+        report["error"] = str(e)
+        status = 1
+    report["wall_s"] = time.time() - clock.t0
+    if hasattr(os, "getloadavg"):
+        report["environment"]["load_average_at_end"] = os.getloadavg()[0]
+    if report["simulators"]:
+        print_tables(report["simulators"])
+        report["note"] = busy_note(report["simulators"])
+    print(f"whole bench: {report['wall_s']:.0f} s of wall time, builds included")
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(rows, indent=2) + "\n")
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
         print(f"figures written to {json_path}")
-    return 0
+    if status:
+        print(f"nicsim bench: FAILED: {report['error']}", file=sys.stderr, flush=True)
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(run_bench(count=int(os.environ.get("BENCH_COUNT", "200"))))
+    sys.exit(run_bench(count=int(os.environ.get("BENCH_COUNT", str(DEFAULT_COUNT)))))

@@ -1,7 +1,7 @@
 """The ``nicsim`` command: the project's main jobs without the Makefile.
 
     nicsim demo  [--sim icarus|verilator]
-    nicsim bench [--sim icarus|verilator]... [--count N] [--json PATH]
+    nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim gen   [--check]
     nicsim --version
 
@@ -28,6 +28,16 @@ def _positive(text: str) -> int:
     return n
 
 
+def _seconds(text: str) -> float:
+    try:
+        s = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.1 <= s <= 600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text} is out of range 0.1..600 seconds")
+    return s
+
+
 def _json_path(text: str) -> Path:
     path = Path(text)
     if path.is_dir():
@@ -39,6 +49,7 @@ def _json_path(text: str) -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from nicsim.bench import DEFAULT_COUNT, DEFAULT_IDLE_S
     from nicsim.runner import SIMULATORS
 
     p = argparse.ArgumentParser(prog="nicsim", description="io-pkt, devnp-nic and the RTL NIC in one live simulation")
@@ -46,9 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="job", required=True, metavar="JOB")
     d = sub.add_parser("demo", help="two hosts ping each other through two RTL NICs; prints the shell transcript")
     d.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
-    b = sub.add_parser("bench", help="simulation speed: a ping flood on each simulator, frames per wall second")
+    b = sub.add_parser("bench", help="simulation speed on each simulator: UDP floods, ping, idle cycles, "
+                                      "a stock cocotbext-eth reference")
     b.add_argument("--sim", choices=SIMULATORS, action="append", help="simulator (repeatable; default: both)")
-    b.add_argument("--count", type=_positive, default=200, help="pings per run (default: 200)")
+    b.add_argument("--count", type=_positive, default=DEFAULT_COUNT,
+                   help=f"datagrams in the 64-byte flood; the other measurements scale with it "
+                        f"(default: {DEFAULT_COUNT})")
+    b.add_argument("--idle-seconds", type=_seconds, default=DEFAULT_IDLE_S, metavar="S",
+                   help=f"wall seconds per idle measurement, 0.1..600 (default: {DEFAULT_IDLE_S:g})")
     b.add_argument("--json", type=_json_path, help="also write the figures to this JSON file")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
@@ -70,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args.sim)
         from nicsim.bench import run_bench
 
-        return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json)
+        return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)
     except SimulatorMissing as e:
         print(f"nicsim {args.job}: {e}", file=sys.stderr)
         return 2

@@ -11,6 +11,8 @@ simulator comes from ``SIM`` (``icarus``, the default, or ``verilator``);
 Builds are cached per (toplevel, simulator, parameters, waves) under
 ``sim_build/`` at the repository root, and guarded by a file lock so parallel
 pytest workers (``-n 2``) sharing one build wait instead of racing.
+:func:`build_plain` builds a top with no cocotb at all, the baseline
+``nicsim bench`` compares the cocotb build with.
 """
 
 from __future__ import annotations
@@ -33,16 +35,23 @@ SIM_BUILD = REPO_ROOT / "sim_build"
 
 # the NIC and every module under it; nic_defs.vh is found through the include path
 NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
+PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
+                RTL_DIR / "tb" / "axil_reg_master.v", *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
-    "nic_pair_tb": [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
-                    RTL_DIR / "tb" / "axil_reg_master.v", *NIC_SOURCES],
+    "nic_pair_tb": PAIR_SOURCES,
+    # the bench's stock reference (cocotbext-eth GMII models through one register)
+    "gmii_loopback_tb": [RTL_DIR / "tb" / "gmii_loopback_tb.v"],
 }
+# build_plain: how a top runs with no cocotb, reset then +cycles=N clocks:
+# under Icarus in a wrapper top, under Verilator from a C++ main
+PLAIN_ICARUS_TOPS = {"nic_pair_tb": ("nic_pair_idle_tb", RTL_DIR / "tb" / "nic_pair_idle_tb.v")}
+PLAIN_VERILATOR_MAINS = {"nic_pair_tb": RTL_DIR / "tb" / "nic_pair_tb_main.cpp"}
 
 VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]
 # testbench tops that can generate their own clock (`HDL_CLOCK`): done under
 # Icarus only, where it is 2.5x faster than a cocotb Clock (see nic_pair_tb.v)
-HDL_CLOCK_TOPLEVELS = {"nic_pair_tb"}
+HDL_CLOCK_TOPLEVELS = {"nic_pair_tb", "gmii_loopback_tb"}
 
 # cocotb hands the simulator this process's sys.path as PYTHONPATH: the
 # repository root (nicdef, iopkt, devnp_nic, nicsim) goes on it, so a clone
@@ -241,6 +250,55 @@ def run_cocotb(
     )
     if waves:
         print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+
+
+def build_plain(toplevel: str, sim: str) -> list[str]:
+    """Build ``toplevel`` with no cocotb at all and return the command that
+    runs it: reset for 10 clocks, then ``+cycles=N`` clocks (append the
+    plusarg) with nothing else driving it. The baseline ``nicsim bench``
+    sets beside the same top under cocotb.
+
+    Icarus: a wrapper top (``PLAIN_ICARUS_TOPS``) built by ``iverilog`` with
+    ``HDL_CLOCK`` defined, run by plain ``vvp``. Verilator: ``verilator --cc
+    --exe --build`` with the cocotb build's optimisation (``VERILATOR_ARGS``)
+    but no ``--vpi`` and nothing public, linked with a C++ main
+    (``PLAIN_VERILATOR_MAINS``) that prints ``<cycles> <seconds>`` of its
+    clock loop. Cached under ``sim_build/<toplevel>-<sim>-plain``, locked as
+    ``run_cocotb``'s builds are; the tools' output goes to ``build.log``
+    there and is shown only when the build fails (RuntimeError)."""
+    check_simulator(sim)
+    build_dir = SIM_BUILD / f"{toplevel}-{sim}-plain"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
+    if sim == "icarus":
+        top, wrapper = PLAIN_ICARUS_TOPS[toplevel]
+        inputs = [wrapper, *TOPLEVEL_SOURCES[toplevel]]
+        out = build_dir / f"{top}.vvp"
+        (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
+        cmd = ["iverilog", "-g2012", "-DHDL_CLOCK=1", f"-I{RTL_DIR}", "-f", str(build_dir / "cmds.f"),
+               "-s", top, "-o", str(out), *map(str, inputs)]
+        run = ["vvp", "-n", str(out)]
+    else:
+        _setup_verilator()
+        _verilator_make_fix()
+        main = PLAIN_VERILATOR_MAINS[toplevel]
+        inputs = [*TOPLEVEL_SOURCES[toplevel], main]
+        out = build_dir / toplevel
+        cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), *VERILATOR_ARGS,
+               "--timescale", "1ns/1ps", f"-I{RTL_DIR}", "--top-module", toplevel, "-Mdir", str(build_dir),
+               "-o", toplevel, *map(str, inputs)]
+        run = [str(out)]
+    with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        newest = max(p.stat().st_mtime for p in [*inputs, RTL_DIR / "nic_defs.vh"])
+        if not out.exists() or out.stat().st_mtime < newest:
+            log = build_dir / "build.log"
+            with open(log, "w") as f:
+                done = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, check=False)
+            if done.returncode != 0 or not out.exists():
+                tail = "\n".join(log.read_text().splitlines()[-30:])
+                raise RuntimeError(f"the plain {sim} build of {toplevel} failed ({log}):\n{tail}")
+    return run
 
 
 def cocotb_test_names(test_module: str) -> list[str]:

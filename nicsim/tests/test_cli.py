@@ -42,6 +42,12 @@ def test_version_is_the_newest_changelog_release_everywhere():
     (["gen", "--bogus"], "unrecognized arguments: --bogus"),
     (["bench", "--json", "/tmp"], "/tmp is a directory; name a file"),
     (["bench", "--json", "README.md/x.json"], "README.md is not a directory"),
+    (["bench", "--sim", "questa"], "invalid choice: 'questa'"),
+    (["bench", "--idle-seconds", "0"], "0 is out of range 0.1..600 seconds"),
+    (["bench", "--idle-seconds", "601"], "601 is out of range 0.1..600 seconds"),
+    (["bench", "--idle-seconds", "nan"], "nan is out of range 0.1..600 seconds"),
+    (["bench", "--idle-seconds", "soon"], "not a number of seconds: 'soon'"),
+    (["bench", "--idle-seconds"], "expected one argument"),
 ])
 def test_bad_arguments_are_a_usage_error(args, message):
     res = nicsim(*args)
@@ -64,6 +70,14 @@ def test_demo_without_icarus_says_what_to_install(tmp_path):
     assert res.returncode == 2, res
     assert "Icarus Verilog is not installed: sudo apt-get install -y iverilog" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_bench_without_icarus_says_what_to_install_before_measuring_anything(tmp_path):
+    (tmp_path / "python").symlink_to(sys.executable)
+    res = nicsim("bench", "--sim", "verilator", "--sim", "icarus", env={"PATH": str(tmp_path)})
+    assert res.returncode == 2, res
+    assert "Icarus Verilog is not installed: sudo apt-get install -y iverilog" in res.stderr
+    assert "Traceback" not in res.stderr and "bench_pair" not in res.stdout
 
 
 def test_runner_refuses_an_unknown_simulator(monkeypatch):
