@@ -25,7 +25,7 @@ from nicdef import regs as R
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
-from nicsim.udp_flow import udp_flow
+from nicsim.udp_flow import Flow, run_flows, udp_flow
 
 MAC0 = bytes.fromhex("020000000c00")
 MAC1 = bytes.fromhex("020000000c01")
@@ -125,11 +125,16 @@ for _style in ("kernel", "hw", "shared"):
     globals()[f"test_shared_line_intr_{_style}"] = _style_test(_style)
 
 
-async def _interrupts_per_frame(hosts: Hosts, what: str) -> float:
+async def _interrupts_per_frame(hosts: Hosts, what: str, size: int | None = None) -> float:
+    """B's interrupts per frame received under a 120-datagram flow A -> B
+    (``size``: every datagram's payload bytes; default: the flow's mix)."""
     b = hosts.by_name["hostB"]
     line = b.kernel.lines[hosts.softc("hostB").irq]
     entries = line.entries
-    res = await udp_flow(hosts, what, 120)
+    if size is None:
+        res = await udp_flow(hosts, what, 120)
+    else:
+        (res,) = await run_flows(hosts, what, [Flow("hostA", "hostB", FLOW_PORT, 120, lambda seq: size)])
     assert len(res.delivered) == res.sent == 120, res.line
     return (line.entries - entries) / len(res.delivered)
 
@@ -139,7 +144,7 @@ async def test_interrupt_moderation_option(dut):
     """itr=40 (microseconds) programs INT_THROTTLE and cuts B's interrupts per received frame under a burst to
     well under half of what it takes without moderation; every frame still arrives."""
     hosts = await build_hosts(dut)
-    await bring_up_pair(hosts)
+    await bring_up_pair(hosts, {"hostB": "itr=0"})
     assert (await hosts.must("hostA", "ping -c 1 -W 0.001 10.0.0.2")).value.received == 1
     plain = await _interrupts_per_frame(hosts, "itr=0")
     await hosts.must("hostB", "ifconfig nic0 destroy")
@@ -150,6 +155,54 @@ async def test_interrupt_moderation_option(dut):
     moderated = await _interrupts_per_frame(hosts, "itr=40")
     dut._log.info("interrupts per received frame: %.2f without moderation, %.2f with itr=40", plain, moderated)
     assert moderated < plain / 2, (plain, moderated)
+    await hosts.teardown()
+
+
+FLOW_PORT = 7200
+SMALL = 18  # UDP payload bytes of a 64-byte frame (14 + 20 + 8 + 18 + 4 FCS)
+
+
+async def _ping_rtt_us(hosts: Hosts) -> float:
+    """Average round trip of 8 pings 5 us apart (each answered before the next), ARP settled first."""
+    assert (await hosts.must("hostA", "ping -c 1 -W 0.001 10.0.0.2")).value.received == 1
+    res = await hosts.must("hostA", "ping -c 8 -i 0.000005 -W 0.001 10.0.0.2")
+    assert res.value.received == 8, res.text
+    return res.value.rtt_stats_us()[1]
+
+
+@cocotb.test()
+async def test_adaptive_moderation_is_the_default(dut):
+    """With no itr= option the throttle is off while traffic is light (back-to-back pings take as long as with
+    itr=0), goes on during floods of small datagrams (64-byte frames: B takes fewer than half the interrupts per
+    frame of itr=0) and of mixed sizes (fewer than itr=0), and goes off again once the flood is over; every
+    frame arrives."""
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts, {"hostA": "itr=0", "hostB": "itr=0"})
+    plain_rtt = await _ping_rtt_us(hosts)
+    plain_small = await _interrupts_per_frame(hosts, "itr=0, 64-byte frames", SMALL)
+    plain = await _interrupts_per_frame(hosts, "itr=0")
+    for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
+        await hosts.must(host, "ifconfig nic0 destroy")
+        await hosts.must(host, "mount -T io-pkt /lib/dll/devnp-nic.so")
+        await hosts.must(host, f"ifconfig nic0 {addr}/24 up")
+    sc = hosts.softc("hostB")
+    assert sc.itr_auto and await sc.regs.read32(R.REG_INT_THROTTLE) == 0
+    auto_rtt = await _ping_rtt_us(hosts)
+    assert await sc.regs.read32(R.REG_INT_THROTTLE) == 0, "pings turned the throttle on"
+    assert auto_rtt <= plain_rtt + 0.5, (plain_rtt, auto_rtt)
+    changes = sc.itr_changes
+    auto_small = await _interrupts_per_frame(hosts, "itr=auto, 64-byte frames", SMALL)
+    assert sc.itr_changes > changes, "the flood never turned the throttle on"
+    await _ping_rtt_us(hosts)
+    auto = await _interrupts_per_frame(hosts, "itr=auto")
+    dut._log.info("B, interrupts per frame: 64-byte frames %.2f with itr=0, %.2f with itr=auto; mixed sizes "
+                  "%.2f / %.2f; ping %.2f us / %.2f us", plain_small, auto_small, plain, auto, plain_rtt, auto_rtt)
+    assert auto_small < plain_small / 2, (plain_small, auto_small)
+    assert auto < plain, (plain, auto)
+    # the flood is over: a few light exchanges later the throttle is off and pings are as fast as ever
+    await _ping_rtt_us(hosts)
+    assert not sc.itr_auto_on and await sc.regs.read32(R.REG_INT_THROTTLE) == 0
+    assert await _ping_rtt_us(hosts) <= plain_rtt + 0.5
     await hosts.teardown()
 
 

@@ -115,7 +115,7 @@ OPTION_PARSERS = {
     "mac": parse_mac,
     "verbose": lambda t: _int_option(t, 0, 0xFFFF, default=1),
     "intr": _intr_option,
-    "itr": lambda t: _int_option(t, 0, MAX_ITR_US),
+    "itr": lambda t: "auto" if t == "auto" else _int_option(t, 0, MAX_ITR_US),
     "phythread": lambda t: _int_option(t, 1, MAX_PHY_POLL_US),
 }
 
@@ -213,7 +213,9 @@ async def _attach(sc: NicDev, aux, undo: list) -> int:
     sc.options = dict(opts)
     sc.verbose = opts.get("verbose", 0)
     sc.intr_style = opts.get("intr", INTR_HW)
-    sc.itr_us = opts.get("itr", 0)
+    itr = opts.get("itr", "auto")
+    sc.itr_auto = itr == "auto"
+    sc.itr_us = 0 if sc.itr_auto else itr
     sc.phy_poll_us = opts.get("phythread", 0)
     # detach waits for the NIC to drain before it quiesces the stack, so the
     # other interfaces keep running meanwhile (the guide's self-quiesce)
@@ -279,7 +281,8 @@ async def _attach(sc: NicDev, aux, undo: list) -> int:
             return err
         undo.append(lambda: _reap_thread(sc))
     sc.sc_sdhook = shutdownhook_establish(iopkt, nic_shutdown, sc)
-    mode = f", intr={sc.intr_style}" + (f", itr={sc.itr_us}us" if sc.itr_us else "")
+    itr = "auto" if sc.itr_auto else f"{sc.itr_us}us" if sc.itr_us else "off"
+    mode = f", intr={sc.intr_style}, itr={itr}"
     iopkt.printf(f"{sc.dv_xname}: {KNOWN_DEVICES[(R.VENDOR_ID, R.DEVICE_ID)].format(rev=sc.revision)} "
                  f"at {pdev.name} irq {sc.irq}, address {':'.join(f'{b:02x}' for b in sc.mac)}{mode}")
     return EOK

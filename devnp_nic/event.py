@@ -22,6 +22,7 @@ from iopkt.kern.intr import InterruptMask, InterruptUnmask, interrupt_queue
 from nicdef import regs as R
 
 from .bsd_media import nic_link_update
+from .moderation import nic_moderation_begin, nic_moderation_end
 from .receive import nic_rx, nic_rx_recover
 from .softc import INTR_KERNEL, INTR_SHARED, NUM_RX_DESC, NUM_TX_DESC, NicDev
 from .transmit import nic_tx_done, nic_tx_recover
@@ -66,6 +67,7 @@ async def nic_process_interrupt(sc: NicDev, wtp) -> int:
         # io-pkt queued this pass before the interface was stopped: stop has
         # masked the NIC and taken the rings apart, so there is nothing to do.
         return 1
+    begin = nic_moderation_begin(sc, sc.iopkt.platform.now_ns())
     cause = await sc.regs.read32(R.REG_INT_CAUSE)
     if cause:
         await sc.regs.write32(R.REG_INT_CAUSE, cause)  # W1C before looking, so nothing new is lost
@@ -75,6 +77,8 @@ async def nic_process_interrupt(sc: NicDev, wtp) -> int:
         await nic_link_update(sc)
     drained = await nic_rx(sc, wtp)
     await nic_tx_done(sc, wtp)
+    if sc.running:
+        await nic_moderation_end(sc, begin)
     return 1 if drained else 0
 
 

@@ -24,6 +24,7 @@ from nicdef import regs as R
 
 from .bsd_media import nic_link_update
 from .event import nic_dma_errors_log
+from .moderation import nic_itr_programmed
 from .multicast import nic_set_filter
 from .receive import nic_rx_ring_load, nic_rx_ring_start
 from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev
@@ -107,11 +108,6 @@ async def _program_mac(sc: NicDev) -> None:
     await sc.regs.write32(R.REG_MAC_HI, int.from_bytes(mac[4:6], "little"))
 
 
-def _itr_units(us: int) -> int:
-    """itr= microseconds in INT_THROTTLE units (256 ns), rounded up, 16 bits."""
-    return min(0xFFFF, -(-us * 1000 // R.INT_THROTTLE_UNIT_NS))
-
-
 async def _rings_up(sc: NicDev) -> int:
     """Program both rings from empty and hand the NIC its receive buffers.
     ENOBUFS (nothing kept) if the receive ring cannot be filled."""
@@ -159,7 +155,9 @@ async def nic_init(ifp) -> int:
     mac_hi = await sc.regs.read32(R.REG_MAC_HI)
     if mac_lo.to_bytes(4, "little") + mac_hi.to_bytes(4, "little")[:2] != ifp.if_lladdr:
         await _program_mac(sc)
-    itr = _itr_units(sc.itr_us)
+    sc.itr_auto_on = False  # (re)started: no flood yet
+    sc.itr_busy = sc.itr_quiet = 0
+    itr = nic_itr_programmed(sc)
     if await sc.regs.read32(R.REG_INT_THROTTLE) != itr:
         await sc.regs.write32(R.REG_INT_THROTTLE, itr)
     await nic_link_update(sc)  # the MAC runs at the PHY's speed before it is enabled

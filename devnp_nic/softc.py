@@ -108,6 +108,13 @@ class NicDev(Device):
         self.verbose = 0  # the verbose= option (nic_config_t.verbose, as devnp drivers keep it)
         self.intr_style = INTR_HW  # intr=
         self.itr_us = 0  # itr=: interrupt moderation, minimum microseconds between interrupts
+        # itr=auto (the default): the window goes on in a flood, off after it (moderation.py)
+        self.itr_auto = True
+        self.itr_auto_on = False
+        self.itr_last_ns = 0  # when the last process pass began
+        self.itr_busy = 0     # busy process passes in a row
+        self.itr_quiet = 0    # quiet passes in a row
+        self.itr_changes = 0  # INT_THROTTLE writes the adaptive state made
         self.phy_poll_us = 0  # phythread=: poll the PHY from a driver thread this often (0: no thread)
         self.mii_lock = None  # serialises MDIO between stack context and the PHY thread
         self.sc_thread = None  # the PHY thread's nw_work_thread

@@ -1,0 +1,73 @@
+"""Adaptive interrupt moderation, devnp-nic's default (``itr=auto``).
+
+A fixed ``INT_THROTTLE`` window batches a flood's frames into few interrupts
+but delays every interrupt that follows another within the window: 10 µs of
+moderation turns a 3.4 µs back-to-back ping into a 10 µs one. So, as
+e1000-class drivers do with a dynamic interrupt rate (they class each
+interrupt by the packets and bytes it brought), the driver turns the
+throttle on only while the load is a flood and off again once it has gone.
+A process pass is *busy* when the bytes it received, over the time since
+the previous pass began, come to at least ``AUTO_RX_BYTES_PER_US`` (about
+half of 1 Gb/s): a flood of any frame size is, a ping exchange (98 bytes
+every few µs) is not.
+
+- off: ``AUTO_ON_AFTER`` busy passes in a row program ``INT_THROTTLE`` with
+  ``AUTO_ITR_US``;
+- on: ``AUTO_OFF_AFTER`` passes in a row that are not busy program 0 again.
+
+Each change is one register write; nothing is written while the state
+holds. ``itr=0`` turns moderation off, ``itr=USEC`` fixes the window.
+"""
+
+from __future__ import annotations
+
+from nicdef import regs as R
+
+from .softc import NicDev
+
+AUTO_ITR_US = 10       # the window while a flood lasts: at most 100k interrupts/s
+AUTO_RX_BYTES_PER_US = 60  # received bytes per µs of a busy pass (1 Gb/s is 125)
+AUTO_ON_AFTER = 4      # busy passes in a row that turn the window on
+AUTO_OFF_AFTER = 2     # passes in a row that are not busy that turn it off
+
+
+def itr_units(us: int) -> int:
+    """Microseconds in INT_THROTTLE units (256 ns), rounded up, 16 bits."""
+    return min(0xFFFF, -(-us * 1000 // R.INT_THROTTLE_UNIT_NS))
+
+
+def nic_itr_programmed(sc: NicDev) -> int:
+    """What INT_THROTTLE should hold now: the fixed window, or the adaptive
+    state's (0 until a flood turns it on)."""
+    if sc.itr_auto:
+        return itr_units(AUTO_ITR_US) if sc.itr_auto_on else 0
+    return itr_units(sc.itr_us)
+
+
+def nic_moderation_begin(sc: NicDev, now_ns: int) -> tuple[int, int]:
+    """At the start of a process pass: what its end compares with (bytes
+    received so far, and the time since the previous pass began, ns)."""
+    gap = max(1, now_ns - sc.itr_last_ns)
+    sc.itr_last_ns = now_ns
+    return sc.ifp.if_ibytes, gap
+
+
+async def nic_moderation_end(sc: NicDev, begin: tuple[int, int]) -> None:
+    """At the end of a process pass: class it busy or not and move the
+    adaptive state (one INT_THROTTLE write when it changes)."""
+    if not sc.itr_auto:
+        return
+    bytes0, gap = begin
+    busy = (sc.ifp.if_ibytes - bytes0) * 1000 >= AUTO_RX_BYTES_PER_US * gap
+    if not sc.itr_auto_on:
+        sc.itr_busy = sc.itr_busy + 1 if busy else 0
+        if sc.itr_busy >= AUTO_ON_AFTER:
+            sc.itr_auto_on, sc.itr_quiet = True, 0
+            sc.itr_changes += 1
+            await sc.regs.write32(R.REG_INT_THROTTLE, itr_units(AUTO_ITR_US))
+    else:
+        sc.itr_quiet = 0 if busy else sc.itr_quiet + 1
+        if sc.itr_quiet >= AUTO_OFF_AFTER:
+            sc.itr_auto_on, sc.itr_busy = False, 0
+            sc.itr_changes += 1
+            await sc.regs.write32(R.REG_INT_THROTTLE, 0)
