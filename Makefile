@@ -53,7 +53,7 @@ help:
 	@echo "make sim SIM=x   the cocotb tests on one simulator (icarus or verilator); WAVES=1 writes waveforms;"
 	@echo "                 SPLITS=N GROUP=k runs shard k of N (pytest-split, recorded durations)"
 	@echo "make durations   record each cocotb test's duration on SIM for the shards (.test_durations/)"
-	@echo "make lint        verilator -Wall lint of the RTL, ruff of the Python, actionlint of the CI workflow"
+	@echo "make lint        verilator -Wall lint of the RTL (and the testbench host memory), ruff, actionlint of the CI workflow"
 	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches (installs Yosys)"
 	@echo "make gen         regenerate rtl/nic_defs.vh, include/nic_regs.h, docs/registers.md from nicdef"
 	@echo "make check-gen   fail if a generated file is out of date"
@@ -124,6 +124,7 @@ durations: tools
 
 lint: venv
 	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
+	$(WITH_VERILATOR) verilator --lint-only -Wall --top-module host_mem_axi rtl/tb/host_mem_axi.v
 	$(VENV)/bin/ruff check .
 	$(call deb_tool,node,nodejs)
 	$(call deb_tool,npm,npm)
