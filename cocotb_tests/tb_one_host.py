@@ -38,8 +38,10 @@ async def _send_raw(iopkt, out_if: str, dst_mac: bytes, dst_ip: str, payload: by
 @cocotb.test()
 async def test_two_nics_one_driver_destroy_one_by_one(dut):
     """Both NICs attach as nic0/nic1 from one mount; frames cross the cable between
-    them; destroying nic0 keeps the driver loaded and nic1 working; destroying
-    nic1 unloads it and returns the host to what it was before the mount."""
+    them, both NICs DMAing into the host's one memory (its transaction log shows
+    both ports, every burst OKAY); destroying nic0 keeps the driver loaded and nic1
+    working; destroying nic1 unloads it and returns the host to what it was before
+    the mount."""
     await start_clock_and_reset(dut)
     plat = CocotbPlatform(dut, "a", MAC0, irq_number=10, more=(("b", MAC1, 11),))
     iopkt = IoPkt(plat, name="io-pkt@host")
@@ -58,10 +60,15 @@ async def test_two_nics_one_driver_destroy_one_by_one(dut):
     await sh("ifconfig nic1 10.0.0.2/24 up")
     sock = await udp_socket(iopkt)
     sock.bind(9000)
+    log = plat.dma_log()
     assert await _send_raw(iopkt, "nic1", MAC0, "10.0.0.1", b"over the cable") == 0
     data, _ = await sock.recvfrom(timeout_ns=200_000)
     assert data == b"over the cable"
     assert ifunit(iopkt, "nic0").if_ipackets >= 1
+    dma = log.drain()
+    port0, port1 = plat.dma_ports  # nic0 (side a), nic1 (side b)
+    assert {(t.port, t.write) for t in dma} >= {(port1, False), (port0, True)}, dma  # nic1 reads, nic0 writes
+    assert all(t.resp_name == "OKAY" and t.addr + t.nbytes <= plat.memory.size for t in dma), dma
 
     await sh("ifconfig nic0 destroy")
     assert [i.if_xname for i in iopkt.ifnet] == ["nic1"]

@@ -1,11 +1,18 @@
-"""Two NICs on one cable (nic_pair_tb): frames queued by DMA on one side land in the other side's host memory."""
+"""Two NICs on one cable (nic_pair_tb): frames queued by DMA on one side land in the other side's host memory.
+
+Host memory is the bench's host_mem_axi slaves (C buffers, nicsim.host_mem): the last tests check that slave
+itself: DECERR outside the memory, and a DMA port that never waits for it.
+"""
 
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 
 from nicdef import regs
+from nicdef.desc import tx_desc
+from nicsim import host_mem
 from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
 
 MAC_A = bytes.fromhex("02000000000a")
@@ -93,3 +100,117 @@ async def test_full_duplex(dut):
         assert stats["RX_FRAMES"] == len(sizes)
         assert stats["RX_FCS_ERR"] == 0
         nic.bursts.check()
+
+
+@cocotb.test()
+async def test_dma_beyond_host_memory_gets_decerr(dut):
+    """Host memory ends where its size says (1 MiB here), as a real bus does: an RX buffer posted beyond B's
+    memory gets DECERR for its write, and B's NIC stops its RX ring with the address in RX_ERR_ADDR and DECERR
+    in RX_ERR_INFO (STATUS.RX_STOPPED, DMA_ERR, STAT_DMA_ERR); the bytes where a wrapping memory would have
+    written (the address modulo the size) are untouched. A TX buffer beyond A's memory gets DECERR for its read
+    the same way (TX_ERR_*), and nothing reaches the wire. The transaction log shows both bursts with DECERR."""
+    wire = WireCount(dut.wire_ab_en)
+    await start_clock_and_reset(dut)
+    a = NicHarness(dut, "a")
+    b = NicHarness(dut, "b")
+    log = host_mem.DmaLog([a.dma_port, b.dma_port])
+    await a.setup(MAC_A, 0x1000, 16, 0x2000, 16)
+    await b.setup(MAC_B, 0x1000, 16, 0x2000, 16)
+    beyond = b.ram.size + 0x3000
+    canary = bytes([0xEE]) * 0x800
+    b.ram.write(0x3000, canary)
+    await b.post_rx([beyond])
+    await wait_link(dut)
+    for nic in (a, b):
+        await nic.wr("INT_CAUSE", regs.INT_ALL)
+
+    t0 = get_sim_time("ns")
+    await a.send([(0x30000, frame(MAC_B, MAC_A, 100, 3))])
+    await wait_irq(dut.irq_b)
+    assert await b.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert await b.rd("STATUS") & regs.STATUS_RX_STOPPED
+    assert await b.rd("RX_ERR_ADDR_LO") == beyond and await b.rd("RX_ERR_ADDR_HI") == 0
+    info = await b.rd("RX_ERR_INFO")
+    assert info & regs.RX_ERR_INFO_WRITE and (info & regs.RX_ERR_INFO_RESP) >> regs.RX_ERR_INFO_RESP_SHIFT == 3, \
+        f"RX_ERR_INFO {info:#x}"
+    assert await b.rd("STAT_DMA_ERR") == 1
+    assert b.ram.read(0x3000, len(canary)) == canary, "the write wrapped around the memory"
+
+    # a transmit buffer beyond A's memory: only the descriptor is in memory
+    a.ram.write(a.tx_desc_addr(a.tx_tail), tx_desc(beyond + 8, 60, regs.TX_DESC_CMD_EOP | regs.TX_DESC_CMD_RS))
+    a.tx_tail = (a.tx_tail + 1) % a.tx_len
+    await a.wr("INT_CAUSE", regs.INT_ALL)
+    await a.wr("TX_TAIL", a.tx_tail)
+    await wait_irq(dut.irq_a)
+    assert await a.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert await a.rd("STATUS") & regs.STATUS_TX_STOPPED
+    assert await a.rd("TX_ERR_ADDR_LO") == beyond + 8
+    info = await a.rd("TX_ERR_INFO")
+    assert not info & regs.TX_ERR_INFO_WRITE and (info & regs.TX_ERR_INFO_RESP) >> regs.TX_ERR_INFO_RESP_SHIFT == 3, \
+        f"TX_ERR_INFO {info:#x}"
+    assert wire.frames == 1, "the frame with the bad buffer reached the wire"
+
+    now = get_sim_time("ns")
+    txns = log.drain()
+    bad = [t for t in txns if t.resp != host_mem.RESP_OKAY]
+    assert [(t.port, t.write, t.addr, t.resp_name) for t in bad] == [
+        (b.dma_port, True, beyond, "DECERR"), (a.dma_port, False, beyond + 8, "DECERR")], bad
+    assert all(t0 <= t.time_ns <= now for t in bad), (t0, bad, now)
+    assert [t.time_ns for t in txns] == sorted(t.time_ns for t in txns)
+    for nic in (a, b):
+        nic.bursts.check()
+
+
+class StallCount:
+    """Per clock, on one NIC's DMA bus: cycles where the NIC offered something (AR, AW, W valid) that the host
+    memory did not take, and cycles inside an R burst (after its first beat, before its last) with no beat
+    while the NIC was ready. Python per clock: start it only around a short exchange."""
+
+    def __init__(self, dut, side: str):
+        self.sig = {n: getattr(dut, f"m_axi_{side}_{n}") for n in (
+            "arvalid", "arready", "awvalid", "awready", "wvalid", "wready", "rvalid", "rready", "rlast")}
+        self.clk = dut.clk
+        self.stalls = {"AR": 0, "AW": 0, "W": 0, "R": 0}
+        self.beats = {"R": 0, "W": 0}
+        self.task = cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        v = self.sig
+        in_r = False
+        while True:
+            await RisingEdge(self.clk)
+            await ReadOnly()
+            on = {n: int(h.value) if h.value.is_resolvable else 0 for n, h in v.items()}
+            for ch in ("ar", "aw", "w"):
+                if on[f"{ch}valid"] and not on[f"{ch}ready"]:
+                    self.stalls[ch.upper()] += 1
+            if on["wvalid"] and on["wready"]:
+                self.beats["W"] += 1
+            if on["rready"] and not on["rvalid"] and in_r:
+                self.stalls["R"] += 1
+            if on["rvalid"] and on["rready"]:
+                self.beats["R"] += 1
+                in_r = not on["rlast"]
+
+    def stop(self) -> None:
+        self.task.cancel()
+
+
+@cocotb.test()
+async def test_host_memory_never_stalls_the_dma(dut):
+    """Full throughput from host_mem_axi: while A sends three 1514-byte frames (descriptor reads, buffer reads
+    of up to 256 beats, write-backs) and B receives them, no AR, AW or W beat the NICs offer waits a cycle,
+    and every R burst's beats come on consecutive clocks."""
+    a, b = await bring_up(dut)
+    watch = {side: StallCount(dut, side) for side in ("a", "b")}
+    frames = [frame(MAC_B, MAC_A, 1514, 20 + i) for i in range(3)]
+    for i, f in enumerate(frames):
+        await a.send([(0x30000 + 0x800 * i + 5 * i, f)], kick=False)
+    await a.wr("TX_TAIL", a.tx_tail)
+    for f in frames:
+        assert await b.recv() == f
+    for w in watch.values():
+        w.stop()
+    assert watch["a"].beats["R"] >= 3 * 1514 // 8 and watch["b"].beats["W"] >= 3 * 1514 // 8, \
+        {s: w.beats for s, w in watch.items()}
+    assert all(n == 0 for w in watch.values() for n in w.stalls.values()), {s: w.stalls for s, w in watch.items()}

@@ -3,6 +3,8 @@ NIC together under cocotb, for the regression, the main jobs and a user's own
 benches.
 
 - :mod:`nicsim.host_platform` — the cocotb binding of io-pkt's platform interface
+- :mod:`nicsim.host_mem` — the testbench host memory (a C buffer behind an AXI4
+  slave) from Python: direct reads and writes, the DMA transaction log
 - :mod:`nicsim.two_hosts` — two io-pkt hosts on the two NICs of ``nic_pair_tb``
 - :mod:`nicsim.nic_harness` — one NIC driven by hand (registers, rings, GMII)
 - :mod:`nicsim.faults`, :mod:`nicsim.udp_flow`, :mod:`nicsim.accounting` —

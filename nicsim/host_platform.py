@@ -1,13 +1,17 @@
 """The platform interface bound to cocotb: one simulated host whose host
-memory is a cocotbext-axi ``AxiRam`` on a NIC's DMA port and whose device is
-that NIC's AXI4-Lite register port and interrupt line.
+memory serves a NIC's DMA port and whose device is that NIC's AXI4-Lite
+register port and interrupt line.
+
+The host memory is the testbench's own (``nic_pair_tb`` has a
+``host_mem_axi`` slave on each DMA port, its storage a C buffer:
+``nicsim.host_mem``), so the simulator serves every DMA beat without Python.
 
 This is the only place the io-pkt framework meets cocotb. Nothing here wakes
-per clock: a register access is one toggle of the testbench's HDL AXI-Lite
-master and one wake-up when it answers, memory accesses by
-the driver are backdoor reads/writes of the RAM model (no simulated time, as
-a CPU's cached access would be next to a DMA), interrupt lines are watched on
-their rising edges only.
+per clock or per DMA beat: a register access is one toggle of the
+testbench's HDL AXI-Lite master and one wake-up when it answers, memory
+accesses by the driver are direct reads/writes of the C buffer (no simulated
+time, as a CPU's cached access would be next to a DMA), interrupt lines are
+watched on their rising edges only.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ import cocotb
 from cocotb.triggers import Event as _CocotbEvent
 from cocotb.triggers import Lock, NullTrigger, RisingEdge, Timer, ValueChange
 from cocotb.utils import get_sim_time
-from cocotbext.axi import AxiBus, AxiRam
 
 from iopkt.platform.base import Event, HostMemory, IrqLine, Platform, PlatformDevice, RegisterBus, Task
-from nicsim.faults import DmaFaults
+from nicsim import host_mem
+from nicsim.faults import PortDmaFaults
 
 
 class CocotbEvent(Event):
@@ -126,29 +130,44 @@ class SignalIrqLine(IrqLine):
 
 
 class CocotbPlatform(Platform):
-    """One host: its NIC at ``side`` (``s_axil_<side>``, ``m_axi_<side>``, ``irq_<side>``).
+    """One host: its NIC at ``side`` (``s_axil_<side>``, ``irq_<side>``, and the
+    ``host_mem_axi`` slave ``host_mem_<side>_inst`` on its DMA port), on a
+    toplevel such as ``nic_pair_tb``.
 
-    ``more`` adds further NICs of the same testbench to this host, as
-    (side, mac, irq number): they DMA into the same host memory (an
-    ``AxiRam`` per DMA port, all sharing one memory array), as the NICs of
-    one machine do. NICs given the same irq number share one wired-OR line.
+    ``mem_size``: bytes of host memory (addresses 0..mem_size-1; the NIC gets
+    DECERR beyond). ``more`` adds further NICs of the same testbench to this
+    host, as (side, mac, irq number): their DMA ports are attached to the
+    same memory, as the NICs of one machine share its RAM. NICs given the
+    same irq number share one wired-OR line.
 
-    ``dma_faults[i]`` injects bus errors into NIC i's DMA port (``faults.py``)."""
+    ``memory`` is the io-pkt ``HostMemory``, an allocator over ``ram`` (the
+    ``nicsim.host_mem.SharedMemory``); ``dma_ports[i]`` is NIC i's port
+    number; ``dma_faults[i]`` injects bus errors into NIC i's DMA port
+    (``faults.PortDmaFaults``); ``dma_log()`` reads this host's DMA
+    transactions. Raises ``ValueError`` if a side has no ``host_mem_axi`` slave."""
 
     def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
                  more: tuple[tuple[str, bytes, int], ...] = ()):
         clk, rst = dut.clk, dut.rst
-        self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi_{side}"), clk, rst, size=mem_size)
+        nics = ((side, mac, irq_number), *more)
+        for s, _, _ in nics:
+            if s not in host_mem.PORTS or not host_mem.in_hdl(dut, s):
+                raise ValueError(f"NIC {s!r}: {dut._name} has no host_mem_axi slave host_mem_{s}_inst")
+        self.ram = host_mem.SharedMemory(mem_size)
         self.memory = HostMemory(self.ram, mem_size)
+        self.dma_ports = [host_mem.PORTS[s] for s, _, _ in nics]
+        for port in self.dma_ports:
+            self.ram.attach(port)
         self.devices = []
-        self.rams = [self.ram]
-        for n, (s, m, irq) in enumerate(((side, mac, irq_number), *more)):
-            if n:
-                self.rams.append(AxiRam(AxiBus.from_prefix(dut, f"m_axi_{s}"), clk, rst, mem=self.ram.mem))
+        for s, m, irq in nics:
             self.devices.append(PlatformDevice(
                 name=f"axi-lite:{s}", regs=HdlRegisters(dut, s), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
                 irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
-        self.dma_faults = [DmaFaults(ram) for ram in self.rams]
+        self.dma_faults = [PortDmaFaults(port) for port in self.dma_ports]
+
+    def dma_log(self) -> host_mem.DmaLog:
+        """A reader of this host's DMA transactions (all its NICs), from now on."""
+        return host_mem.DmaLog(self.dma_ports)
 
     def now_ns(self) -> int:
         return int(get_sim_time("ns"))

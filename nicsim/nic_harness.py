@@ -1,8 +1,12 @@
 """Shared cocotb-side helpers for the NIC testbenches (imported by tb_*.py).
 
 A :class:`NicHarness` wraps one NIC's buses: an ``AxiLiteMaster`` on the
-register slave, an ``AxiRam`` as host memory on the DMA master, and an
-:class:`AxiBurstLog` recording every DMA address handshake. Register names,
+register slave, host memory on the DMA master, and a log of every DMA burst.
+On toplevel ``nic`` the host memory is cocotbext-axi's ``AxiRam`` and an
+:class:`AxiBurstLog` watches the address handshakes; on ``nic_pair_tb``
+(``side`` "a" or "b") it is the testbench's ``host_mem_axi`` slave, a C
+buffer (``nicsim.host_mem.SharedMemory``, the same ``read``/``write``), and
+:class:`HostMemBurstLog` reads the C transaction log. Register names,
 offsets, fields and descriptor layouts all come from ``nicdef.regs``.
 A :class:`GmiiBench` adds cocotbext-eth GMII models to one NIC (toplevel ``nic``).
 """
@@ -21,6 +25,7 @@ from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
 
 from nicdef import regs
 from nicdef.desc import decode, rx_desc, tx_desc
+from nicsim import host_mem
 
 # cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
@@ -99,13 +104,42 @@ class AxiBurstLog:
 
     def check(self) -> None:
         """AXI4 rules the DMA must keep: INCR, full width, <= 256 beats, no 4 KiB crossing."""
-        for b in self.bursts:
-            assert b.burst == 1, f"{b}: not INCR"
-            assert 1 << b.size == self.data_bytes, f"{b}: size is not the bus width"
-            assert b.len <= 255, f"{b}: more than 256 beats"
-            assert b.addr % self.data_bytes == 0, f"{b}: address not aligned to the bus width"
-            last = b.addr + (b.len + 1) * self.data_bytes - 1
-            assert b.addr // 4096 == last // 4096, f"{b}: crosses a 4 KiB boundary"
+        check_bursts(self.bursts, self.data_bytes)
+
+
+def check_bursts(bursts: list[Burst], data_bytes: int) -> None:
+    """Assert the AXI4 rules the DMA must keep on every burst: INCR, full bus
+    width (``data_bytes`` per beat), <= 256 beats, bus-aligned, no 4 KiB crossing."""
+    for b in bursts:
+        assert b.burst == 1, f"{b}: not INCR"
+        assert 1 << b.size == data_bytes, f"{b}: size is not the bus width"
+        assert b.len <= 255, f"{b}: more than 256 beats"
+        assert b.addr % data_bytes == 0, f"{b}: address not aligned to the bus width"
+        last = b.addr + (b.len + 1) * data_bytes - 1
+        assert b.addr // 4096 == last // 4096, f"{b}: crosses a 4 KiB boundary"
+
+
+class HostMemBurstLog:
+    """:class:`AxiBurstLog`'s records for a ``host_mem_axi`` port, taken from
+    the C transaction log (``nicsim.host_mem.DmaLog``) when ``bursts`` is
+    read: no Python runs while the NIC moves data."""
+
+    def __init__(self, port: int, data_bytes: int):
+        self.data_bytes = data_bytes
+        self._log = host_mem.DmaLog([port])
+        self._bursts: list[Burst] = []
+
+    @property
+    def bursts(self) -> list[Burst]:
+        """Every burst since this log was made, oldest first ("AR" reads, "AW" writes)."""
+        for t in self._log.drain():
+            self._bursts.append(Burst("AW" if t.write else "AR", t.addr, t.beats - 1, t.size.bit_length() - 1,
+                                      t.burst, t.time_ns))
+        return self._bursts
+
+    def check(self) -> None:
+        """AXI4 rules the DMA must keep: INCR, full width, <= 256 beats, no 4 KiB crossing."""
+        check_bursts(self.bursts, self.data_bytes)
 
 
 def quiet_models(dut, *prefixes: str) -> None:
@@ -115,7 +149,12 @@ def quiet_models(dut, *prefixes: str) -> None:
 
 
 class NicHarness:
-    """One NIC seen from the host: registers, memory and the ring bookkeeping a driver would keep."""
+    """One NIC seen from the host: registers, memory and the ring bookkeeping a driver would keep.
+
+    ``ram`` is its host memory (``read(addr, n)``, ``write(addr, data)``, no
+    simulated time), ``mem_size`` bytes: an ``AxiRam`` on toplevel ``nic``,
+    the ``host_mem_axi`` C buffer on ``nic_pair_tb`` (``dma_port`` is then its
+    port number; None for ``AxiRam``). ``bursts`` logs every DMA burst."""
 
     def __init__(self, dut, side: str = "", mem_size: int = 1 << 20):
         sfx = f"_{side}" if side else ""
@@ -123,8 +162,16 @@ class NicHarness:
         self.dut = dut
         self.clk = dut.clk
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"s_axil{sfx}"), dut.clk, dut.rst)
-        self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
-        self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
+        if side and host_mem.in_hdl(dut, side):
+            # nic_pair_tb: the testbench's own slave serves the DMA port from a C buffer
+            self.ram = host_mem.SharedMemory(mem_size)
+            self.ram.attach(host_mem.PORTS[side])
+            self.dma_port = host_mem.PORTS[side]
+            self.bursts = HostMemBurstLog(self.dma_port, len(getattr(dut, f"m_axi{sfx}_wdata")) // 8)
+        else:
+            self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
+            self.dma_port = None
+            self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
         self.irq = getattr(dut, f"irq{sfx}")
         if not side:
             # a lone NIC has no PHY: no link, MDIO line pulled up

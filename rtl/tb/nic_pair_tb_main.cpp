@@ -33,10 +33,7 @@ int main(int argc, char** argv) {
     top->s_axil_a_bready = top->s_axil_a_rready = 0;
     top->s_axil_b_awvalid = top->s_axil_b_wvalid = top->s_axil_b_arvalid = 0;
     top->s_axil_b_bready = top->s_axil_b_rready = 0;
-    top->m_axi_a_awready = top->m_axi_a_wready = top->m_axi_a_bvalid = 0;
-    top->m_axi_a_arready = top->m_axi_a_rvalid = 0;
-    top->m_axi_b_awready = top->m_axi_b_wready = top->m_axi_b_bvalid = 0;
-    top->m_axi_b_arready = top->m_axi_b_rvalid = 0;
+    top->reg_a_req = top->reg_b_req = 0;  // the HDL register masters stay idle
     top->cable_pull = 0;
     top->phy_a_adv_withhold = top->phy_b_adv_withhold = 0;
     top->rst = 1;

@@ -1,0 +1,582 @@
+/*
+ * Host memory for the testbench AXI4 slave host_mem_axi.v: the storage, the
+ * DMA transaction log and the fault rules, in C, so the simulator serves
+ * every beat at its own speed and Python never runs per beat.
+ *
+ * One source, two builds (nicsim/runner.py makes both, cached under
+ * sim_build/host_mem/):
+ *   - Verilator: a shared library (libhost_mem.so) the model links against;
+ *     host_mem_axi.v calls hm_burst/hm_read/hm_write through DPI-C imports.
+ *   - Icarus: a VPI module (host_mem.vpi, built with iverilog-vpi and
+ *     -DHOST_MEM_VPI) that vvp loads with -m; the same three calls are the
+ *     system tasks $hm_burst, $hm_read and $hm_write.
+ * Python (nicsim/host_mem.py) dlopens the very file the simulator loaded,
+ * so the loader hands back the same instance: the same buffers, log and
+ * rules. Its calls (hm_mem_*, hm_port_*, hm_rule_*, hm_fired_*, hm_log_*)
+ * cost no simulated time.
+ *
+ * Model:
+ *   - memories: up to HM_MAX_MEMS zeroed buffers, created by Python with a
+ *     size in bytes (hm_mem_new); addresses are byte offsets 0..size-1.
+ *   - ports: one per slave instance (its PORT parameter); Python attaches a
+ *     port to a memory (hm_port_attach), several ports may share one (a host
+ *     with two NICs). A port with no memory answers DECERR to everything.
+ *   - per burst (address handshake), hm_burst decides the response: DECERR
+ *     if any byte of the burst lies outside the port's memory (a real bus
+ *     has nothing there; the old Python model wrapped addresses instead),
+ *     SLVERR for a burst type other than INCR or FIXED, SLVERR if a fault
+ *     rule of that port matches, else OKAY; and it logs the transaction.
+ *   - per beat, hm_read/hm_write move one bus word; hm_write honours the
+ *     byte strobes. An erroring burst moves no data.
+ *
+ * Everything here runs in the simulator's thread, and Python's calls run in
+ * that same thread (cocotb runs between simulator callbacks), so nothing
+ * needs a lock.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HM_MAX_MEMS 64
+#define HM_MAX_PORTS 16
+#define HM_MAX_RULES 32
+#define HM_MAX_FIRED 4096
+#define HM_LOG_SIZE 65536 /* transactions kept for readers; a power of two */
+
+#define HM_OKAY 0
+#define HM_SLVERR 2
+#define HM_DECERR 3
+
+#define HM_BURST_FIXED 0
+#define HM_BURST_INCR 1
+
+/* what a rule compares a burst's bytes [addr, addr + bytes) with */
+#define HM_MATCH_RANGE 0   /* overlaps [lo, hi) */
+#define HM_MATCH_RING 1    /* overlaps [lo, hi), the engine's own ring */
+#define HM_MATCH_BUFFER 2  /* overlaps neither ring (ring0, ring1) */
+
+#if defined(__GNUC__)
+#define HM_EXPORT __attribute__((visibility("default")))
+#else
+#define HM_EXPORT
+#endif
+
+typedef struct {
+    uint8_t *buf;
+    uint64_t size;
+} hm_mem_t;
+
+typedef struct {
+    int32_t tag;     /* Python's name for the rule (> 0); 0: free slot */
+    int32_t match;   /* HM_MATCH_* */
+    int32_t dir;     /* -1 either, 0 reads, 1 writes */
+    int32_t pad;
+    int64_t count;   /* bursts still to fail; -1: every one */
+    uint64_t lo, hi; /* range, or the engine's own ring */
+    uint64_t ring_lo[2], ring_hi[2];
+} hm_rule_t;
+
+/* a burst a rule failed; the layout nicsim/host_mem.py's _Fired mirrors */
+typedef struct {
+    int32_t tag;
+    int32_t write;
+    uint64_t addr;
+    uint64_t time_ns;
+} hm_fired_t;
+
+/* one DMA transaction (an accepted AR or AW); mirrored by _Txn in Python */
+typedef struct {
+    uint64_t addr;    /* AxADDR, bytes */
+    uint64_t time_ns; /* simulated time of the address handshake */
+    uint32_t port;
+    uint8_t len;      /* AxLEN: beats - 1 */
+    uint8_t size;     /* AxSIZE: log2(bytes per beat) */
+    uint8_t burst;    /* AxBURST */
+    uint8_t write;
+    uint8_t resp;     /* the response given: HM_OKAY, HM_SLVERR, HM_DECERR */
+    uint8_t id;       /* AxID (low 8 bits) */
+    uint8_t pad[6];
+} hm_txn_t;
+
+typedef struct {
+    int mem; /* -1: none */
+    int nrules;
+    hm_rule_t rules[HM_MAX_RULES];
+    uint32_t nfired;
+    uint64_t fired_lost;
+    hm_fired_t fired[HM_MAX_FIRED];
+} hm_port_t;
+
+static hm_mem_t mems[HM_MAX_MEMS];
+static hm_port_t ports[HM_MAX_PORTS];
+static int ports_ready;
+static hm_txn_t txlog[HM_LOG_SIZE];
+static uint64_t txlog_head; /* transactions ever logged */
+
+static void hm_init(void)
+{
+    if (ports_ready)
+        return;
+    for (int i = 0; i < HM_MAX_PORTS; i++)
+        ports[i].mem = -1;
+    ports_ready = 1;
+}
+
+static hm_port_t *hm_port(int port)
+{
+    hm_init();
+    return (port >= 0 && port < HM_MAX_PORTS) ? &ports[port] : NULL;
+}
+
+/* the buffer behind a port, or NULL */
+static hm_mem_t *hm_port_memory(int port)
+{
+    hm_port_t *p = hm_port(port);
+    if (!p || p->mem < 0 || !mems[p->mem].buf)
+        return NULL;
+    return &mems[p->mem];
+}
+
+/* ------------------------------------------------------------ for Python */
+
+/* A new zeroed memory of `size` bytes; its id, or -1 (table full, no RAM). */
+HM_EXPORT int hm_mem_new(uint64_t size)
+{
+    hm_init();
+    if (size == 0)
+        return -1;
+    for (int i = 0; i < HM_MAX_MEMS; i++) {
+        if (!mems[i].buf) {
+            mems[i].buf = calloc(1, size);
+            if (!mems[i].buf)
+                return -1;
+            mems[i].size = size;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Free a memory; ports attached to it then answer DECERR. */
+HM_EXPORT void hm_mem_free(int mem)
+{
+    if (mem < 0 || mem >= HM_MAX_MEMS || !mems[mem].buf)
+        return;
+    for (int i = 0; i < HM_MAX_PORTS; i++)
+        if (ports[i].mem == mem)
+            ports[i].mem = -1;
+    free(mems[mem].buf);
+    mems[mem].buf = NULL;
+    mems[mem].size = 0;
+}
+
+/* The buffer's address (for Python's zero-copy view), or NULL. */
+HM_EXPORT void *hm_mem_base(int mem)
+{
+    return (mem >= 0 && mem < HM_MAX_MEMS) ? mems[mem].buf : NULL;
+}
+
+HM_EXPORT uint64_t hm_mem_size(int mem)
+{
+    return (mem >= 0 && mem < HM_MAX_MEMS) ? mems[mem].size : 0;
+}
+
+/* Serve `port` from `mem` (-1: from nothing). A new owner starts clean:
+ * the port's fault rules and fired list are dropped. 0, or -1 if either
+ * number is out of range. */
+HM_EXPORT int hm_port_attach(int port, int mem)
+{
+    hm_port_t *p = hm_port(port);
+    if (!p || mem < -1 || mem >= HM_MAX_MEMS || (mem >= 0 && !mems[mem].buf))
+        return -1;
+    p->mem = mem;
+    p->nrules = 0;
+    p->nfired = 0;
+    p->fired_lost = 0;
+    return 0;
+}
+
+HM_EXPORT int hm_port_mem(int port)
+{
+    hm_port_t *p = hm_port(port);
+    return p ? p->mem : -1;
+}
+
+/* Add a fault rule to `port` (see hm_rule_t); 0, or -1 if the port is out of
+ * range or already has HM_MAX_RULES rules. */
+HM_EXPORT int hm_rule_add(int port, int tag, int match, int dir, int64_t count, uint64_t lo, uint64_t hi,
+                          uint64_t r0lo, uint64_t r0hi, uint64_t r1lo, uint64_t r1hi)
+{
+    hm_port_t *p = hm_port(port);
+    if (!p || p->nrules >= HM_MAX_RULES || tag <= 0 || count == 0)
+        return -1;
+    hm_rule_t *r = &p->rules[p->nrules++];
+    r->tag = tag;
+    r->match = match;
+    r->dir = dir;
+    r->count = count;
+    r->lo = lo;
+    r->hi = hi;
+    r->ring_lo[0] = r0lo;
+    r->ring_hi[0] = r0hi;
+    r->ring_lo[1] = r1lo;
+    r->ring_hi[1] = r1hi;
+    return 0;
+}
+
+HM_EXPORT void hm_rules_clear(int port)
+{
+    hm_port_t *p = hm_port(port);
+    if (p)
+        p->nrules = 0;
+}
+
+HM_EXPORT int hm_rule_count(int port)
+{
+    hm_port_t *p = hm_port(port);
+    return p ? p->nrules : 0;
+}
+
+/* Copy the port's fired list from entry `from` on into out[0..max); returns
+ * how many were copied. The list holds the first HM_MAX_FIRED only. */
+HM_EXPORT uint32_t hm_fired_copy(int port, uint32_t from, hm_fired_t *out, uint32_t max)
+{
+    hm_port_t *p = hm_port(port);
+    if (!p || from >= p->nfired)
+        return 0;
+    uint32_t n = p->nfired - from;
+    if (n > max)
+        n = max;
+    memcpy(out, &p->fired[from], n * sizeof(hm_fired_t));
+    return n;
+}
+
+HM_EXPORT uint32_t hm_fired_count(int port)
+{
+    hm_port_t *p = hm_port(port);
+    return p ? p->nfired : 0;
+}
+
+/* How many transactions were ever logged (the next one's sequence number). */
+HM_EXPORT uint64_t hm_log_head(void)
+{
+    return txlog_head;
+}
+
+/* Copy logged transactions from sequence number *cursor on into
+ * out[0..max), advance *cursor past them and return how many. A reader that
+ * fell more than HM_LOG_SIZE behind skips what was overwritten: *lost grows
+ * by that many. */
+HM_EXPORT uint32_t hm_log_read(uint64_t *cursor, hm_txn_t *out, uint32_t max, uint64_t *lost)
+{
+    uint64_t from = *cursor;
+    if (txlog_head > HM_LOG_SIZE && from < txlog_head - HM_LOG_SIZE) {
+        *lost += txlog_head - HM_LOG_SIZE - from;
+        from = txlog_head - HM_LOG_SIZE;
+    }
+    uint32_t n = 0;
+    while (from < txlog_head && n < max)
+        out[n++] = txlog[from++ & (HM_LOG_SIZE - 1)];
+    *cursor = from;
+    return n;
+}
+
+HM_EXPORT uint32_t hm_txn_size(void)
+{
+    return (uint32_t)sizeof(hm_txn_t);
+}
+
+/* ------------------------------------------------- for the slave (per burst) */
+
+static int overlaps(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi)
+{
+    return a < hi && lo < b;
+}
+
+static int rule_matches(const hm_rule_t *r, uint64_t a, uint64_t b, int write)
+{
+    if (r->dir >= 0 && r->dir != write)
+        return 0;
+    switch (r->match) {
+    case HM_MATCH_RANGE:
+    case HM_MATCH_RING:
+        return overlaps(a, b, r->lo, r->hi);
+    case HM_MATCH_BUFFER:
+        return !overlaps(a, b, r->ring_lo[0], r->ring_hi[0]) && !overlaps(a, b, r->ring_lo[1], r->ring_hi[1]);
+    default:
+        return 0;
+    }
+}
+
+/* The first matching rule fails the burst: counted down (and dropped at
+ * zero), recorded in the port's fired list. */
+static int check_rules(hm_port_t *p, uint64_t addr, uint64_t a, uint64_t b, int write, uint64_t time_ns)
+{
+    for (int i = 0; i < p->nrules; i++) {
+        hm_rule_t *r = &p->rules[i];
+        if (!rule_matches(r, a, b, write))
+            continue;
+        if (p->nfired < HM_MAX_FIRED) {
+            hm_fired_t *f = &p->fired[p->nfired++];
+            f->tag = r->tag;
+            f->write = write;
+            f->addr = addr;
+            f->time_ns = time_ns;
+        } else {
+            p->fired_lost++;
+        }
+        if (r->count > 0 && --r->count == 0) {
+            memmove(r, r + 1, (size_t)(p->nrules - i - 1) * sizeof(*r));
+            p->nrules--;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Decide the response to one burst and log it. Called at the address
+ * handshake. Returns HM_OKAY, HM_SLVERR or HM_DECERR. */
+static int burst(int port, uint64_t addr, int len, int size, int burst_type, int write, int id,
+                 uint64_t time_ns, int bus_bytes)
+{
+    hm_port_t *p = hm_port(port);
+    hm_mem_t *m = hm_port_memory(port);
+    int resp = HM_OKAY;
+    /* the bytes the burst's beats touch, as whole bus words */
+    uint64_t step = (uint64_t)1 << size;
+    uint64_t word = (uint64_t)bus_bytes;
+    uint64_t first = addr & ~(step - 1);
+    uint64_t last = burst_type == HM_BURST_FIXED ? first : first + (uint64_t)len * step;
+    uint64_t a = addr & ~(word - 1);
+    uint64_t b = (last & ~(word - 1)) + word;
+    if (!p || !m || b > m->size || b < a)
+        resp = HM_DECERR;
+    else if (burst_type != HM_BURST_INCR && burst_type != HM_BURST_FIXED)
+        resp = HM_SLVERR;
+    else if (p->nrules && check_rules(p, addr, a, b, write, time_ns))
+        resp = HM_SLVERR;
+
+    hm_txn_t *t = &txlog[txlog_head++ & (HM_LOG_SIZE - 1)];
+    t->addr = addr;
+    t->time_ns = time_ns;
+    t->port = (uint32_t)port;
+    t->len = (uint8_t)len;
+    t->size = (uint8_t)size;
+    t->burst = (uint8_t)burst_type;
+    t->write = (uint8_t)write;
+    t->resp = (uint8_t)resp;
+    t->id = (uint8_t)id;
+    return resp;
+}
+
+/* One bus word (nbytes, at a bus-aligned addr) into data: little-endian,
+ * byte i of memory is bits 8i+7:8i. Outside the memory (it was freed or
+ * re-attached mid-burst): zeros. */
+static void read_word(int port, uint64_t addr, int nbytes, uint8_t *data)
+{
+    hm_mem_t *m = hm_port_memory(port);
+    if (m && addr + (uint64_t)nbytes <= m->size && addr + (uint64_t)nbytes >= addr)
+        memcpy(data, m->buf + addr, (size_t)nbytes);
+    else
+        memset(data, 0, (size_t)nbytes);
+}
+
+/* One bus word from data, byte lane i written where strobe bit i is set
+ * (strb: nbytes bits, lane 0 in bit 0 of strb[0]). */
+static void write_word(int port, uint64_t addr, int nbytes, const uint8_t *data, const uint8_t *strb)
+{
+    hm_mem_t *m = hm_port_memory(port);
+    if (!m || addr + (uint64_t)nbytes > m->size || addr + (uint64_t)nbytes < addr)
+        return;
+    uint8_t *dst = m->buf + addr;
+    for (int i = 0; i < nbytes; i += 8) {
+        uint8_t s = strb[i / 8];
+        int lanes = nbytes - i < 8 ? nbytes - i : 8;
+        if (s == 0xff && lanes == 8) {
+            memcpy(dst + i, data + i, 8);
+            continue;
+        }
+        for (int j = 0; j < lanes; j++)
+            if (s & (1u << j))
+                dst[i + j] = data[i + j];
+    }
+}
+
+#ifndef HOST_MEM_VPI
+/* ------------------------------------------------ Verilator: DPI-C imports */
+/* The prototypes Verilator generates (Vtop__Dpi.h) for host_mem_axi.v's
+ * imports: `int`/`longint` arrive as int32/int64 (an output `int` as a
+ * pointer), `bit [N-1:0]` as
+ * svBitVecVal (uint32_t) arrays, least significant word first, so on a
+ * little-endian host their bytes are the bus lanes in order. */
+#include "svdpi.h"
+
+HM_EXPORT void hm_burst(int port, long long addr, int len, int size, int burst_type, int write, int id,
+                        long long time_ns, int bus_bytes, int *resp)
+{
+    *resp = burst(port, (uint64_t)addr, len, size, burst_type, write, id, (uint64_t)time_ns, bus_bytes);
+}
+
+HM_EXPORT void hm_read(int port, long long addr, int nbytes, svBitVecVal *data)
+{
+    read_word(port, (uint64_t)addr, nbytes, (uint8_t *)data);
+}
+
+HM_EXPORT void hm_write(int port, long long addr, int nbytes, const svBitVecVal *data, long long strb)
+{
+    uint8_t lanes[8];
+    for (int i = 0; i < 8; i++)
+        lanes[i] = (uint8_t)((unsigned long long)strb >> (8 * i));
+    write_word(port, (uint64_t)addr, nbytes, (const uint8_t *)data, lanes);
+}
+
+#else
+/* ------------------------------------------------- Icarus: VPI system tasks */
+#include <vpi_user.h>
+
+#define HM_MAX_ARGS 10
+
+/* a call site's argument handles, found once (compiletf) */
+typedef struct {
+    int n;
+    vpiHandle arg[HM_MAX_ARGS];
+    int nbytes; /* width in bytes of the data argument */
+} call_t;
+
+static call_t *call_site(int want, int data_arg)
+{
+    vpiHandle callh = vpi_handle(vpiSysTfCall, NULL);
+    call_t *c = vpi_get_userdata(callh);
+    if (c)
+        return c;
+    c = calloc(1, sizeof(*c));
+    vpiHandle it = vpi_iterate(vpiArgument, callh);
+    vpiHandle h;
+    while (it && (h = vpi_scan(it)) != NULL) {
+        if (c->n < HM_MAX_ARGS)
+            c->arg[c->n] = h;
+        c->n++;
+    }
+    if (c->n != want) {
+        vpi_printf("host_mem_axi: %s takes %d arguments, got %d\n",
+                   vpi_get_str(vpiName, callh), want, c->n);
+        vpi_control(vpiFinish, 1);
+    }
+    if (data_arg >= 0 && data_arg < c->n)
+        c->nbytes = (vpi_get(vpiSize, c->arg[data_arg]) + 7) / 8;
+    vpi_put_userdata(callh, c);
+    return c;
+}
+
+static int get_int(vpiHandle h)
+{
+    s_vpi_value v = {.format = vpiIntVal};
+    vpi_get_value(h, &v);
+    return v.value.integer;
+}
+
+static uint64_t get_u64(vpiHandle h)
+{
+    s_vpi_value v = {.format = vpiVectorVal};
+    vpi_get_value(h, &v);
+    int words = (vpi_get(vpiSize, h) + 31) / 32;
+    uint64_t x = (uint32_t)(v.value.vector[0].aval & ~v.value.vector[0].bval);
+    if (words > 1)
+        x |= (uint64_t)(uint32_t)(v.value.vector[1].aval & ~v.value.vector[1].bval) << 32;
+    return x;
+}
+
+/* a vector argument's bytes, x and z bits as 0 */
+static void get_bytes(vpiHandle h, uint8_t *out, int nbytes)
+{
+    s_vpi_value v = {.format = vpiVectorVal};
+    vpi_get_value(h, &v);
+    for (int i = 0; i < nbytes; i++) {
+        uint32_t w = (uint32_t)(v.value.vector[i / 4].aval & ~v.value.vector[i / 4].bval);
+        out[i] = (uint8_t)(w >> (8 * (i % 4)));
+    }
+}
+
+/* $time as an argument: Icarus gives it as a time value (in the caller's
+ * time unit), not as a vector */
+static uint64_t get_time(vpiHandle h)
+{
+    s_vpi_value v = {.format = vpiTimeVal};
+    vpi_get_value(h, &v);
+    return ((uint64_t)(uint32_t)v.value.time->high << 32) | (uint32_t)v.value.time->low;
+}
+
+static void put_int(vpiHandle h, int x)
+{
+    s_vpi_value v = {.format = vpiIntVal};
+    v.value.integer = x;
+    vpi_put_value(h, &v, NULL, vpiNoDelay);
+}
+
+/* $hm_burst(port, addr, len, size, burst, write, id, time, bus_bytes, resp) */
+static PLI_INT32 hm_burst_tf(PLI_BYTE8 *user)
+{
+    (void)user;
+    call_t *c = call_site(10, -1);
+    if (c->n != 10)
+        return 0;
+    int resp = burst(get_int(c->arg[0]), get_u64(c->arg[1]), get_int(c->arg[2]), get_int(c->arg[3]),
+                     get_int(c->arg[4]), get_int(c->arg[5]), get_int(c->arg[6]), get_time(c->arg[7]),
+                     get_int(c->arg[8]));
+    put_int(c->arg[9], resp);
+    return 0;
+}
+
+/* $hm_read(port, addr, data): data gets the bus word at addr */
+static PLI_INT32 hm_read_tf(PLI_BYTE8 *user)
+{
+    (void)user;
+    call_t *c = call_site(3, 2);
+    if (c->n != 3)
+        return 0;
+    uint8_t bytes[256];
+    int nbytes = c->nbytes > 256 ? 256 : c->nbytes;
+    read_word(get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes);
+    s_vpi_vecval vec[64];
+    for (int w = 0; w < (nbytes + 3) / 4; w++) {
+        uint32_t x = 0;
+        for (int j = 0; j < 4 && 4 * w + j < nbytes; j++)
+            x |= (uint32_t)bytes[4 * w + j] << (8 * j);
+        vec[w].aval = (PLI_INT32)x;
+        vec[w].bval = 0;
+    }
+    s_vpi_value v = {.format = vpiVectorVal};
+    v.value.vector = vec;
+    vpi_put_value(c->arg[2], &v, NULL, vpiNoDelay);
+    return 0;
+}
+
+/* $hm_write(port, addr, data, strb) */
+static PLI_INT32 hm_write_tf(PLI_BYTE8 *user)
+{
+    (void)user;
+    call_t *c = call_site(4, 2);
+    if (c->n != 4)
+        return 0;
+    uint8_t bytes[256], strb[32];
+    int nbytes = c->nbytes > 256 ? 256 : c->nbytes;
+    get_bytes(c->arg[2], bytes, nbytes);
+    get_bytes(c->arg[3], strb, (nbytes + 7) / 8);
+    write_word(get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes, strb);
+    return 0;
+}
+
+static void register_tasks(void)
+{
+    s_vpi_systf_data tf[] = {
+        {vpiSysTask, 0, "$hm_burst", hm_burst_tf, NULL, NULL, NULL},
+        {vpiSysTask, 0, "$hm_read", hm_read_tf, NULL, NULL, NULL},
+        {vpiSysTask, 0, "$hm_write", hm_write_tf, NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(tf) / sizeof(tf[0]); i++)
+        vpi_register_systf(&tf[i]);
+}
+
+void (*vlog_startup_routines[])(void) = {register_tasks, NULL};
+#endif
