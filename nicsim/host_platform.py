@@ -148,7 +148,6 @@ class CocotbPlatform(Platform):
 
     def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
                  more: tuple[tuple[str, bytes, int], ...] = ()):
-        clk, rst = dut.clk, dut.rst
         nics = ((side, mac, irq_number), *more)
         for s, _, _ in nics:
             if s not in host_mem.PORTS or not host_mem.in_hdl(dut, s):

@@ -74,7 +74,7 @@ def test_demo_without_icarus_says_what_to_install(tmp_path):
 
 def test_bench_without_icarus_says_what_to_install_before_measuring_anything(tmp_path):
     (tmp_path / "python").symlink_to(sys.executable)
-    res = nicsim("bench", "--sim", "verilator", "--sim", "icarus", env={"PATH": str(tmp_path)})
+    res = nicsim("bench", "--sim", "icarus", "--sim", "verilator", env={"PATH": str(tmp_path)})
     assert res.returncode == 2, res
     assert "Icarus Verilog is not installed: sudo apt-get install -y iverilog" in res.stderr
     assert "Traceback" not in res.stderr and "bench_pair" not in res.stdout
