@@ -185,12 +185,12 @@ module nic_pair_tb #(
 );
 
 `ifdef HDL_CLOCK
-// Under Icarus the clock is generated here rather than by cocotb: a clock
-// driven through VPI costs Icarus more per cycle than this whole idle design
-// (measured 2.5x). Verilator keeps cocotb's Clock: with a clock of its own
-// (--timing) cocotb's writes at a clock edge can land in that same edge.
-// Tests see dut.clk either way; clock_from_hdl tells the harness not to
-// start a cocotb Clock.
+// The clock is generated here rather than by cocotb: a clock driven through
+// VPI costs Icarus more per cycle than this whole idle design (measured
+// 2.5x), and Verilator (built with --timing) about 1.5-1.9x, now that no
+// Python bus model on this top wakes on every edge (the host memory and the
+// register masters are HDL). Tests see dut.clk either way; clock_from_hdl
+// tells the harness not to start a cocotb Clock.
 reg clk = 1'b0;
 always #4 clk = ~clk;  // 125 MHz
 wire clock_from_hdl = 1'b1;
