@@ -24,7 +24,7 @@ from nicdef import regs as R
 
 from .bsd_media import nic_link_update
 from .event import nic_dma_errors_log
-from .moderation import nic_itr_programmed
+from .moderation import nic_itr_programmed, nic_moderation_reset
 from .multicast import nic_set_filter
 from .receive import nic_rx_ring_load, nic_rx_ring_start
 from .softc import INTR_KERNEL, INTR_MASK, NUM_RX_DESC, NUM_TX_DESC, NicDev
@@ -155,8 +155,7 @@ async def nic_init(ifp) -> int:
     mac_hi = await sc.regs.read32(R.REG_MAC_HI)
     if mac_lo.to_bytes(4, "little") + mac_hi.to_bytes(4, "little")[:2] != ifp.if_lladdr:
         await _program_mac(sc)
-    sc.itr_auto_on = False  # (re)started: no flood yet
-    sc.itr_busy = sc.itr_quiet = 0
+    nic_moderation_reset(sc)  # (re)started: no flood yet
     itr = nic_itr_programmed(sc)
     if await sc.regs.read32(R.REG_INT_THROTTLE) != itr:
         await sc.regs.write32(R.REG_INT_THROTTLE, itr)

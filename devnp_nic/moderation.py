@@ -44,6 +44,13 @@ def nic_itr_programmed(sc: NicDev) -> int:
     return itr_units(sc.itr_us)
 
 
+def nic_moderation_reset(sc: NicDev, on: bool = False) -> None:
+    """Set the adaptive state (off when an interface is (re)initialised),
+    its counts of passes in a row from zero."""
+    sc.itr_auto_on = on
+    sc.itr_busy = sc.itr_quiet = 0
+
+
 def nic_moderation_begin(sc: NicDev, now_ns: int) -> tuple[int, int]:
     """At the start of a process pass: what its end compares with (bytes
     received so far, and the time since the previous pass began, ns)."""
@@ -59,15 +66,13 @@ async def nic_moderation_end(sc: NicDev, begin: tuple[int, int]) -> None:
         return
     bytes0, gap = begin
     busy = (sc.ifp.if_ibytes - bytes0) * 1000 >= AUTO_RX_BYTES_PER_US * gap
-    if not sc.itr_auto_on:
-        sc.itr_busy = sc.itr_busy + 1 if busy else 0
-        if sc.itr_busy >= AUTO_ON_AFTER:
-            sc.itr_auto_on, sc.itr_quiet = True, 0
-            sc.itr_changes += 1
-            await sc.regs.write32(R.REG_INT_THROTTLE, itr_units(AUTO_ITR_US))
-    else:
+    if sc.itr_auto_on:
         sc.itr_quiet = 0 if busy else sc.itr_quiet + 1
-        if sc.itr_quiet >= AUTO_OFF_AFTER:
-            sc.itr_auto_on, sc.itr_busy = False, 0
-            sc.itr_changes += 1
-            await sc.regs.write32(R.REG_INT_THROTTLE, 0)
+        change = sc.itr_quiet >= AUTO_OFF_AFTER
+    else:
+        sc.itr_busy = sc.itr_busy + 1 if busy else 0
+        change = sc.itr_busy >= AUTO_ON_AFTER
+    if change:
+        nic_moderation_reset(sc, on=not sc.itr_auto_on)
+        sc.itr_changes += 1
+        await sc.regs.write32(R.REG_INT_THROTTLE, nic_itr_programmed(sc))

@@ -179,6 +179,16 @@ def check_simulator(sim: str) -> None:
                                    "(a dependency of this package)")
 
 
+def _host_mem_args(sim: str, lib: Path) -> list[str]:
+    """How a build of ``sim`` takes the host memory's C side ``lib``
+    (``build_host_mem``): Verilator's build links it (rpath: found at run
+    time without LD_LIBRARY_PATH; --no-as-needed keeps it even where the
+    linker drops libraries listed before their users); vvp loads it with -m."""
+    if sim == "verilator":
+        return ["-LDFLAGS", f"-Wl,--no-as-needed -Wl,-rpath,{lib.parent} -L{lib.parent} -lhost_mem"]
+    return ["-M", str(lib.parent), "-m", lib.stem]
+
+
 class HostMemBuildError(RuntimeError):
     """The host-memory C library did not compile; the message holds the compiler's output."""
 
@@ -287,11 +297,9 @@ def run_cocotb(
         lib = build_host_mem(sim)
         env[HOST_MEM_LIB_ENV] = str(lib)
         if sim == "verilator":
-            # the model links the library (rpath: found at run time without LD_LIBRARY_PATH);
-            # --no-as-needed keeps it even where the linker drops libraries listed before their users
-            build_args += ["-LDFLAGS", f"-Wl,--no-as-needed -Wl,-rpath,{lib.parent} -L{lib.parent} -lhost_mem"]
+            build_args += _host_mem_args(sim, lib)
         else:
-            test_args += ["-M", str(lib.parent), "-m", lib.stem]
+            test_args += _host_mem_args(sim, lib)
     wave_file = test_dir / f"{run_name}.fst"
     if sim == "verilator":
         build_args += [*VERILATOR_ARGS, str(_public_top_config(build_dir, toplevel))]
@@ -370,7 +378,7 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
         (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
         cmd = ["iverilog", "-g2012", "-DHDL_CLOCK=1", f"-I{RTL_DIR}", "-f", str(build_dir / "cmds.f"),
                "-s", top, "-o", str(out), *map(str, inputs)]
-        run = ["vvp", "-n", *(["-M", str(lib.parent), "-m", lib.stem] if lib else []), str(out)]
+        run = ["vvp", "-n", *(_host_mem_args(sim, lib) if lib else []), str(out)]
     else:
         _setup_verilator()
         _verilator_make_fix()
@@ -381,7 +389,7 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
                "--timescale", "1ns/1ps", f"-I{RTL_DIR}", "--top-module", toplevel, "-Mdir", str(build_dir),
                "-o", toplevel, *map(str, inputs)]
         if lib:
-            cmd += ["-LDFLAGS", f"-Wl,--no-as-needed -Wl,-rpath,{lib.parent} -L{lib.parent} -lhost_mem"]
+            cmd += _host_mem_args(sim, lib)
         run = [str(out)]
     with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
