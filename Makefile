@@ -129,6 +129,7 @@ durations: tools
 lint: venv
 	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
 	$(WITH_VERILATOR) verilator --lint-only -Wall --timing -Irtl --top-module nic_pair_tb $(TB_SRCS) $(RTL_SRCS)
+	$(WITH_VERILATOR) verilator --lint-only -Wall -DMAIN_CLOCK=1 -Irtl --top-module nic_pair_plain_tb $(TB_SRCS) $(RTL_SRCS)
 	$(VENV)/bin/ruff check .
 	$(call deb_tool,node,nodejs)
 	$(call deb_tool,npm,npm)

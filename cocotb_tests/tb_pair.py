@@ -7,12 +7,23 @@ itself: DECERR outside the memory, and a DMA port that never waits for it.
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import (
+    ClockCycles,
+    FallingEdge,
+    NextTimeStep,
+    ReadOnly,
+    ReadWrite,
+    RisingEdge,
+    Timer,
+    ValueChange,
+    with_timeout,
+)
 from cocotb.utils import get_sim_time
 
 from nicdef import regs
 from nicdef.desc import tx_desc
 from nicsim import host_mem
+from nicsim.host_platform import HdlRegisters
 from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
 
 MAC_A = bytes.fromhex("02000000000a")
@@ -37,8 +48,9 @@ class WireCount:
 
 
 async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
-    # Bus models are made after reset: nic_pair_tb clocks itself from time 0,
-    # and under Verilator --timing models made before then never leave reset.
+    # Bus models are made after reset: nic_pair_tb clocks itself from time 0
+    # (the design or the simulator main toggles it), and bus models made
+    # before then never see reset end.
     await start_clock_and_reset(dut)
     a = NicHarness(dut, "a")
     b = NicHarness(dut, "b")
@@ -55,6 +67,79 @@ async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
 async def wait_link(dut, up: bool = True, timeout_us: float = 50) -> None:
     """Wait until both PHYs report the link up (or down)."""
     await wait_until(lambda: int(dut.link_a.value) == up and int(dut.link_b.value) == up, timeout_us, poll_ns=80)
+
+
+@cocotb.test()
+async def test_the_clock_and_every_trigger_keep_cocotb_time(dut):
+    """However the toplevel's clock is made (by the design under Icarus, by the simulator's main loop under
+    Verilator, which runs stretches with no callback due without cocotb's per-step work), cocotb's triggers
+    behave as on a cocotb Clock: 125 MHz edges at odd multiples of 4 ns, timers to the picosecond, ReadOnly,
+    ReadWrite and NextTimeStep in their regions, value changes seen, and a write made in a quiet stretch
+    applied."""
+    await start_clock_and_reset(dut)
+    await RisingEdge(dut.clk)
+    t0 = get_sim_time("ps")
+    assert t0 % 8000 == 4000, f"rising edge at {t0} ps, not 4 ns + a multiple of 8 ns"
+    await ClockCycles(dut.clk, 1000)
+    assert get_sim_time("ps") - t0 == 8_000_000
+    await FallingEdge(dut.clk)
+    assert get_sim_time("ps") - t0 == 8_004_000
+
+    for delay_ps in (1, 1000, 3999, 4000, 123_457, 2_000_000):  # inside, at and across clock edges
+        start = get_sim_time("ps")
+        await Timer(delay_ps, unit="ps")
+        assert get_sim_time("ps") - start == delay_ps
+
+    await Timer(10_001, unit="ps")  # between edges: the next time step is the next clock edge
+    start = get_sim_time("ps")
+    await NextTimeStep()
+    assert 0 < get_sim_time("ps") - start <= 4000 and get_sim_time("ps") % 4000 == 0
+
+    await RisingEdge(dut.clk)
+    await Timer(8000, unit="ps")  # lands on a clock edge: the next time step is the edge after it
+    start = get_sim_time("ps")
+    await NextTimeStep()
+    assert get_sim_time("ps") - start == 4000
+
+    await Timer(50, unit="us")  # a long quiet stretch first
+    await RisingEdge(dut.clk)
+    await ReadOnly()
+    edge = get_sim_time("ps")
+    assert int(dut.clk.value) == 1
+    await RisingEdge(dut.clk)
+    assert get_sim_time("ps") - edge == 8000
+    await ReadWrite()
+    assert get_sim_time("ps") - edge == 8000  # same step
+
+    # a write in a quiet stretch takes effect, and the value change it causes wakes its waiter
+    await wait_link(dut, True)
+    await Timer(20, unit="us")
+    dut.cable_pull.value = 1
+    await ValueChange(dut.link_a)
+    assert int(dut.link_a.value) == 0
+    dut.cable_pull.value = 0
+    await wait_link(dut, True, timeout_us=200)
+
+
+@cocotb.test()
+async def test_register_accesses_of_both_nics_overlap_and_each_completes(dut):
+    """The HDL register masters (one write of reg_*_cmd per access, done at a toggle of reg_*_ack): both NICs'
+    accesses interleaved at every phase of the clock, each one completes within a microsecond and reads back
+    what was written."""
+    await start_clock_and_reset(dut)
+    a, b = HdlRegisters(dut, "a"), HdlRegisters(dut, "b")
+
+    async def accesses(bus: HdlRegisters, first: int) -> None:
+        for i in range(60):
+            value = first + i
+            await with_timeout(bus.write32(regs.REG_INT_THROTTLE, value), 1, "us")
+            assert await with_timeout(bus.read32(regs.REG_INT_THROTTLE), 1, "us") == value
+            assert await with_timeout(bus.read32(regs.REG_INT_THROTTLE), 1, "us") == value  # nothing changed
+            await Timer(1 + i % 7, "ns")
+
+    tasks = [cocotb.start_soon(accesses(a, 0x100)), cocotb.start_soon(accesses(b, 0x200))]
+    for task in tasks:
+        await task
 
 
 @cocotb.test()

@@ -26,8 +26,9 @@ def frame(dst: bytes, src: bytes, length: int, seed: int) -> bytes:
 
 
 async def bring_up(dut) -> tuple[NicHarness, NicHarness]:
-    # Bus models are made after reset: nic_pair_tb clocks itself from time 0,
-    # and under Verilator --timing models made before then never leave reset.
+    # Bus models are made after reset: nic_pair_tb clocks itself from time 0
+    # (the design or the simulator main toggles it), and bus models made
+    # before then never see reset end.
     await start_clock_and_reset(dut)
     a = NicHarness(dut, "a")
     b = NicHarness(dut, "b")

@@ -6,10 +6,14 @@ moderation turns a 3.4 µs back-to-back ping into a 10 µs one. So, as
 e1000-class drivers do with a dynamic interrupt rate (they class each
 interrupt by the packets and bytes it brought), the driver turns the
 throttle on only while the load is a flood and off again once it has gone.
-A process pass is *busy* when the bytes it received, over the time since
-the previous pass began, come to at least ``AUTO_RX_BYTES_PER_US`` (about
-half of 1 Gb/s): a flood of any frame size is, a ping exchange (98 bytes
-every few µs) is not.
+A process pass is *busy* when the bytes it received and the bytes whose
+transmission it harvested, over the time since the previous pass began,
+come to at least ``AUTO_BYTES_PER_US`` (about half of 1 Gb/s): a flood of
+any frame size is, a ping exchange (98 bytes every few µs) is not. Both
+directions count, as e1000's dynamic rate classes an interrupt by its TX
+and RX bytes: a sender stalled on a full ring has TX_DONE unmasked
+(``transmit.py``), and unthrottled that is an interrupt for each frame
+the wire takes, where throttled each pass harvests the window's frames.
 
 - off: ``AUTO_ON_AFTER`` busy passes in a row program ``INT_THROTTLE`` with
   ``AUTO_ITR_US``;
@@ -26,7 +30,7 @@ from nicdef import regs as R
 from .softc import NicDev
 
 AUTO_ITR_US = 10       # the window while a flood lasts: at most 100k interrupts/s
-AUTO_RX_BYTES_PER_US = 60  # received bytes per µs of a busy pass (1 Gb/s is 125)
+AUTO_BYTES_PER_US = 60  # bytes received and sent per µs of a busy pass (1 Gb/s is 125)
 AUTO_ON_AFTER = 4      # busy passes in a row that turn the window on
 AUTO_OFF_AFTER = 2     # passes in a row that are not busy that turn it off
 
@@ -53,10 +57,15 @@ def nic_moderation_reset(sc: NicDev, on: bool = False) -> None:
 
 def nic_moderation_begin(sc: NicDev, now_ns: int) -> tuple[int, int]:
     """At the start of a process pass: what its end compares with (bytes
-    received so far, and the time since the previous pass began, ns)."""
+    received and harvested as sent so far, and the time since the previous
+    pass began, ns)."""
     gap = max(1, now_ns - sc.itr_last_ns)
     sc.itr_last_ns = now_ns
-    return sc.ifp.if_ibytes, gap
+    return _bytes_moved(sc), gap
+
+
+def _bytes_moved(sc: NicDev) -> int:
+    return sc.ifp.if_ibytes + sc.stats.octets_txed_ok
 
 
 async def nic_moderation_end(sc: NicDev, begin: tuple[int, int]) -> None:
@@ -65,7 +74,7 @@ async def nic_moderation_end(sc: NicDev, begin: tuple[int, int]) -> None:
     if not sc.itr_auto:
         return
     bytes0, gap = begin
-    busy = (sc.ifp.if_ibytes - bytes0) * 1000 >= AUTO_RX_BYTES_PER_US * gap
+    busy = (_bytes_moved(sc) - bytes0) * 1000 >= AUTO_BYTES_PER_US * gap
     if sc.itr_auto_on:
         sc.itr_quiet = 0 if busy else sc.itr_quiet + 1
         change = sc.itr_quiet >= AUTO_OFF_AFTER

@@ -17,7 +17,13 @@ Per simulator, in one run:
    under cocotb with both interfaces up, and as a plain build with no cocotb
    at all (``runner.build_plain``: vvp; a Verilator C++ main), and the ratio
    of plain to cocotb.
-5. A stock reference: cocotbext-eth's ``GmiiSource`` into ``GmiiSink``
+5. The simulator's own limit for this RTL: the plain build under a
+   full-duplex flood driven from HDL (no cocotb, no Python;
+   :func:`plain_flood`) at each flood size, in clock cycles per wall second
+   and frames per second each way; each cocotb flood's simulated cycles per
+   wall second as a share of it at the same size ("vs limit": like for like
+   for the two-way flood, which carries the same traffic).
+6. A stock reference: cocotbext-eth's ``GmiiSource`` into ``GmiiSink``
    through one register (``gmii_loopback_tb``) at 64 and 1518 bytes, and
    each flood's frame rate as a ratio to it at the same size.
 
@@ -47,7 +53,7 @@ LINE_BPS = 1_000_000_000
 FLOOD_SIZES = (64, 512, 1518)
 BOTH_WAYS_SIZE = 64
 REFERENCE_SIZES = (64, 1518)
-DEFAULT_COUNT = 256
+DEFAULT_COUNT = 1024
 DEFAULT_IDLE_S = 2.0
 
 
@@ -135,17 +141,51 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _plain_run(sim: str, cmd: list[str], cycles: int, startup_s: float) -> tuple[int, float, float]:
-    """(cycles, wall seconds, CPU seconds) of one run of a plain build."""
+def _plain_run(sim: str, cmd: list[str], cycles: int, startup_s: float,
+               args: tuple[str, ...] = ()) -> tuple[int, float, float, dict[str, int]]:
+    """One run of a plain build (``runner.build_plain``) for ``+cycles=cycles``
+    with ``args`` added: (clocks after the reset, wall seconds, CPU seconds,
+    the figures of the top's ``plain: key=value ...`` line). Verilator's C++
+    main times its own clock loop and prints ``<cycles> <seconds>`` last;
+    Icarus is timed from outside, less ``startup_s`` (vvp's start-up), and
+    its clocks are the ``plain:`` line's ``cycles``. BenchFailed if the run
+    fails (the top ``$fatal``s when a flood falls short)."""
     t, cpu = time.perf_counter(), _children_cpu_s()
-    done = subprocess.run([*cmd, f"+cycles={cycles}"], capture_output=True, text=True, check=False)
+    done = subprocess.run([*cmd, f"+cycles={cycles}", *args], capture_output=True, text=True, check=False)
     wall, cpu = time.perf_counter() - t, _children_cpu_s() - cpu
     if done.returncode != 0:
-        raise BenchFailed(f"{sim}: the plain build failed to run: {done.stderr.strip() or done.stdout.strip()}")
-    if sim == "verilator":  # the C++ main times its own clock loop
+        said = "\n".join((done.stdout.strip() + "\n" + done.stderr.strip()).strip().splitlines()[-6:])
+        raise BenchFailed(f"{sim}: the plain build failed (exit status {done.returncode}): {said}")
+    figures = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("plain:"):
+            figures = {k: int(v) for k, v in (field.split("=", 1) for field in line.split()[1:])}
+    if sim == "verilator":
         n, seconds = done.stdout.split()[-2:]
-        return int(n), float(seconds), min(cpu, float(seconds))
-    return cycles, max(wall - startup_s, 1e-6), max(cpu - startup_s, 1e-6)
+        return int(n), float(seconds), min(cpu, float(seconds)), figures
+    return figures.get("cycles", cycles), max(wall - startup_s, 1e-6), max(cpu - startup_s, 1e-6), figures
+
+
+def _plain_measure(sim: str, cmd: list[str], seconds: float,
+                   args: tuple[str, ...] = ()) -> tuple[int, float, float, dict[str, int], float]:
+    """Runs of a plain build of growing length until one lasts at least half
+    of ``seconds``: that run's (cycles, wall s, CPU s, figures) and vvp's
+    start-up time (a run of one idle clock; 0 for Verilator)."""
+    startup = _plain_run(sim, cmd, 1, 0.0)[1] if sim == "icarus" else 0.0
+    cycles = 10_000
+    while True:
+        n, wall, cpu, figures = _plain_run(sim, cmd, cycles, startup, args)
+        if wall >= seconds / 2 or cycles >= 10**10:
+            return n, wall, cpu, figures, startup
+        cycles = int(cycles * min(100.0, max(2.0, seconds / wall)))
+
+
+def _plain_build(sim: str, clock: Clock) -> list[str]:
+    clock.say(sim, "plain build of nic_pair_tb, no cocotb (built first if needed) ...")
+    try:
+        return build_plain("nic_pair_tb", sim)
+    except RuntimeError as e:
+        raise BenchFailed(f"{sim}: {e}") from None
 
 
 def plain_idle(sim: str, seconds: float, clock: Clock | None = None) -> dict:
@@ -154,23 +194,53 @@ def plain_idle(sim: str, seconds: float, clock: Clock | None = None) -> dict:
     ``seconds``. Icarus is timed from outside, less a run of one clock
     (vvp's start-up)."""
     clock = clock or Clock()
-    clock.say(sim, "plain build of nic_pair_tb, no cocotb (built first if needed) ...")
-    try:
-        cmd = build_plain("nic_pair_tb", sim)
-    except RuntimeError as e:
-        raise BenchFailed(f"{sim}: {e}") from None
-    startup = 0.0
-    if sim == "icarus":
-        startup = _plain_run(sim, cmd, 1, 0.0)[1]
-    cycles = 10_000
-    while True:
-        n, wall, cpu = _plain_run(sim, cmd, cycles, startup)
-        if wall >= seconds / 2 or cycles >= 10**10:
-            break
-        cycles = int(cycles * min(100.0, max(2.0, seconds / wall)))
+    cmd = _plain_build(sim, clock)
+    n, wall, cpu, _, startup = _plain_measure(sim, cmd, seconds)
     clock.say(sim, f"plain nic_pair_tb idle: {n / wall:,.0f} cycles/s")
     return {"cycles": n, **_times(wall, cpu), "cycles_per_s": n / wall, "cycles_per_cpu_s": n / cpu,
             "startup_s": startup}
+
+
+def plain_flood(sim: str, frame_bytes: int, seconds: float, clock: Clock | None = None) -> dict:
+    """The simulator's own limit for ``nic_pair_tb`` under traffic: a plain
+    build (no cocotb, no Python; ``rtl/tb/nic_pair_plain_tb.v``,
+    ``+flood=frame_bytes``) in which HDL drivers program both NICs through
+    their register masters and keep a full-duplex flood of
+    ``frame_bytes``-byte frames (FCS included) running, A -> B and B -> A at
+    once, back to back, through the NICs' DMA, descriptor rings (kept full
+    by polling HEAD and writing TAIL), MACs, PHYs and the cable. Runs of
+    growing length until one lasts at least half of ``seconds``; the top
+    itself fails the run unless both NICs received near line rate.
+
+    Returns, for that run: ``cycles`` (clocks after the reset: programming,
+    link-up and the statistics reads at the end included) and its wall and
+    CPU seconds (Icarus: less vvp's start-up, ``startup_s``);
+    ``cycles_per_s``; per direction (``a_to_b``: received by NIC B, its
+    ``STAT_RX_FRAMES``; ``b_to_a``: by NIC A) the frames, ``frames_per_s_*``
+    (per wall second) and ``line_share_*`` (frames per second of simulated
+    time while both NICs were enabled, ``flood_cycles`` clocks of 8 ns, over
+    a 1 Gb/s line's, :func:`line_rate`); ``frames_per_s`` (both directions
+    together) and ``rx_missed_a``/``rx_missed_b`` (``STAT_RX_MISSED``).
+    BenchFailed if the build or a run fails."""
+    clock = clock or Clock()
+    cmd = _plain_build(sim, clock)
+    n, wall, cpu, f, startup = _plain_measure(sim, cmd, seconds, (f"+flood={frame_bytes}",))
+    if "flood_cycles" not in f:
+        raise BenchFailed(f"{sim}: the plain build printed no flood figures (plain: ... flood_cycles=...)")
+    flood_s = f["flood_cycles"] * CLK_NS * 1e-9
+    ways = {"a_to_b": f["rx_frames_b"], "b_to_a": f["rx_frames_a"]}
+    result = {"frame_bytes": frame_bytes, "cycles": n, "flood_cycles": f["flood_cycles"], **_times(wall, cpu),
+              "cycles_per_s": n / wall, "cycles_per_cpu_s": n / cpu, "startup_s": startup,
+              "frames_per_s": sum(ways.values()) / wall,
+              "rx_missed_a": f["rx_missed_a"], "rx_missed_b": f["rx_missed_b"]}
+    for way, frames in ways.items():
+        result[f"frames_{way}"] = frames
+        result[f"frames_per_s_{way}"] = frames / wall
+        result[f"line_share_{way}"] = frames / flood_s / line_rate(frame_bytes)
+    clock.say(sim, f"plain nic_pair_tb, {frame_bytes}-byte flood both ways: {n / wall:,.0f} cycles/s, "
+                   f"{result['frames_per_s_a_to_b']:,.0f} + {result['frames_per_s_b_to_a']:,.0f} frames/s, "
+                   f"line share {result['line_share_a_to_b']:.1%} / {result['line_share_b_to_a']:.1%}")
+    return result
 
 
 def _times(wall_s: float, cpu_s: float) -> dict:
@@ -179,15 +249,18 @@ def _times(wall_s: float, cpu_s: float) -> dict:
     return {"wall_s": wall_s, "cpu_s": cpu_s, "cpu_share": cpu_s / wall_s if wall_s > 0 else 1.0}
 
 
-def summarize(pair: dict, reference: dict, plain: dict | None = None) -> dict:
+def summarize(pair: dict, reference: dict, plain: dict | None = None, limits: list[dict] | None = None) -> dict:
     """One simulator's figures, from what its jobs measured (``plain``: the
-    plain build's idle run, left out of the figures when None)."""
+    plain build's idle run; ``limits``: its :func:`plain_flood` runs; each
+    left out of the figures when None)."""
     ref_fps = {r["frame_bytes"]: r["frames"] / r["wall_s"] for r in reference["sizes"]}
+    limit_cps = {r["frame_bytes"]: r["cycles_per_s"] for r in limits or []}
     floods = []
     for r in pair["floods"]:
         frames, ways, size = r["datagrams"], r["directions"], r["frame_bytes"]
         sim_fps = frames / (r["sim_ns"] * 1e-9)
         fps = frames / r["wall_s"]
+        cps = r["sim_ns"] / CLK_NS / r["wall_s"]
         floods.append({
             "direction": "A->B" if ways == 1 else "both ways", "directions": ways, "frame_bytes": size,
             "frames": frames, **_times(r["wall_s"], r["cpu_s"]), "sim_us": r["sim_ns"] / 1e3,
@@ -200,6 +273,8 @@ def summarize(pair: dict, reference: dict, plain: dict | None = None) -> dict:
             "ifnet": r["ifnet"],
             "reference_frames_per_s": ref_fps.get(size),
             "vs_reference": fps / ref_fps[size] if size in ref_fps else None,
+            "sim_cycles_per_s": cps, "limit_cycles_per_s": limit_cps.get(size),
+            "vs_limit": cps / limit_cps[size] if size in limit_cps else None,
         })
     p = pair["ping"]
     rtt_us = [t / 1e3 for t in p["rtt_ns"]]
@@ -218,6 +293,7 @@ def summarize(pair: dict, reference: dict, plain: dict | None = None) -> dict:
         "idle": {**idle, **({"plain": plain,
                              "plain_vs_cocotb": plain["cycles_per_s"] / idle["cocotb_reset"]["cycles_per_s"]}
                             if plain else {})},
+        "limit": limits or [],
         "reference": [{"frame_bytes": r["frame_bytes"], "frames": r["frames"], **_times(r["wall_s"], r["cpu_s"]),
                        "sim_us": r["sim_ns"] / 1e3, "frames_per_s": r["frames"] / r["wall_s"]}
                       for r in reference["sizes"]],
@@ -232,6 +308,7 @@ def cpu_shares(results: dict[str, dict]) -> dict[str, float]:
         named += [("ping", r["ping"]), ("idle cocotb, reset", r["idle"]["cocotb_reset"]),
                   ("idle cocotb, up", r["idle"]["cocotb_up"])]
         named += [("idle plain", r["idle"]["plain"])] if "plain" in r["idle"] else []
+        named += [(f"limit {f['frame_bytes']} B", f) for f in r.get("limit", [])]
         named += [(f"reference {f['frame_bytes']} B", f) for f in r["reference"]]
         out.update({f"{sim} {name}": m["cpu_share"] for name, m in named})
     return out
@@ -259,7 +336,8 @@ def measure(sim: str, plan: dict, clock: Clock | None = None) -> dict:
     pair = run_job(sim, "bench_pair", "nic_pair_tb", plan, clock)
     reference = run_job(sim, "bench_gmii_reference", "gmii_loopback_tb", plan, clock)
     plain = plain_idle(sim, plan["idle_s"], clock)
-    return summarize(pair, reference, plain)
+    limits = [plain_flood(sim, size, plan["idle_s"], clock) for size in FLOOD_SIZES]
+    return summarize(pair, reference, plain, limits)
 
 
 def _ratio(x: float | None) -> str:
@@ -270,12 +348,14 @@ def print_tables(results: dict[str, dict]) -> None:
     print()
     print("UDP floods: stack -> driver -> NIC -> cable -> NIC -> driver -> stack, every datagram checked")
     print(f"{'simulator':<10} {'direction':<10} {'frame B':>7} {'frames':>6} {'wall s':>7} {'frames/s':>9} "
-          f"{'vs ref':>7} {'line share':>10} {'regs/frame':>10} {'irqs/frame':>10}")
+          f"{'vs ref':>7} {'line share':>10} {'regs/frame':>10} {'irqs/frame':>10} {'cycles/s':>9} {'vs limit':>8}")
     for sim, r in results.items():
         for f in r["floods"]:
+            vs_limit = "-" if f.get("vs_limit") is None else f"{f['vs_limit']:.0%}"
             print(f"{sim:<10} {f['direction']:<10} {f['frame_bytes']:>7} {f['frames']:>6} {f['wall_s']:>7.2f} "
                   f"{f['frames_per_s']:>9.1f} {_ratio(f['vs_reference']):>7} {f['line_share']:>10.1%} "
-                  f"{f['reg_accesses_per_frame']:>10.2f} {f['isr_entries_per_frame']:>10.2f}")
+                  f"{f['reg_accesses_per_frame']:>10.2f} {f['isr_entries_per_frame']:>10.2f} "
+                  f"{f['sim_cycles_per_s']:>9,.0f} {vs_limit:>8}")
     print()
     print("ping -s 56, one at a time, nothing else running")
     print(f"{'simulator':<10} {'pings':>6} {'rtt us (sim)':>12} {'wall ms/ping':>12}")
@@ -289,6 +369,15 @@ def print_tables(results: dict[str, dict]) -> None:
         i = r["idle"]
         print(f"{sim:<10} {i['cocotb_reset']['cycles_per_s']:>14,.0f} {i['cocotb_up']['cycles_per_s']:>11,.0f} "
               f"{i['plain']['cycles_per_s']:>11,.0f} {_ratio(i['plain_vs_cocotb']):>12}")
+    if any(r.get("limit") for r in results.values()):
+        print()
+        print("limit: plain nic_pair_tb (no cocotb), full-duplex flood driven from HDL, both NICs' rings kept full")
+        print(f"{'simulator':<10} {'frame B':>7} {'cycles/s':>10} {'frames/s each way':>18} {'line share':>10}")
+        for sim, r in results.items():
+            for f in r.get("limit", []):
+                each = (f["frames_per_s_a_to_b"] + f["frames_per_s_b_to_a"]) / 2
+                share = min(f["line_share_a_to_b"], f["line_share_b_to_a"])
+                print(f"{sim:<10} {f['frame_bytes']:>7} {f['cycles_per_s']:>10,.0f} {each:>18,.1f} {share:>10.1%}")
     print()
     print("reference: cocotbext-eth GmiiSource -> one register -> GmiiSink")
     print(f"{'simulator':<10} {'frame B':>7} {'frames':>6} {'wall s':>7} {'frames/s':>9}")
@@ -299,7 +388,9 @@ def print_tables(results: dict[str, dict]) -> None:
     print("frames/s: per second of wall time (what a user waits for); vs ref: that rate over the reference's")
     print("at the same frame size; line share: frames per second of simulated time over a 1 Gb/s line's")
     print("(both ways: over two lines'); regs/frame: register reads and writes of both hosts; irqs/frame:")
-    print("ISR entries of both hosts; cocotb, reset: NICs out of reset, no driver; cocotb, up: both")
+    print("ISR entries of both hosts; cycles/s: simulated clock cycles per wall second during the flood;")
+    print("vs limit: that over the limit's at the same frame size (the limit carries both directions, as")
+    print("the both-ways flood does); cocotb, reset: NICs out of reset, no driver; cocotb, up: both")
     print("interfaces up; plain: the same top with no cocotb (vvp; a Verilator C++ main).")
     note = busy_note(results)
     if note:

@@ -65,40 +65,42 @@ class RegisterAccessError(OSError):
 
 class HdlRegisters(RegisterBus):
     """32-bit register access through the testbench's HDL AXI-Lite master
-    (``rtl/tb/axil_reg_master.v``, ports ``reg_<side>_*``): the inputs are
-    set, ``req`` toggles, and the access costs one wake-up, when ``ack``
-    toggles; a cocotbext-axi ``AxiLiteMaster`` costs one per clock of the
-    handshake. Accesses from several coroutines queue on a lock, as the bus
-    model's own queue did. A response other than OKAY raises
-    :class:`RegisterAccessError` (offset and response named)."""
+    (``rtl/tb/axil_reg_master.v``), packed on nic_pair_tb's ports
+    ``reg_<side>_cmd`` = {req, we, addr[11:0], wdata[31:0]} and
+    ``reg_<side>_rsp`` = {resp[1:0], rdata[31:0]}: an access is one write of
+    cmd with req toggled, one wake-up, when ``reg_<side>_ack`` toggles (a
+    cocotbext-axi ``AxiLiteMaster`` costs one per clock of the handshake),
+    and one read of rsp. Accesses from several coroutines queue
+    on a lock, as the bus model's own queue did. A response other than
+    OKAY raises :class:`RegisterAccessError` (offset and response named)."""
+
+    REQ = 1 << 45
+    WE = 1 << 44
+    ADDR_SHIFT = 32
+    RESP_SHIFT = 32
 
     def __init__(self, dut, side: str):
-        self._req = getattr(dut, f"reg_{side}_req")
-        self._we = getattr(dut, f"reg_{side}_we")
-        self._addr = getattr(dut, f"reg_{side}_addr")
-        self._wdata = getattr(dut, f"reg_{side}_wdata")
+        self._cmd = getattr(dut, f"reg_{side}_cmd")
         self._ack = getattr(dut, f"reg_{side}_ack")
-        self._rdata = getattr(dut, f"reg_{side}_rdata")
-        self._resp = getattr(dut, f"reg_{side}_resp")
+        self._rsp = getattr(dut, f"reg_{side}_rsp")
         self._lock = Lock()
-        self._toggle = 0
-        self._req.value = 0
+        self._req = 0
+        self._cmd.value = 0
         self._side = side
 
     async def _access(self, write: bool, offset: int, value: int = 0) -> int:
         async with self._lock:
-            self._we.value = int(write)
-            self._addr.value = offset
-            self._wdata.value = value & 0xFFFFFFFF
-            self._toggle ^= 1
-            self._req.value = self._toggle
+            self._req ^= self.REQ
+            self._cmd.value = (self._req | (self.WE if write else 0) | (offset & 0xFFF) << self.ADDR_SHIFT
+                               | (value & 0xFFFFFFFF))
             await ValueChange(self._ack)
-            resp = int(self._resp.value)
+            rsp = int(self._rsp.value)
+            resp = (rsp >> self.RESP_SHIFT) & 3
             if resp:
                 kind = "write" if write else "read"
                 raise RegisterAccessError(f"NIC {self._side}: register {kind} at {offset:#05x} answered "
                                           f"{('OKAY', 'EXOKAY', 'SLVERR', 'DECERR')[resp]}")
-            return 0 if write else int(self._rdata.value)
+            return 0 if write else rsp & 0xFFFFFFFF
 
     async def read32(self, offset: int) -> int:
         return await self._access(False, offset)

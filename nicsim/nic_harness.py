@@ -44,9 +44,10 @@ TX_RS = regs.TX_DESC_CMD_RS
 
 
 async def start_clock_and_reset(dut, cycles: int = 10) -> None:
-    """Start the 125 MHz clock (unless the toplevel makes its own) and hold the
+    """Start the 125 MHz clock (unless the toplevel's clock already runs:
+    ``clock_running``, made by the design or the simulator's main) and hold the
     synchronous reset for a few cycles."""
-    if not hasattr(dut, "clock_from_hdl"):
+    if not hasattr(dut, "clock_running"):
         Clock(dut.clk, CLK_NS, unit="ns").start()
     dut.rst.value = 1
     await ClockCycles(dut.clk, cycles)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cocotb_tools.config
 from cocotb_tools.runner import Verilator, get_runner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,21 +54,31 @@ TOPLEVEL_SOURCES = {
     # the bench's stock reference (cocotbext-eth GMII models through one register)
     "gmii_loopback_tb": [RTL_DIR / "tb" / "gmii_loopback_tb.v"],
 }
-# build_plain: how a top runs with no cocotb, reset then +cycles=N clocks:
-# under Icarus in a wrapper top, under Verilator from a C++ main
-PLAIN_ICARUS_TOPS = {"nic_pair_tb": ("nic_pair_idle_tb", RTL_DIR / "tb" / "nic_pair_idle_tb.v")}
+# build_plain: how a top runs with no cocotb: a wrapper top, the same for
+# both simulators (reset, then +cycles=N clocks, idle or with +flood=BYTES),
+# clocked by the design under Icarus and by a C++ main under Verilator
+PLAIN_TOPS = {"nic_pair_tb": ("nic_pair_plain_tb", RTL_DIR / "tb" / "nic_pair_plain_tb.v")}
 PLAIN_VERILATOR_MAINS = {"nic_pair_tb": RTL_DIR / "tb" / "nic_pair_tb_main.cpp"}
 # the environment variable that tells the simulation's Python (nicsim.host_mem)
 # which host-memory library the simulator loaded
 HOST_MEM_LIB_ENV = "NICSIM_HOST_MEM_LIB"
 
 VERILATOR_ARGS = ["-O3", "--x-assign", "fast", "--x-initial", "fast"]
-# testbench tops that can generate their own clock (`HDL_CLOCK`): under Icarus
-# it is 2.5x faster than a cocotb Clock (see nic_pair_tb.v); under Verilator
-# (built with --timing) only where no Python bus model wakes on every edge:
-# nic_pair_tb, whose host memory and register master are HDL (idle: 0.49 M
-# against 0.26-0.34 M cycles/s with cocotb's Clock, `nicsim bench`)
+# Where a testbench top's clock comes from, chosen per simulator by what
+# costs least (idle nic_pair_tb, `nicsim bench`, this 2-core machine):
+# - Icarus: made by the design (`HDL_CLOCK`, `always #4`), 2.5x faster than a
+#   cocotb Clock, which drives it through VPI every edge;
+# - Verilator: toggled by the C++ main loop (`MAIN_CLOCK`, our copy of
+#   cocotb's main, rtl/tb/cocotb_verilator_main.cpp): a design clock needs
+#   --timing, whose scheduler alone costs 37 % of the model's speed (plain
+#   builds: 0.94 M against 1.49 M cycles/s), and cocotb's Clock a VPI put
+#   and callback per edge.
+# Other tops, and gmii_loopback_tb under Verilator (the stock reference, run
+# as stock cocotb runs it), keep cocotb's Clock.
 HDL_CLOCK_TOPLEVELS = {"nic_pair_tb", "gmii_loopback_tb"}
+MAIN_CLOCK_TOPLEVELS = {"nic_pair_tb"}
+CLOCK_PERIOD_PS = 8000  # 125 MHz, as every bench's CLK_NS
+COCOTB_VERILATOR_MAIN = RTL_DIR / "tb" / "cocotb_verilator_main.cpp"
 
 # cocotb hands the simulator this process's sys.path as PYTHONPATH: the
 # repository root (nicdef, iopkt, devnp_nic, nicsim) goes on it, so a clone
@@ -109,40 +121,85 @@ def _verilator_make_fix() -> None:
 
 
 class _TopOnlyVerilator(Verilator):
-    """cocotb's Verilator runner without ``--public-flat-rw``.
+    """cocotb's Verilator runner without ``--public-flat-rw``, and with our
+    copy of its C++ main.
 
     That flag makes every signal of every module reachable through VPI and
     multiplies the model's instructions per cycle by about 4.2 (0.23 M against
     0.88 M idle cycles/s of nic_pair_tb, plain C++ main, this machine). Tests
-    touch only the toplevel's signals, which :func:`_public_top_config` makes
-    public instead.
+    touch only the toplevel's ports, which :func:`_public_top_config` makes
+    public instead. The main (``COCOTB_VERILATOR_MAIN``) is cocotb 2.1's with
+    the clock toggle ``MAIN_CLOCK`` tops use; built without that, it is
+    cocotb's loop unchanged.
     """
 
     def _build_command(self):
         cmds = super()._build_command()
-        cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+        stock_main = str(cocotb_tools.config.share_dir / "lib" / "verilator" / "verilator.cpp")
+        cmds[0] = [str(COCOTB_VERILATOR_MAIN) if arg == stock_main else arg
+                   for arg in cmds[0] if arg != "--public-flat-rw"]
         return cmds
 
 
-def _public_top_config(build_dir: Path, toplevel: str) -> Path:
-    """A Verilator control file making the toplevel's own signals (its ports
-    and wires, not its submodules') readable and writable through VPI."""
+# top-level wires (not ports) that tests read: the marker of a clock that
+# runs without cocotb
+PUBLIC_TOP_WIRES = ("clock_running",)
+
+
+def _top_ports(toplevel: str, sources: list[Path], defines: dict, parameters: dict,
+               work_dir: Path) -> dict[str, str]:
+    """``{port name: "INPUT" | "OUTPUT" | "INOUT"}`` of ``toplevel`` as
+    Verilator elaborates it with these defines and parameters, read from
+    its ``--json-only`` tree (0.3 s for nic_pair_tb). Raises RuntimeError
+    with Verilator's message if the sources do not elaborate."""
+    cmd = ["verilator", "--json-only", "--top-module", toplevel, "-Mdir", str(work_dir), f"-I{RTL_DIR}",
+           *(f"-D{k}={v}" for k, v in defines.items()), *(f"-G{k}={v}" for k, v in parameters.items()),
+           *map(str, sources)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    tree = work_dir / f"V{toplevel}.tree.json"
+    if done.returncode != 0 or not tree.exists():
+        raise RuntimeError(f"verilator could not elaborate {toplevel}:\n{done.stderr[-3000:]}")
+    modules = json.loads(tree.read_text())["modulesp"]
+    top = next(m for m in modules if m.get("origName", m["name"]) == toplevel)
+    return {n["name"]: n["direction"] for n in top.get("stmtsp", [])
+            if n.get("type") == "VAR" and n.get("isPrimaryIO")}
+
+
+def _public_top_config(build_dir: Path, toplevel: str, sources: list[Path], defines: dict,
+                       parameters: dict) -> Path:
+    """A Verilator control file making what tests reach through VPI public,
+    and nothing else: the toplevel's inputs writable, its outputs (and
+    ``PUBLIC_TOP_WIRES``) readable only. A writable output would force
+    Verilator to keep everything that drives it re-evaluable; for
+    nic_pair_tb, whose DMA and GMII buses are outputs, that is 13 % more
+    instructions per cycle than read-only (7,362 against 6,517, callgrind,
+    against 6,263 with nothing public). Rewritten when a source is newer."""
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / "public_top.vlt"
-    text = f'`verilator_config\npublic_flat_rw -module "{toplevel}" -var "*"\n'
-    if not path.exists() or path.read_text() != text:
-        tmp = path.with_suffix(f".{os.getpid()}")
-        tmp.write_text(text)
-        os.replace(tmp, path)  # parallel workers never see half a file
+    newest = max(Path(p).stat().st_mtime for p in [*sources, RTL_DIR / "nic_defs.vh"])
+    if path.exists() and path.stat().st_mtime >= newest:
+        return path
+    ports = _top_ports(toplevel, sources, defines, parameters, build_dir / "ports")
+    lines = ["`verilator_config"]
+    for name, direction in ports.items():
+        kind = "public_flat_rd" if direction == "OUTPUT" else "public_flat_rw"
+        lines.append(f'{kind} -module "{toplevel}" -var "{name}"')
+    lines += [f'public_flat_rd -module "{toplevel}" -var "{name}"' for name in PUBLIC_TOP_WIRES]
+    tmp = path.with_suffix(f".{os.getpid()}")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)  # parallel workers never see half a file
     return path
 
 
-HDL_CLOCK_VERILATOR = {"nic_pair_tb"}
-
-
-def _hdl_clock(sim: str, toplevel: str) -> bool:
-    """Whether ``toplevel`` makes its own clock under ``sim`` (``HDL_CLOCK``)."""
-    return toplevel in HDL_CLOCK_TOPLEVELS and (sim == "icarus" or toplevel in HDL_CLOCK_VERILATOR)
+def _clock_source(sim: str, toplevel: str) -> str:
+    """Where ``toplevel``'s clock comes from under ``sim``: ``"hdl"`` (the
+    design, ``HDL_CLOCK``), ``"main"`` (the Verilator main loop,
+    ``MAIN_CLOCK``) or ``"cocotb"`` (the test starts a cocotb Clock)."""
+    if sim == "verilator" and toplevel in MAIN_CLOCK_TOPLEVELS:
+        return "main"
+    if sim == "icarus" and toplevel in HDL_CLOCK_TOPLEVELS:
+        return "hdl"
+    return "cocotb"
 
 
 def _have_lz4() -> bool:
@@ -301,10 +358,13 @@ def run_cocotb(
         else:
             test_args += _host_mem_args(sim, lib)
     wave_file = test_dir / f"{run_name}.fst"
+    clock = _clock_source(sim, toplevel)
     if sim == "verilator":
-        build_args += [*VERILATOR_ARGS, str(_public_top_config(build_dir, toplevel))]
-        if _hdl_clock(sim, toplevel):
-            build_args.append("--timing")
+        defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
+        vlt = _public_top_config(build_dir, toplevel, sources, defines, parameters)
+        build_args += [*VERILATOR_ARGS, str(vlt)]
+        if clock == "main":
+            build_args += ["-CFLAGS", f"-DNICSIM_CLOCK_HALF_PERIOD={CLOCK_PERIOD_PS // 2}"]
         if waves:
             if _have_lz4():
                 build_args += ["--trace-fst", "--trace-structs"]
@@ -327,7 +387,7 @@ def run_cocotb(
             includes=[RTL_DIR],
             hdl_toplevel=toplevel,
             parameters=parameters,
-            defines={"HDL_CLOCK": 1} if _hdl_clock(sim, toplevel) else {},
+            defines={"hdl": {"HDL_CLOCK": 1}, "main": {"MAIN_CLOCK": 1}}.get(clock, {}),
             build_args=build_args,
             build_dir=build_dir,
             timescale=("1ns", "1ps"),
@@ -353,26 +413,36 @@ def run_cocotb(
 
 def build_plain(toplevel: str, sim: str) -> list[str]:
     """Build ``toplevel`` with no cocotb at all and return the command that
-    runs it: reset for 10 clocks, then ``+cycles=N`` clocks (append the
-    plusarg) with nothing else driving it. The baseline ``nicsim bench``
-    sets beside the same top under cocotb.
+    runs it. The baseline ``nicsim bench`` sets beside the same top under
+    cocotb.
 
-    Icarus: a wrapper top (``PLAIN_ICARUS_TOPS``) built by ``iverilog`` with
-    ``HDL_CLOCK`` defined, run by plain ``vvp``. Verilator: ``verilator --cc
-    --exe --build`` with the cocotb build's optimisation (``VERILATOR_ARGS``)
-    but no ``--vpi`` and nothing public, linked with a C++ main
-    (``PLAIN_VERILATOR_MAINS``) that prints ``<cycles> <seconds>`` of its
-    clock loop. Cached under ``sim_build/<toplevel>-<sim>-plain``, locked as
-    ``run_cocotb``'s builds are; the tools' output goes to ``build.log``
-    there and is shown only when the build fails (RuntimeError)."""
+    Both simulators build the wrapper top ``PLAIN_TOPS[toplevel]``
+    (``rtl/tb/nic_pair_plain_tb.v``): reset for 10 clocks, then
+    ``+cycles=N`` clocks (append the plusarg; default 100000), idle, or with
+    ``+flood=BYTES`` a full-duplex flood driven from HDL, whose figures it
+    prints in a ``plain: cycles=...`` line before it ends (a nonzero exit
+    status if the flood fell short). The wrapper gives each DMA port its host
+    memory itself (``hm_port_new`` in ``rtl/tb/host_mem_axi.c``, linked or
+    loaded as under cocotb).
+
+    Icarus: ``iverilog`` with ``HDL_CLOCK`` defined (nic_pair_tb makes the
+    clock), run by plain ``vvp``. Verilator: ``verilator --cc --exe --build``
+    with ``MAIN_CLOCK`` defined and the cocotb build's optimisation
+    (``VERILATOR_ARGS``) but no ``--vpi``, no ``--timing`` and nothing
+    public, linked with a C++ main (``PLAIN_VERILATOR_MAINS``) that toggles
+    the wrapper's ``clk`` and prints ``<cycles> <seconds>`` of its clock loop
+    after the reset as its last line. Cached under
+    ``sim_build/<toplevel>-<sim>-plain``, locked as ``run_cocotb``'s builds
+    are; the tools' output goes to ``build.log`` there and is shown only
+    when the build fails (RuntimeError)."""
     check_simulator(sim)
     build_dir = SIM_BUILD / f"{toplevel}-{sim}-plain"
     build_dir.mkdir(parents=True, exist_ok=True)
     (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
-    # the host memory's C side, as under cocotb (idle, it is never called)
+    top, wrapper = PLAIN_TOPS[toplevel]
+    # the host memory's C side, as under cocotb (the flood fills it; idle, it is never called)
     lib = build_host_mem(sim) if HOST_MEM_V in TOPLEVEL_SOURCES[toplevel] else None
     if sim == "icarus":
-        top, wrapper = PLAIN_ICARUS_TOPS[toplevel]
         inputs = [wrapper, *TOPLEVEL_SOURCES[toplevel]]
         out = build_dir / f"{top}.vvp"
         (build_dir / "cmds.f").write_text("+timescale+1ns/1ps\n")
@@ -383,17 +453,17 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
         _setup_verilator()
         _verilator_make_fix()
         main = PLAIN_VERILATOR_MAINS[toplevel]
-        inputs = [*TOPLEVEL_SOURCES[toplevel], main]
-        out = build_dir / toplevel
+        inputs = [wrapper, *TOPLEVEL_SOURCES[toplevel], main]
+        out = build_dir / top
         cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), *VERILATOR_ARGS,
-               "--timescale", "1ns/1ps", f"-I{RTL_DIR}", "--top-module", toplevel, "-Mdir", str(build_dir),
-               "-o", toplevel, *map(str, inputs)]
+               "--timescale", "1ns/1ps", f"-I{RTL_DIR}", "-DMAIN_CLOCK=1", "--top-module", top,
+               "-Mdir", str(build_dir), "-o", top, *map(str, inputs)]
         if lib:
             cmd += _host_mem_args(sim, lib)
         run = [str(out)]
     with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        newest = max(p.stat().st_mtime for p in [*inputs, RTL_DIR / "nic_defs.vh"])
+        newest = max(p.stat().st_mtime for p in [*inputs, RTL_DIR / "nic_defs.vh", *([lib] if lib else [])])
         if not out.exists() or out.stat().st_mtime < newest:
             log = build_dir / "build.log"
             with open(log, "w") as f:

@@ -6,8 +6,9 @@ Each datagram carries its sequence number and a pattern derived from it, so
 the receiver can tell a lost, duplicated, reordered or damaged datagram
 apart. ``sendto()`` refusing a datagram (the interface is down: ENETDOWN;
 too big for the MTU: EMSGSIZE) means it was never sent; a full send queue
-(ENOBUFS) is retried, as an application would, but a queue that stays full
-for 5 ms is a stuck transmit path and fails the flow. A sender's transmit
+(ENOBUFS) is retried after a back-off that doubles while the queue stays
+full, as an application would, but a queue that stays full for 5 ms of
+simulated time is a stuck transmit path and fails the flow. A sender's transmit
 counters and its peer's receive counters see only that direction's
 frames, so two opposite flows are accounted apart.
 """
@@ -29,16 +30,28 @@ from nicsim.two_hosts import Hosts
 ADDR = {"hostA": "10.0.0.1", "hostB": "10.0.0.2"}
 PORT = 7100
 HEADER = struct.Struct("<II")  # sequence number, payload length
-RETRY_NS = 2_000  # an application's back-off when the send queue is full
-STALL_RETRIES = 2_500  # 5 ms of ENOBUFS in a row: the transmit path is stuck
+# An application's back-off when the send queue is full: 2 µs (three 64-byte
+# frames at 1 Gb/s), doubled at each refusal in a row up to 16 µs (a 1518-byte
+# frame's 12 µs on the wire, rounded up). A fixed 2 µs made each 1518-byte
+# frame cost six refused sends, each building the whole datagram first, as
+# udp_output does.
+RETRY_NS = 2_000
+RETRY_MAX_NS = 16_000
+STALL_NS = 5_000_000  # ENOBUFS for this long in a row: the transmit path is stuck
 POLL_NS = 10_000
 SETTLE_POLLS = 3  # polls in a row with nothing moving
 SETTLE_LIMIT_NS = 5_000_000
 
 
+# the payload pattern: byte k of datagram seq's body is (seq * 7 + k) mod 256,
+# a slice of this ramp (a byte-by-byte generator cost a flood of 1518-byte
+# frames a tenth of its wall time)
+_RAMP = bytes(range(256)) * 7
+
+
 def payload(seq: int, size: int) -> bytes:
-    body = bytes((seq * 7 + k) & 0xFF for k in range(size - HEADER.size))
-    return HEADER.pack(seq, size) + body
+    start = (seq * 7) & 0xFF
+    return HEADER.pack(seq, size) + _RAMP[start:start + size - HEADER.size]
 
 
 def check_payload(data: bytes) -> int:
@@ -118,7 +131,7 @@ async def run_flows(hosts: Hosts, what: str, flows: list[Flow], fault: Callable[
             if fault is not None and seq == fault_at and not fault_task:
                 fault_task.append(plat.spawn(fault(hosts), f"fault:{what}"))
             data = payload(seq, f.size(seq))
-            retries = 0
+            waited, backoff = 0, RETRY_NS
             while True:
                 try:
                     await sock.sendto(data, (ADDR[f.dst], f.port))
@@ -128,10 +141,11 @@ async def run_flows(hosts: Hosts, what: str, flows: list[Flow], fault: Callable[
                     if e.errno != ENOBUFS:
                         f.refused[e.errno] = f.refused.get(e.errno, 0) + 1
                         break
-                    retries += 1
-                    assert retries < STALL_RETRIES, (f"{what}: {f.label} stalled at datagram {seq}: sendto() "
-                                                     f"ENOBUFS for {STALL_RETRIES * RETRY_NS // 1000} us")
-                    await plat.sleep(RETRY_NS)
+                    assert waited < STALL_NS, (f"{what}: {f.label} stalled at datagram {seq}: sendto() "
+                                               f"ENOBUFS for {waited // 1000} us")
+                    await plat.sleep(backoff)
+                    waited += backoff
+                    backoff = min(2 * backoff, RETRY_MAX_NS)
 
     socks, receivers, senders = [], [], []
     for f in flows:

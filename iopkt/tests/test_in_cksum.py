@@ -24,6 +24,14 @@ def test_odd_lengths_and_random_data_match_scapy():
         assert in_cksum(data) == checksum(data), n
 
 
+def test_sums_at_the_fold_edges_match_scapy():
+    # all zeros sums to 0; words summing to a nonzero multiple of 0xFFFF
+    # fold to 0xFFFF (checksum 0), not 0 (checksum 0xFFFF)
+    for data in (b"", b"\x00" * 8, b"\xff\xff", b"\xff" * 1500, b"\x00\x01\xff\xfe", b"\x80\x00\x7f\xff",
+                 b"\xff\xff\x00\x00\xff", bytes(range(256)) * 6):
+        assert in_cksum(data) == checksum(data), data[:8]
+
+
 def test_udp_pseudo_header_checksum_matches_scapy():
     src, dst = "10.0.0.1", "10.0.0.2"
     raw = bytes(UDP(sport=1234, dport=5678) / b"hello, world!")

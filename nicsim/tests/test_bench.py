@@ -65,6 +65,28 @@ def test_figures_from_what_the_jobs_measured():
     assert "plain" not in bench.summarize(PAIR, REFERENCE)["idle"]
 
 
+def _limit(size, cycles_per_s, frames_per_s):
+    return {"frame_bytes": size, "cycles": int(cycles_per_s), "wall_s": 1.0, "cpu_s": 1.0, "cpu_share": 1.0,
+            "cycles_per_s": cycles_per_s, "frames_per_s_a_to_b": frames_per_s, "frames_per_s_b_to_a": frames_per_s,
+            "line_share_a_to_b": 1.0, "line_share_b_to_a": 0.99}
+
+
+LIMITS = [_limit(64, 84 * 400, 400), _limit(1518, 1538 * 20, 20)]
+
+
+def test_each_flood_is_set_beside_the_limit_at_its_size(capsys):
+    r = bench.summarize(PAIR, REFERENCE, PLAIN, LIMITS)
+    f64, f512, f1518, both = r["floods"]
+    assert f64["sim_cycles_per_s"] == pytest.approx(8400)  # 100 frames of 84 clocks in one second
+    assert f64["vs_limit"] == pytest.approx(8400 / 33600) and f1518["vs_limit"] == pytest.approx(15380 / 30760)
+    assert f512["vs_limit"] is None and f512["limit_cycles_per_s"] is None
+    assert both["vs_limit"] == pytest.approx(8400 / 33600)
+    bench.print_tables({"icarus": r})
+    out = capsys.readouterr().out
+    assert "limit: plain nic_pair_tb" in out and "25%" in out and "50%" in out
+    assert "icarus limit 64 B" in bench.cpu_shares({"icarus": r})
+
+
 def test_tables_print_every_simulator_and_name_busy_measurements(capsys):
     results = {"icarus": bench.summarize(PAIR, REFERENCE, PLAIN), "verilator": bench.summarize(PAIR, REFERENCE, PLAIN)}
     bench.print_tables(results)

@@ -79,6 +79,22 @@ def test_two_ports_share_one_memory_and_hosts_do_not(c):
     assert host2.read(0x40, 8) == bytes(8) and beat_read(c, 2, 0x40) == bytes(8)
 
 
+def test_hdl_gives_a_port_fresh_memory_of_its_own(c):
+    # hm_port_new is what a testbench with no Python (the bench's plain flood) calls
+    c.hm_port_new.argtypes = [ctypes.c_int, ctypes.c_longlong]
+    assert c.hm_port_new(-1, 0x1000) == -1 and c.hm_port_new(16, 0x1000) == -1, "no such port"
+    assert c.hm_port_new(5, 0) == -1 and c.hm_port_new(5, -8) == -1, "no size"
+    before = host_mem.SharedMemory(0x1000)
+    before.attach(5)
+    assert c.hm_port_new(5, 0x3000) >= 0
+    assert burst(c, 5, 0x2FC0, beats=8) == "OKAY" and burst(c, 5, 0x3000) == "DECERR"  # its own size
+    assert beat_read(c, 5, 0x2000) == bytes(8), "zeroed"
+    beat_write(c, 5, 0x80, b"12345678", 0xFF)
+    assert before.read(0x80, 8) == bytes(8), "the memory it had before is left alone"
+    before.close()
+    assert beat_read(c, 5, 0x80) == b"12345678"
+
+
 def test_decode_errors_outside_the_memory_and_on_unsupported_bursts(c):
     mem = host_mem.SharedMemory(0x2000)
     mem.attach(3)

@@ -25,7 +25,7 @@ module gmii_loopback_tb (
 `ifdef HDL_CLOCK
 reg clk = 1'b0;
 always #4 clk = ~clk;  // 125 MHz
-wire clock_from_hdl = 1'b1;
+wire clock_running = 1'b1;
 `endif
 
 always @(posedge clk) begin

@@ -10,6 +10,8 @@
  *   - Icarus: a VPI module (host_mem.vpi, built with iverilog-vpi and
  *     -DHOST_MEM_VPI) that vvp loads with -m; the same three calls are the
  *     system tasks $hm_burst, $hm_read and $hm_write.
+ * A testbench with no Python (nic_pair_plain_tb.v) gives a port memory with
+ * hm_port_new ($hm_port_new) and fills it with hm_write ($hm_write).
  * Python (nicsim/host_mem.py) dlopens the very file the simulator loaded,
  * so the loader hands back the same instance: the same buffers, log and
  * rules. Its calls (hm_mem_*, hm_port_*, hm_rule_*, hm_fired_*, hm_log_*)
@@ -17,7 +19,8 @@
  *
  * Model:
  *   - memories: up to HM_MAX_MEMS zeroed buffers, created by Python with a
- *     size in bytes (hm_mem_new); addresses are byte offsets 0..size-1.
+ *     size in bytes (hm_mem_new), or by HDL already attached to a port
+ *     (hm_port_new); addresses are byte offsets 0..size-1.
  *   - ports: one per slave instance (its PORT parameter); Python attaches a
  *     port to a memory (hm_port_attach), several ports may share one (a host
  *     with two NICs). A port with no memory answers DECERR to everything.
@@ -195,6 +198,23 @@ HM_EXPORT int hm_port_attach(int port, int mem)
     p->nfired = 0;
     p->fired_lost = 0;
     return 0;
+}
+
+/* A fresh zeroed memory of `size` bytes attached to `port`: what an HDL
+ * testbench with no Python does instead of SharedMemory(size).attach(port)
+ * (nic_pair_plain_tb.v; a DPI-C import under Verilator, the system task
+ * $hm_port_new under Icarus). The port's previous memory, if any, is left
+ * to its owner. Returns the new memory's id, or -1 (port out of range, size
+ * 0, no RAM or no free memory slot). */
+HM_EXPORT int hm_port_new(int port, long long size)
+{
+    if (!hm_port(port) || size <= 0)
+        return -1;
+    int mem = hm_mem_new((uint64_t)size);
+    if (mem < 0)
+        return -1;
+    hm_port_attach(port, mem);
+    return mem;
 }
 
 HM_EXPORT int hm_port_mem(int port)
@@ -567,12 +587,24 @@ static PLI_INT32 hm_write_tf(PLI_BYTE8 *user)
     return 0;
 }
 
+/* $hm_port_new(port, size, mem): mem gets hm_port_new's result */
+static PLI_INT32 hm_port_new_tf(PLI_BYTE8 *user)
+{
+    (void)user;
+    call_t *c = call_site(3, -1);
+    if (c->n != 3)
+        return 0;
+    put_int(c->arg[2], hm_port_new(get_int(c->arg[0]), (long long)get_u64(c->arg[1])));
+    return 0;
+}
+
 static void register_tasks(void)
 {
     s_vpi_systf_data tf[] = {
         {vpiSysTask, 0, "$hm_burst", hm_burst_tf, NULL, NULL, NULL},
         {vpiSysTask, 0, "$hm_read", hm_read_tf, NULL, NULL, NULL},
         {vpiSysTask, 0, "$hm_write", hm_write_tf, NULL, NULL, NULL},
+        {vpiSysTask, 0, "$hm_port_new", hm_port_new_tf, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof(tf) / sizeof(tf[0]); i++)
         vpi_register_systf(&tf[i]);
