@@ -71,6 +71,21 @@ static inline bool settle_value_callbacks() {
     return cbs_called;
 }
 
+// the end of a time step in the waveform (both the full loop and the quiet
+// edges end steps)
+static inline void dump_trace(bool flush) {
+#if VM_TRACE
+    if (tfp) {
+        tfp->dump(main_time);
+        if (flush) {
+            tfp->flush();
+        }
+    }
+#else
+    (void)flush;
+#endif
+}
+
 void wrap_up() {
     VerilatedVpi::callCbs(cbEndOfSimulation);
 
@@ -207,14 +222,7 @@ int main(int argc, char **argv) {
         // Call ReadOnly callbacks
         VerilatedVpi::callCbs(cbReadOnlySynch);
 
-#if VM_TRACE
-        if (tfp) {
-            tfp->dump(main_time);
-            if (traceFlush) {
-                tfp->flush();
-            }
-        }
-#endif
+        dump_trace(traceFlush);
         // cocotb controls the clock inputs using cbAfterDelay so
         // skip ahead to the next registered callback
         const vluint64_t NO_TOP_EVENTS_PENDING = static_cast<vluint64_t>(~0ULL);
@@ -273,14 +281,7 @@ int main(int argc, char **argv) {
                 break;
             }
             top->eval_end_step();
-#if VM_TRACE
-            if (tfp) {
-                tfp->dump(main_time);
-                if (traceFlush) {
-                    tfp->flush();
-                }
-            }
-#endif
+            dump_trace(traceFlush);
             main_time = next_clock_edge;
             // a NextTimeStep trigger waits in Verilator's next-time list,
             // which hasCbs does not see: offer it this step, as above
