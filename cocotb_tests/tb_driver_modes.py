@@ -125,18 +125,19 @@ for _style in ("kernel", "hw", "shared"):
     globals()[f"test_shared_line_intr_{_style}"] = _style_test(_style)
 
 
-async def _interrupts_per_frame(hosts: Hosts, what: str, size: int | None = None, host: str = "hostB") -> float:
-    """``host``'s interrupts per frame under a 120-datagram flow A -> B
+async def _interrupts_per_frame(hosts: Hosts, what: str, size: int | None = None, host: str = "hostB",
+                                count: int = 120) -> float:
+    """``host``'s interrupts per frame under a ``count``-datagram flow A -> B
     (``size``: every datagram's payload bytes; default: the flow's mix):
     B's are its receive interrupts, A's the TX_DONE it takes while its ring
     is full."""
     line = hosts.by_name[host].kernel.lines[hosts.softc(host).irq]
     entries = line.entries
     if size is None:
-        res = await udp_flow(hosts, what, 120)
+        res = await udp_flow(hosts, what, count)
     else:
-        (res,) = await run_flows(hosts, what, [Flow("hostA", "hostB", FLOW_PORT, 120, lambda seq: size)])
-    assert len(res.delivered) == res.sent == 120, res.line
+        (res,) = await run_flows(hosts, what, [Flow("hostA", "hostB", FLOW_PORT, count, lambda seq: size)])
+    assert len(res.delivered) == res.sent == count, res.line
     return (line.entries - entries) / len(res.delivered)
 
 
@@ -161,6 +162,8 @@ async def test_interrupt_moderation_option(dut):
 
 FLOW_PORT = 7200
 SMALL = 18  # UDP payload bytes of a 64-byte frame (14 + 20 + 8 + 18 + 4 FCS)
+LARGE = 1472  # and of a 1518-byte frame
+LARGE_COUNT = 40  # 0.5 ms of line at 1518 bytes
 
 
 async def _ping_rtt_us(hosts: Hosts) -> float:
@@ -175,13 +178,16 @@ async def _ping_rtt_us(hosts: Hosts) -> float:
 async def test_adaptive_moderation_is_the_default(dut):
     """With no itr= option the throttle is off while traffic is light (back-to-back pings take as long as with
     itr=0), goes on during floods of small datagrams (64-byte frames: the receiver B, and the sender A, whose
-    ring fills so that it waits for TX_DONE, each take fewer than half the interrupts per frame of itr=0) and
-    of mixed sizes (fewer than itr=0), and goes off again once the flood is over; every frame arrives."""
+    ring fills so that it waits for TX_DONE, each take fewer than half the interrupts per frame of itr=0), of
+    full-size ones (1518-byte frames, each longer than the small frames' window: its bulk window batches them,
+    fewer than half the interrupts per frame of itr=0 again) and of mixed sizes (fewer than itr=0), and goes
+    off again once the flood is over; every frame arrives."""
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts, {"hostA": "itr=0", "hostB": "itr=0"})
     plain_rtt = await _ping_rtt_us(hosts)
     plain_small = await _interrupts_per_frame(hosts, "itr=0, 64-byte frames", SMALL)
     plain_sender = await _interrupts_per_frame(hosts, "itr=0, 64-byte frames, sender", SMALL, host="hostA")
+    plain_large = await _interrupts_per_frame(hosts, "itr=0, 1518-byte frames", LARGE, count=LARGE_COUNT)
     plain = await _interrupts_per_frame(hosts, "itr=0")
     for host, addr in (("hostA", "10.0.0.1"), ("hostB", "10.0.0.2")):
         await hosts.must(host, "ifconfig nic0 destroy")
@@ -197,12 +203,16 @@ async def test_adaptive_moderation_is_the_default(dut):
     assert sc.itr_changes > changes, "the flood never turned the throttle on"
     auto_sender = await _interrupts_per_frame(hosts, "itr=auto, 64-byte frames, sender", SMALL, host="hostA")
     await _ping_rtt_us(hosts)
+    auto_large = await _interrupts_per_frame(hosts, "itr=auto, 1518-byte frames", LARGE, count=LARGE_COUNT)
+    await _ping_rtt_us(hosts)
     auto = await _interrupts_per_frame(hosts, "itr=auto")
-    dut._log.info("B, interrupts per frame: 64-byte frames %.2f with itr=0, %.2f with itr=auto; mixed sizes "
-                  "%.2f / %.2f; ping %.2f us / %.2f us; A (sender), 64-byte frames: %.2f / %.2f", plain_small,
-                  auto_small, plain, auto, plain_rtt, auto_rtt, plain_sender, auto_sender)
+    dut._log.info("B, interrupts per frame: 64-byte frames %.2f with itr=0, %.2f with itr=auto; 1518-byte "
+                  "frames %.2f / %.2f; mixed sizes %.2f / %.2f; ping %.2f us / %.2f us; A (sender), 64-byte "
+                  "frames: %.2f / %.2f", plain_small, auto_small, plain_large, auto_large, plain, auto, plain_rtt,
+                  auto_rtt, plain_sender, auto_sender)
     assert auto_small < plain_small / 2, (plain_small, auto_small)
     assert auto_sender < plain_sender / 2, (plain_sender, auto_sender)
+    assert auto_large < plain_large / 2, (plain_large, auto_large)
     assert auto < plain, (plain, auto)
     # the flood is over: a few light exchanges later the throttle is off and pings are as fast as ever
     await _ping_rtt_us(hosts)

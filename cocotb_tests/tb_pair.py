@@ -74,8 +74,8 @@ async def test_the_clock_and_every_trigger_keep_cocotb_time(dut):
     """However the toplevel's clock is made (by the design under Icarus, by the simulator's main loop under
     Verilator, which runs stretches with no callback due without cocotb's per-step work), cocotb's triggers
     behave as on a cocotb Clock: 125 MHz edges at odd multiples of 4 ns, timers to the picosecond, ReadOnly,
-    ReadWrite and NextTimeStep in their regions, value changes seen, and a write made in a quiet stretch
-    applied."""
+    ReadWrite and NextTimeStep in their regions, value changes seen, a write made at a rising edge's time seen by
+    the next edge, and a write made in a quiet stretch applied."""
     await start_clock_and_reset(dut)
     await RisingEdge(dut.clk)
     t0 = get_sim_time("ps")
@@ -111,6 +111,23 @@ async def test_the_clock_and_every_trigger_keep_cocotb_time(dut):
     await ReadWrite()
     assert get_sim_time("ps") - edge == 8000  # same step
 
+    # A write made at the time of a rising edge (a Timer that lands on it) is seen by the edge after it, on
+    # both simulators, as a nonblocking assignment made at that edge would be: the register master's access
+    # takes 4 ns longer, counted from the write, than one written at the falling edge before.
+    async def access_time(at_rising: bool) -> int:
+        await FallingEdge(dut.clk)
+        if at_rising:
+            await Timer(4, unit="ns")
+        cmd = dut.reg_a_cmd.value  # undriven (z) on Icarus until written
+        req = int(cmd) & HdlRegisters.REQ if cmd.is_resolvable else 0
+        start = get_sim_time("ps")
+        dut.reg_a_cmd.value = (req ^ HdlRegisters.REQ) | regs.REG_INT_THROTTLE << HdlRegisters.ADDR_SHIFT
+        await ValueChange(dut.reg_a_ack)
+        return get_sim_time("ps") - start
+
+    between, at_edge = await access_time(False), await access_time(True)
+    assert at_edge - between == 4000, f"an access written at a rising edge took {at_edge} ps, between edges {between}"
+
     # a write in a quiet stretch takes effect, and the value change it causes wakes its waiter
     await wait_link(dut, True)
     await Timer(20, unit="us")
@@ -140,6 +157,29 @@ async def test_register_accesses_of_both_nics_overlap_and_each_completes(dut):
     tasks = [cocotb.start_soon(accesses(a, 0x100)), cocotb.start_soon(accesses(b, 0x200))]
     for task in tasks:
         await task
+
+
+@cocotb.test()
+async def test_a_second_bench_takes_the_register_master_as_the_first_left_it(dut):
+    """A bench made after another in the same simulation (the next test of a module) finds reg_*_cmd's req
+    where the first left it, at 1 after an odd number of accesses and with an access still in flight, with or
+    without a reset between: its accesses are its own, none answered by the ack of the one before."""
+
+    async def check(bus: HdlRegisters, first: int) -> None:
+        for value in range(first, first + 5):
+            await with_timeout(bus.write32(regs.REG_INT_THROTTLE, value), 1, "us")
+            assert await with_timeout(bus.read32(regs.REG_INT_THROTTLE), 1, "us") == value
+
+    for reset_between in (False, True):
+        await start_clock_and_reset(dut)
+        first = HdlRegisters(dut, "a")
+        await first.write32(regs.REG_INT_THROTTLE, 0x55)  # req now 1
+        left = cocotb.start_soon(first.read32(regs.REG_INT_THROTTLE))  # in flight when its test ends
+        await Timer(1, "ns")
+        left.cancel()
+        if reset_between:
+            await start_clock_and_reset(dut)
+        await check(HdlRegisters(dut, "a"), 0x300 + 0x10 * reset_between)
 
 
 @cocotb.test()

@@ -16,8 +16,20 @@ and RX bytes: a sender stalled on a full ring has TX_DONE unmasked
 the wire takes, where throttled each pass harvests the window's frames.
 
 - off: ``AUTO_ON_AFTER`` busy passes in a row program ``INT_THROTTLE`` with
-  ``AUTO_ITR_US``;
-- on: ``AUTO_OFF_AFTER`` passes in a row that are not busy program 0 again.
+  the window of the last pass's class;
+- on: a busy pass of the other class moves to its window; ``AUTO_OFF_AFTER``
+  passes in a row that are not busy program 0 again. While on, a pass's
+  rate is taken over at least the window: a pass that was not an
+  interrupt's (a lone ping reply just after another pass) would otherwise
+  look like a flood and keep the window on.
+
+A busy pass is *bulk* when its frames average more than
+``AUTO_BULK_FRAME_BYTES``, as e1000's ``e1000_update_itr`` moves to its
+bulk_latency class (4,000 interrupts/s) once the bytes per packet pass
+1200: the window is then ``AUTO_BULK_ITR_US``, a few full-size frames per
+interrupt where ``AUTO_ITR_US`` (less than one 1518-byte frame's 12.3 µs)
+would batch none. Otherwise the window is ``AUTO_ITR_US``, e1000's
+low_latency class (20,000/s) scaled to batch 64-byte frames.
 
 Each change is one register write; nothing is written while the state
 holds. ``itr=0`` turns moderation off, ``itr=USEC`` fixes the window.
@@ -30,6 +42,8 @@ from nicdef import regs as R
 from .softc import NicDev
 
 AUTO_ITR_US = 10       # the window while a flood lasts: at most 100k interrupts/s
+AUTO_BULK_ITR_US = 50  # the window while a flood of large frames lasts: at most 20k/s, 4 x 1518 B
+AUTO_BULK_FRAME_BYTES = 1200  # mean frame of a bulk pass is larger (e1000_update_itr's 1200)
 AUTO_BYTES_PER_US = 60  # bytes received and sent per µs of a busy pass (1 Gb/s is 125)
 AUTO_ON_AFTER = 4      # busy passes in a row that turn the window on
 AUTO_OFF_AFTER = 2     # passes in a row that are not busy that turn it off
@@ -44,44 +58,56 @@ def nic_itr_programmed(sc: NicDev) -> int:
     """What INT_THROTTLE should hold now: the fixed window, or the adaptive
     state's (0 until a flood turns it on)."""
     if sc.itr_auto:
-        return itr_units(AUTO_ITR_US) if sc.itr_auto_on else 0
+        if not sc.itr_auto_on:
+            return 0
+        return itr_units(AUTO_BULK_ITR_US if sc.itr_bulk else AUTO_ITR_US)
     return itr_units(sc.itr_us)
 
 
-def nic_moderation_reset(sc: NicDev, on: bool = False) -> None:
+def nic_moderation_reset(sc: NicDev, on: bool = False, bulk: bool = False) -> None:
     """Set the adaptive state (off when an interface is (re)initialised),
     its counts of passes in a row from zero."""
     sc.itr_auto_on = on
+    sc.itr_bulk = bulk
     sc.itr_busy = sc.itr_quiet = 0
 
 
-def nic_moderation_begin(sc: NicDev, now_ns: int) -> tuple[int, int]:
+def nic_moderation_begin(sc: NicDev, now_ns: int) -> tuple[int, int, int]:
     """At the start of a process pass: what its end compares with (bytes
-    received and harvested as sent so far, and the time since the previous
-    pass began, ns)."""
+    and frames received and harvested as sent so far, and the time since
+    the previous pass began, ns)."""
     gap = max(1, now_ns - sc.itr_last_ns)
     sc.itr_last_ns = now_ns
-    return _bytes_moved(sc), gap
+    return *_moved(sc), gap
 
 
-def _bytes_moved(sc: NicDev) -> int:
-    return sc.ifp.if_ibytes + sc.stats.octets_txed_ok
+def _moved(sc: NicDev) -> tuple[int, int]:
+    return sc.ifp.if_ibytes + sc.stats.octets_txed_ok, sc.ifp.if_ipackets + sc.stats.txed_ok
 
 
-async def nic_moderation_end(sc: NicDev, begin: tuple[int, int]) -> None:
-    """At the end of a process pass: class it busy or not and move the
-    adaptive state (one INT_THROTTLE write when it changes)."""
+async def nic_moderation_end(sc: NicDev, begin: tuple[int, int, int]) -> None:
+    """At the end of a process pass: class it (busy or not; bulk or not)
+    and move the adaptive state (one INT_THROTTLE write when it changes)."""
     if not sc.itr_auto:
         return
-    bytes0, gap = begin
-    busy = (_bytes_moved(sc) - bytes0) * 1000 >= AUTO_BYTES_PER_US * gap
+    bytes0, frames0, gap = begin
+    moved, frames = _moved(sc)
+    moved, frames = moved - bytes0, frames - frames0
     if sc.itr_auto_on:
+        gap = max(gap, 1000 * (AUTO_BULK_ITR_US if sc.itr_bulk else AUTO_ITR_US))
+    busy = moved * 1000 >= AUTO_BYTES_PER_US * gap
+    bulk = busy and moved > AUTO_BULK_FRAME_BYTES * frames
+    on, was_bulk = sc.itr_auto_on, sc.itr_bulk
+    if on:
         sc.itr_quiet = 0 if busy else sc.itr_quiet + 1
-        change = sc.itr_quiet >= AUTO_OFF_AFTER
+        if sc.itr_quiet >= AUTO_OFF_AFTER:
+            nic_moderation_reset(sc)
+        elif busy:
+            sc.itr_bulk = bulk
     else:
         sc.itr_busy = sc.itr_busy + 1 if busy else 0
-        change = sc.itr_busy >= AUTO_ON_AFTER
-    if change:
-        nic_moderation_reset(sc, on=not sc.itr_auto_on)
+        if sc.itr_busy >= AUTO_ON_AFTER:
+            nic_moderation_reset(sc, on=True, bulk=bulk)
+    if (sc.itr_auto_on, sc.itr_auto_on and sc.itr_bulk) != (on, on and was_bulk):
         sc.itr_changes += 1
         await sc.regs.write32(R.REG_INT_THROTTLE, nic_itr_programmed(sc))

@@ -111,6 +111,7 @@ class NicDev(Device):
         # itr=auto (the default): the window goes on in a flood, off after it (moderation.py)
         self.itr_auto = True
         self.itr_auto_on = False
+        self.itr_bulk = False  # the window on is the bulk one (large frames)
         self.itr_last_ns = 0  # when the last process pass began
         self.itr_busy = 0     # busy process passes in a row
         self.itr_quiet = 0    # quiet passes in a row

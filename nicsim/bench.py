@@ -180,12 +180,17 @@ def _plain_measure(sim: str, cmd: list[str], seconds: float,
         cycles = int(cycles * min(100.0, max(2.0, seconds / wall)))
 
 
+_plain_cmds: dict[str, list[str]] = {}  # per simulator: the plain build's command, once built this run
+
+
 def _plain_build(sim: str, clock: Clock) -> list[str]:
-    clock.say(sim, "plain build of nic_pair_tb, no cocotb (built first if needed) ...")
-    try:
-        return build_plain("nic_pair_tb", sim)
-    except RuntimeError as e:
-        raise BenchFailed(f"{sim}: {e}") from None
+    if sim not in _plain_cmds:
+        clock.say(sim, "plain build of nic_pair_tb, no cocotb (built first if needed) ...")
+        try:
+            _plain_cmds[sim] = build_plain("nic_pair_tb", sim)
+        except RuntimeError as e:
+            raise BenchFailed(f"{sim}: {e}") from None
+    return _plain_cmds[sim]
 
 
 def plain_idle(sim: str, seconds: float, clock: Clock | None = None) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from nicdef import __version__
@@ -42,9 +43,22 @@ def _json_path(text: str) -> Path:
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a directory; name a file")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
+    # checked now, not after the bench's minutes, by writing: the file itself
+    # if it exists, else a scratch file in the nearest folder that exists
+    # (os.access says yes to root even where writing fails, as in /proc)
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
         raise argparse.ArgumentTypeError(f"{parent} is not a directory")
+    where = text if path.exists() else f"in {parent}"
+    try:
+        if path.exists():
+            path.open("a").close()
+        else:
+            tempfile.TemporaryFile(dir=parent).close()
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write {where}: {e.strerror}") from None
     return path
 
 

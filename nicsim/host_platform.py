@@ -84,12 +84,24 @@ class HdlRegisters(RegisterBus):
         self._ack = getattr(dut, f"reg_{side}_ack")
         self._rsp = getattr(dut, f"reg_{side}_rsp")
         self._lock = Lock()
-        self._req = 0
-        self._cmd.value = 0
         self._side = side
+        # Carry on from whatever req the port holds: a bench made earlier in
+        # the same simulation (another test of the module) may have left it
+        # at 1, and writing 0 here would start an access nobody awaits, so
+        # every later ack would answer the access before it.
+        cmd = self._cmd.value
+        if cmd.is_resolvable:
+            self._req = int(cmd) & self.REQ
+        else:
+            self._req = 0
+            self._cmd.value = 0
 
     async def _access(self, write: bool, offset: int, value: int = 0) -> int:
         async with self._lock:
+            # An access still in flight (started by a bench whose test ended
+            # before its ack) completes first: the master takes one at a time.
+            while self._ack.value.is_resolvable and int(self._ack.value) * self.REQ != self._req:
+                await ValueChange(self._ack)
             self._req ^= self.REQ
             self._cmd.value = (self._req | (self.WE if write else 0) | (offset & 0xFFF) << self.ADDR_SHIFT
                                | (value & 0xFFFFFFFF))

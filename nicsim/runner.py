@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import cocotb_tools.config
 from cocotb_tools.runner import Verilator, get_runner
@@ -394,7 +395,7 @@ def run_cocotb(
             waves=waves,
         )
 
-    runner.test(
+    results = runner.test(
         test_module=test_module,
         hdl_toplevel=toplevel,
         testcase=testcase,
@@ -407,8 +408,32 @@ def run_cocotb(
         waves=waves,
         timescale=("1ns", "1ps"),
     )
+    _check_tests_ran(results, test_module, testcase)
     if waves:
         print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+
+
+def _check_tests_ran(results: Path, test_module: str, testcase: str | None) -> None:
+    """Fail a run that cocotb's runner lets pass: outside pytest it checks no
+    results at all, and in or out of it a run in which no test ran (the
+    module did not import, or ``testcase`` named nothing) counts as passed.
+    Raises ``SystemExit`` (as cocotb does for a failed test) naming the cause."""
+    if not results.is_file():
+        raise SystemExit(f"the simulation of {test_module} ended without a results file ({results}): "
+                         f"it stopped before cocotb finished (see the log above)")
+    cases = list(ElementTree.parse(results).getroot().iter("testcase"))
+    ran = {case.get("name") for case in cases}
+    if not ran:
+        raise SystemExit(f"no cocotb test ran from {test_module}: the module did not import "
+                         f"(its traceback is above) or has no @cocotb.test")
+    missing = [name for name in (testcase or "").split(",") if name and name not in ran]
+    if missing:
+        raise SystemExit(f"{test_module} has no cocotb test named {', '.join(missing)} "
+                         f"(it ran: {', '.join(sorted(ran))})")
+    failed = [case.get("name") for case in cases
+              if case.find("failure") is not None or case.find("error") is not None]
+    if failed:
+        raise SystemExit(f"{test_module}: failed {len(failed)} of {len(cases)}: {', '.join(failed)}")
 
 
 def build_plain(toplevel: str, sim: str) -> list[str]:

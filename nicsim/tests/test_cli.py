@@ -42,6 +42,8 @@ def test_version_is_the_newest_changelog_release_everywhere():
     (["gen", "--bogus"], "unrecognized arguments: --bogus"),
     (["bench", "--json", "/tmp"], "/tmp is a directory; name a file"),
     (["bench", "--json", "README.md/x.json"], "README.md is not a directory"),
+    (["bench", "--json", "/proc/bench.json"], "cannot write in /proc: "),
+    (["bench", "--json", "/proc/new/folder/bench.json"], "cannot write in /proc: "),
     (["bench", "--sim", "questa"], "invalid choice: 'questa'"),
     (["bench", "--idle-seconds", "0"], "0 is out of range 0.1..600 seconds"),
     (["bench", "--idle-seconds", "601"], "601 is out of range 0.1..600 seconds"),

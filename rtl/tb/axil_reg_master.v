@@ -8,7 +8,9 @@
  * master latches them on the next rising clock edge, performs one 32-bit
  * write (AW and W together, all strobes) or read, and toggles ack once the
  * response has arrived, with rdata (reads) and resp (the BRESP or RRESP)
- * valid from then until the next access. One access at a time.
+ * valid from then until the next access. One access at a time; the
+ * master is idle exactly when ack equals req (reset sets ack to req), so a
+ * test that finds them different knows an access is still in flight.
  *
  * While it is idle the s_axil_* port passes straight through to m_axil_*,
  * so a bus model (cocotbext-axi's AxiLiteMaster) can drive the same slave.
@@ -131,7 +133,7 @@ always @(posedge clk) begin
         awvalid_reg <= 1'b0;
         wvalid_reg <= 1'b0;
         arvalid_reg <= 1'b0;
-        ack <= 1'b0;
+        ack <= req_in;  // idle is ack == req, across resets too
         rdata <= 32'd0;
         resp <= 2'd0;
     end else begin

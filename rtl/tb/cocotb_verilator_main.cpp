@@ -254,8 +254,11 @@ int main(int argc, char **argv) {
         VerilatedVpi::callTimedCbs();
         settle_value_callbacks();
 #ifdef NICSIM_CLOCK_HALF_PERIOD
-        // the clock edge, last of the time step's start: a value a timed
-        // callback put this step is seen by the edge, as with cocotb's Clock
+        // The clock edge, after the step's timed callbacks. A write a test
+        // makes from one of them (cocotb's default `.value =`) is applied
+        // after this edge has been evaluated, so the edge after it sees it,
+        // as under Icarus with the design's own clock (tb_pair checks both).
+        // A write at an edge's time is a race in Verilog too.
         if (main_time != next_clock_edge) continue;
         top->clk = !top->clk;
         next_clock_edge += NICSIM_CLOCK_HALF_PERIOD;
@@ -269,15 +272,25 @@ int main(int argc, char **argv) {
         // nic_pair_tb. As soon as a callback runs (or one is due), the
         // step is finished by the full loop: evaluating again changes nothing
         // (cocotb's loop itself evaluates a step more than once).
-        while (!Verilated::gotFinish() && next_clock_edge < VerilatedVpi::cbNextDeadline() &&
-               !top->eventsPending() && !VerilatedVpi::evalNeeded() &&
-               !VerilatedVpi::hasCbs(cbReadWriteSynch) && !VerilatedVpi::hasCbs(cbReadOnlySynch) &&
-               !VerilatedVpi::hasCbs(cbNextSimTime)) {
+        // Only a callback (Python) registers callbacks or puts values, and
+        // every callback ends the fast path: what is due is read once at
+        // its start, puts applied and NextSimTime offered on its first step.
+        if (Verilated::gotFinish() || top->eventsPending() || VerilatedVpi::evalNeeded() ||
+            VerilatedVpi::hasCbs(cbReadWriteSynch) || VerilatedVpi::hasCbs(cbReadOnlySynch) ||
+            VerilatedVpi::hasCbs(cbNextSimTime)) {
+            continue;
+        }
+        const vluint64_t deadline = VerilatedVpi::cbNextDeadline();
+        bool first = true;
+        while (next_clock_edge < deadline && !Verilated::gotFinish()) {
             top->eval_step();
-            // a write cocotb made (an inertial put) is applied here, as above
-            VerilatedVpi::doInertialPuts();
-            if (settle_value_callbacks() || VerilatedVpi::evalNeeded() ||
-                VerilatedVpi::hasCbs(cbReadWriteSynch) || VerilatedVpi::hasCbs(cbReadOnlySynch)) {
+            if (first) {
+                // a write cocotb made (an inertial put) is applied here, as above
+                VerilatedVpi::doInertialPuts();
+            }
+            if (settle_value_callbacks() ||
+                (first && (VerilatedVpi::evalNeeded() || VerilatedVpi::hasCbs(cbReadWriteSynch) ||
+                           VerilatedVpi::hasCbs(cbReadOnlySynch)))) {
                 break;
             }
             top->eval_end_step();
@@ -285,7 +298,7 @@ int main(int argc, char **argv) {
             main_time = next_clock_edge;
             // a NextTimeStep trigger waits in Verilator's next-time list,
             // which hasCbs does not see: offer it this step, as above
-            const bool woke = VerilatedVpi::callCbs(cbNextSimTime);
+            const bool woke = first && VerilatedVpi::callCbs(cbNextSimTime);
             if (woke) {
                 settle_value_callbacks();
                 VerilatedVpi::callTimedCbs();
@@ -293,6 +306,7 @@ int main(int argc, char **argv) {
             }
             top->clk = !top->clk;
             next_clock_edge += NICSIM_CLOCK_HALF_PERIOD;
+            first = false;
             if (woke) break;
         }
 #endif
