@@ -180,7 +180,8 @@ async def test_adaptive_moderation_is_the_default(dut):
     itr=0), goes on during floods of small datagrams (64-byte frames: the receiver B, and the sender A, whose
     ring fills so that it waits for TX_DONE, each take fewer than half the interrupts per frame of itr=0), of
     full-size ones (1518-byte frames, each longer than the small frames' window: its bulk window batches them,
-    fewer than half the interrupts per frame of itr=0 again) and of mixed sizes (fewer than itr=0), and goes
+    fewer than three quarters of the interrupts per frame of itr=0, and no frame lost when 64-byte frames follow
+    at once) and of mixed sizes (fewer than itr=0), and goes
     off again once the flood is over; every frame arrives."""
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts, {"hostA": "itr=0", "hostB": "itr=0"})
@@ -204,6 +205,8 @@ async def test_adaptive_moderation_is_the_default(dut):
     auto_sender = await _interrupts_per_frame(hosts, "itr=auto, 64-byte frames, sender", SMALL, host="hostA")
     await _ping_rtt_us(hosts)
     auto_large = await _interrupts_per_frame(hosts, "itr=auto, 1518-byte frames", LARGE, count=LARGE_COUNT)
+    # straight on, 64-byte frames at line rate into the window the large ones left: the RX ring outlasts it
+    await _interrupts_per_frame(hosts, "itr=auto, 64-byte frames after 1518-byte ones", SMALL, count=200)
     await _ping_rtt_us(hosts)
     auto = await _interrupts_per_frame(hosts, "itr=auto")
     dut._log.info("B, interrupts per frame: 64-byte frames %.2f with itr=0, %.2f with itr=auto; 1518-byte "
@@ -212,7 +215,7 @@ async def test_adaptive_moderation_is_the_default(dut):
                   auto_rtt, plain_sender, auto_sender)
     assert auto_small < plain_small / 2, (plain_small, auto_small)
     assert auto_sender < plain_sender / 2, (plain_sender, auto_sender)
-    assert auto_large < plain_large / 2, (plain_large, auto_large)
+    assert auto_large < plain_large * 0.75, (plain_large, auto_large)
     assert auto < plain, (plain, auto)
     # the flood is over: a few light exchanges later the throttle is off and pings are as fast as ever
     await _ping_rtt_us(hosts)

@@ -26,9 +26,10 @@ the wire takes, where throttled each pass harvests the window's frames.
 A busy pass is *bulk* when its frames average more than
 ``AUTO_BULK_FRAME_BYTES``, as e1000's ``e1000_update_itr`` moves to its
 bulk_latency class (4,000 interrupts/s) once the bytes per packet pass
-1200: the window is then ``AUTO_BULK_ITR_US``, a few full-size frames per
+1200: the window is then ``AUTO_BULK_ITR_US``, two full-size frames per
 interrupt where ``AUTO_ITR_US`` (less than one 1518-byte frame's 12.3 µs)
-would batch none. Otherwise the window is ``AUTO_ITR_US``, e1000's
+would batch none; e1000's own 250 µs would overrun this driver's 64-slot
+RX ring should 64-byte frames follow. Otherwise the window is ``AUTO_ITR_US``, e1000's
 low_latency class (20,000/s) scaled to batch 64-byte frames.
 
 Each change is one register write; nothing is written while the state
@@ -42,7 +43,11 @@ from nicdef import regs as R
 from .softc import NicDev
 
 AUTO_ITR_US = 10       # the window while a flood lasts: at most 100k interrupts/s
-AUTO_BULK_ITR_US = 50  # the window while a flood of large frames lasts: at most 20k/s, 4 x 1518 B
+# The window while a flood of large frames lasts: at most 50k interrupts/s,
+# about two 1518-byte frames. It must not outlast the RX ring at the
+# smallest frames, as the sizes can change within one window: 64
+# descriptors of 64-byte frames are 43 µs of line (50 µs lost frames).
+AUTO_BULK_ITR_US = 20
 AUTO_BULK_FRAME_BYTES = 1200  # mean frame of a bulk pass is larger (e1000_update_itr's 1200)
 AUTO_BYTES_PER_US = 60  # bytes received and sent per µs of a busy pass (1 Gb/s is 125)
 AUTO_ON_AFTER = 4      # busy passes in a row that turn the window on
