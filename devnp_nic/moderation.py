@@ -29,8 +29,9 @@ bulk_latency class (4,000 interrupts/s) once the bytes per packet pass
 1200: the window is then ``AUTO_BULK_ITR_US``, two full-size frames per
 interrupt where ``AUTO_ITR_US`` (less than one 1518-byte frame's 12.3 µs)
 would batch none; e1000's own 250 µs would overrun this driver's 64-slot
-RX ring should 64-byte frames follow. Otherwise the window is ``AUTO_ITR_US``, e1000's
-low_latency class (20,000/s) scaled to batch 64-byte frames.
+RX ring should 64-byte frames follow. Otherwise the window is
+``AUTO_ITR_US``, e1000's low_latency class (20,000/s) scaled to batch
+64-byte frames.
 
 Each change is one register write; nothing is written while the state
 holds. ``itr=0`` turns moderation off, ``itr=USEC`` fixes the window.
@@ -63,10 +64,13 @@ def nic_itr_programmed(sc: NicDev) -> int:
     """What INT_THROTTLE should hold now: the fixed window, or the adaptive
     state's (0 until a flood turns it on)."""
     if sc.itr_auto:
-        if not sc.itr_auto_on:
-            return 0
-        return itr_units(AUTO_BULK_ITR_US if sc.itr_bulk else AUTO_ITR_US)
+        return itr_units(_auto_window_us(sc)) if sc.itr_auto_on else 0
     return itr_units(sc.itr_us)
+
+
+def _auto_window_us(sc: NicDev) -> int:
+    """The adaptive window of the class the state is in, µs (whether on or not)."""
+    return AUTO_BULK_ITR_US if sc.itr_bulk else AUTO_ITR_US
 
 
 def nic_moderation_reset(sc: NicDev, on: bool = False, bulk: bool = False) -> None:
@@ -99,11 +103,11 @@ async def nic_moderation_end(sc: NicDev, begin: tuple[int, int, int]) -> None:
     moved, frames = _moved(sc)
     moved, frames = moved - bytes0, frames - frames0
     if sc.itr_auto_on:
-        gap = max(gap, 1000 * (AUTO_BULK_ITR_US if sc.itr_bulk else AUTO_ITR_US))
+        gap = max(gap, 1000 * _auto_window_us(sc))
     busy = moved * 1000 >= AUTO_BYTES_PER_US * gap
     bulk = busy and moved > AUTO_BULK_FRAME_BYTES * frames
-    on, was_bulk = sc.itr_auto_on, sc.itr_bulk
-    if on:
+    programmed = nic_itr_programmed(sc)
+    if sc.itr_auto_on:
         sc.itr_quiet = 0 if busy else sc.itr_quiet + 1
         if sc.itr_quiet >= AUTO_OFF_AFTER:
             nic_moderation_reset(sc)
@@ -113,6 +117,6 @@ async def nic_moderation_end(sc: NicDev, begin: tuple[int, int, int]) -> None:
         sc.itr_busy = sc.itr_busy + 1 if busy else 0
         if sc.itr_busy >= AUTO_ON_AFTER:
             nic_moderation_reset(sc, on=True, bulk=bulk)
-    if (sc.itr_auto_on, sc.itr_auto_on and sc.itr_bulk) != (on, on and was_bulk):
+    if nic_itr_programmed(sc) != programmed:
         sc.itr_changes += 1
         await sc.regs.write32(R.REG_INT_THROTTLE, nic_itr_programmed(sc))
