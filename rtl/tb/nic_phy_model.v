@@ -47,7 +47,8 @@
  * Data path: frames pass (one clock of latency each way) while the link is
  * up and the PHY is neither isolated nor powered down; otherwise both
  * directions see an idle line. Only whole frames start to pass: a frame the
- * path closes on is cut there (the receiver counts what it got), and one
+ * path closes on is cut there (the receiver counts what it got: a framing
+ * error, runt or FCS error), and one
  * already under way when the path opens is held back to its end, so no
  * receiver ever sees one frame as two. Speed mismatch (mac_speed differs from
  * resolved_speed): data still passes both ways, but with tx_er/rx_er forced
