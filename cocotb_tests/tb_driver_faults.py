@@ -340,6 +340,41 @@ async def test_tx_dma_error_while_stop_waits_is_reported_by_stop(dut):
 
 
 @cocotb.test()
+async def test_frames_without_sfd_are_counted_in_nicinfo(dut):
+    """A MAC clocked at the wrong speed: with B's PHY withholding 1000 both drivers run at 100; A's MAC then put
+    back at 1000 by hand sends each ping as a 1000 Mb/s burst that B's MAC, at 100, samples every tenth byte of:
+    a preamble byte then data, no SFD. B counts each such burst once in STAT_RX_FRAMING, and nicinfo's "Receive
+    Framing errors" row shows exactly that register; with A's speed put right, ping works again."""
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts)
+    dut.phy_b_adv_withhold.value = 0b100  # {1000FD, 100FD, 10FD}
+    sca, scb = hosts.by_name["hostA"].alldevs[0], hosts.by_name["hostB"].alldevs[0]
+    for _ in range(100):  # both drivers follow the renegotiation to 100
+        await Timer(20, "us")
+        speeds = [(await sc.regs.read32(R.REG_CTRL) & R.CTRL_SPEED) >> R.CTRL_SPEED_SHIFT for sc in (sca, scb)]
+        if speeds == [R.SPEED_100] * 2 and sca.link_up and scb.link_up:
+            break
+    assert speeds == [R.SPEED_100] * 2, speeds
+    await Timer(500, "us")  # the renegotiation's last LINK interrupt handled (MDIO reads at 25.6 us each)
+    res = await hosts.sh("hostA", "ping -c 1 -W 0.002 10.0.0.2")  # ARP resolved: one frame per ping from here
+    assert res.value.received == 1, res.text
+    ctrl = await sca.regs.read32(R.REG_CTRL)
+    await sca.regs.write32(R.REG_CTRL, (ctrl & ~R.CTRL_SPEED) | (R.SPEED_1000 << R.CTRL_SPEED_SHIFT))
+    res = await hosts.sh("hostA", "ping -c 2 -i 0.00005 -W 0.001 10.0.0.2")
+    assert res.value.received == 0, res.text
+    framing = await scb.regs.read32(R.REG_STAT_RX_FRAMING)
+    assert framing == 2, framing  # each echo request once; none has an SFD at 100
+    rows = _nicinfo_rows(await hosts.must("hostB", "nicinfo nic0"))
+    assert rows["Receive Framing errors (no SFD)"] == framing, rows
+    await sca.regs.write32(R.REG_CTRL, ctrl)
+    res = await hosts.sh("hostA", "ping -c 2 -i 0.00005 -W 0.002 10.0.0.2")
+    assert res.value.received == 2, res.text
+    assert await scb.regs.read32(R.REG_STAT_RX_FRAMING) == framing
+    dut.phy_b_adv_withhold.value = 0
+    await hosts.teardown()
+
+
+@cocotb.test()
 async def test_ifnet_counters_agree_with_nicinfo_after_a_cable_pull(dut):
     """Frames the NIC discards for want of a link were harvested as done: `ifconfig -v` (if_opackets,
     if_oerrors) must agree with nicinfo's "Packets Transmitted OK" and "No Carrier on Transmit" once read."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import cocotb
 from scapy.layers.inet import IP, UDP
 
+from devnp_nic.mii import BMCR_AUTOEN, BMCR_FDX, BMCR_SPEED0, BMCR_STARTNEG, MII_BMCR, mii_write
 from iopkt.kern.mbuf import m_devget
 from iopkt.net.if_ import SIOCADDMULTI, SIOCDELMULTI
 from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
@@ -69,6 +70,51 @@ async def test_media_follows_the_phy(dut):
     assert slow.received == 2, slow
     # ten times the byte time on the wire: the round trip grows accordingly
     assert min(slow.rtts_ns) > 5 * min(fast.rtts_ns)
+    await hosts.teardown()
+
+
+async def _speeds_and_ping(hosts, want_speed: int, media: str) -> None:
+    """After a renegotiation: both drivers clock their MAC at ``want_speed`` (CTRL.SPEED), ifconfig shows
+    ``media`` on both, and three pings all come back."""
+    # the PHYs renegotiate and each LINK interrupt reaches its driver, which reads the PHY over MDIO
+    # (seven reads of 25.6 us at the reset MDC divider) and re-clocks the MAC
+    for host in ("hostA", "hostB"):
+        sc = hosts.by_name[host].alldevs[0]
+        for _ in range(100):
+            await cocotb.triggers.Timer(20, "us")
+            ctrl = await sc.regs.read32(R.REG_CTRL)
+            if (ctrl & R.CTRL_SPEED) >> R.CTRL_SPEED_SHIFT == want_speed and sc.link_up:
+                break
+        assert (ctrl & R.CTRL_SPEED) >> R.CTRL_SPEED_SHIFT == want_speed, (host, hex(ctrl))
+        res = await hosts.sh(host, "ifconfig -v nic0")
+        assert media in res.text and "active" in res.text, res.text
+    ping = (await hosts.sh("hostA", "ping -c 3 -i 0.00005 -W 0.002 10.0.0.2")).value
+    assert ping.received == 3, ping
+
+
+@cocotb.test()
+async def test_media_follows_what_the_phys_resolve(dut):
+    """The partner's PHY stops offering 1000 Mb/s (the testbench withholds it): both PHYs resolve 100FD, both
+    drivers re-clock their MAC at 100 from the PHY's registers and ping works; after a cable pull and replug
+    still at 100; B's PHY forced to 100 through BMCR (A finds it by parallel detection); back to
+    auto-negotiation and the withhold lifted: 1000 again."""
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts)
+    await _speeds_and_ping(hosts, R.SPEED_1000, "1000baseT")
+    dut.phy_b_adv_withhold.value = 0b100  # {1000FD, 100FD, 10FD}
+    await _speeds_and_ping(hosts, R.SPEED_100, "100baseTX")
+    dut.cable_pull.value = 1
+    await cocotb.triggers.Timer(10, "us")
+    dut.cable_pull.value = 0
+    await _speeds_and_ping(hosts, R.SPEED_100, "100baseTX")
+    dut.phy_b_adv_withhold.value = 0
+    await _speeds_and_ping(hosts, R.SPEED_1000, "1000baseT")
+    b = hosts.by_name["hostB"]
+    sc = b.alldevs[0]
+    await b.stack_call(mii_write, sc, sc.phy, MII_BMCR, BMCR_SPEED0 | BMCR_FDX)  # AN off, 100 full duplex
+    await _speeds_and_ping(hosts, R.SPEED_100, "100baseTX")
+    await b.stack_call(mii_write, sc, sc.phy, MII_BMCR, BMCR_AUTOEN | BMCR_STARTNEG)
+    await _speeds_and_ping(hosts, R.SPEED_1000, "1000baseT")
     await hosts.teardown()
 
 

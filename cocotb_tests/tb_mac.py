@@ -160,6 +160,61 @@ async def test_rx_drops_bad_frames(dut):
     assert stats["RX_MISSED"] == 0
 
 
+PREAMBLE, SFD = 0x55, 0xD5  # IEEE 802.3 3.2.1-3.2.2: 10101010 and 10101011, LSB first on the wire
+
+
+def raw_burst(data: bytes, er_at: int | None = None) -> GmiiFrame:
+    """Exactly ``data`` on GMII under rx_dv (no preamble or SFD added), with rx_er on byte ``er_at``."""
+    frame = GmiiFrame(data)
+    if er_at is not None:
+        frame.error = [int(i == er_at) for i in range(len(data))]
+    return frame
+
+
+@cocotb.test()
+async def test_rx_framing(dut):
+    """A carrier burst whose bytes before the SFD are not all preamble, or that has no SFD, is a framing error:
+    dropped and counted once in STAT_RX_FRAMING and nowhere else, and the next frame is received intact. That
+    covers seven 0x55 and a frame with no SFD, a frame with no preamble and no SFD (data from the first rx_dv
+    clock), a burst that is only preamble, a non-preamble byte inside the preamble, rx_dv rising in the middle
+    of a byte stream that holds 0xD5 and then a whole valid frame (not resynchronised on: no frame is taken
+    from inside another), and rx_er in the preamble of such a burst. Frames with an SFD after any preamble
+    length are accepted (IEEE 802.3 clause 35 lets the path lose all seven preamble bytes; none is too long),
+    and rx_er in the preamble of a frame with an SFD makes it an errored frame (STAT_RX_FCS_ERR)."""
+    tb = MacBench(dut)
+    nic = await tb.start()
+    good = udp_frame(50)
+    body = good + struct.pack("<L", zlib.crc32(good))  # the FCS from zlib, independent of the RTL
+    no_sfd = [
+        bytes([PREAMBLE] * 7) + body,                     # seven 0x55, then the frame without 0xD5
+        body,                                             # no preamble, no SFD
+        bytes([PREAMBLE] * 7),                            # rx_dv carrying only preamble
+        bytes([PREAMBLE] * 20),                           # ... a long one
+        bytes([PREAMBLE] * 3 + [0xAA] + [PREAMBLE] * 3 + [SFD]) + body,   # a foreign byte in the preamble
+        b"\x12\x34\x56" + bytes([SFD]) + body,            # mid-stream: a 0xD5 then a whole valid frame
+        bytes([PREAMBLE] * 7) + body[:10],                # a cut frame without SFD
+    ]
+    cases = [(raw_burst(d), "RX_FRAMING") for d in no_sfd]
+    cases.append((raw_burst(bytes([PREAMBLE] * 7) + body, er_at=3), "RX_FRAMING"))
+    cases.append((raw_burst(bytes([PREAMBLE] * 7 + [SFD]) + body, er_at=3), "RX_FCS_ERR"))
+    accepted = [bytes([SFD]) + body, bytes([PREAMBLE, SFD]) + body, bytes([PREAMBLE] * 3 + [SFD]) + body,
+                bytes([PREAMBLE] * 7 + [SFD]) + body, bytes([PREAMBLE] * 40 + [SFD]) + body]
+    cases += [(raw_burst(d), "RX_FRAMES") for d in accepted]
+    for n, (burst, counter) in enumerate(cases):
+        before = await nic.rd_stat()
+        await tb.inject(burst)
+        after = await nic.rd_stat()
+        moved = {k: after[k] - before[k] for k in after if after[k] != before[k] and not k.endswith("OCTETS")
+                 and k not in ("RX_BCAST", "RX_MCAST")}
+        assert moved == {counter: 1}, f"case {n} ({burst.data[:12].hex()}...): {moved}, expected {counter}"
+        if counter == "RX_FRAMES":
+            assert await nic.recv() == good, f"case {n}"
+            await nic.post_rx([nic.last_rx.addr])  # the buffer goes back on the ring
+        await tb.inject(wire_frame(good))  # the receiver is back in step: the next frame is intact
+        assert await nic.recv() == good, f"after case {n}"
+        await nic.post_rx([nic.last_rx.addr])
+
+
 @cocotb.test()
 async def test_rx_without_descriptor(dut):
     """With no free RX descriptor a frame is dropped, counted in RX_MISSED, raises RX_MISS; HEAD never passes TAIL."""

@@ -62,7 +62,7 @@ async def passes(a: NicHarness, b: NicHarness, seed: int, timeout_us: float = 60
     return True
 
 
-RX_DROPS = ("RX_RUNT", "RX_TOOLONG", "RX_FCS_ERR", "RX_FILTERED", "RX_MISSED")
+RX_DROPS = ("RX_RUNT", "RX_FRAMING", "RX_TOOLONG", "RX_FCS_ERR", "RX_FILTERED", "RX_MISSED")
 
 
 async def rx_counts(nic: NicHarness) -> dict[str, int]:
@@ -71,7 +71,8 @@ async def rx_counts(nic: NicHarness) -> dict[str, int]:
 
 async def garbled(a: NicHarness, b: NicHarness, seed: int, length: int = 64, timeout_us: float = 120) -> str:
     """Send one frame A -> B across a speed mismatch: A's TX_FRAMES counts it, and B drops it and counts it in
-    exactly one receive counter (the datasheet's precedence: runt, oversize, FCS). Returns that counter."""
+    exactly one receive counter (framing when no SFD was seen, else the datasheet's precedence: runt, oversize,
+    FCS). Returns that counter."""
     sent = await a.rd("STAT_TX_FRAMES")
     before = await rx_counts(b)
     await a.send([(0x30000 + 0x100 * seed, frame(MAC_B, MAC_A, length, seed))])
@@ -87,7 +88,7 @@ async def garbled(a: NicHarness, b: NicHarness, seed: int, length: int = 64, tim
     assert len(grew) == 1 and set(grew.values()) == {1}, grew
     assert not b.rx_status(b.rx_next).done
     [name] = grew
-    assert name in ("RX_RUNT", "RX_TOOLONG", "RX_FCS_ERR"), name
+    assert name in ("RX_FRAMING", "RX_RUNT", "RX_TOOLONG", "RX_FCS_ERR"), name
     return name
 
 
@@ -129,8 +130,8 @@ async def test_autoneg_speed_and_mismatch(dut):
     """Auto-negotiation resolves the highest common mode: withholding 1000FD on B brings both to 100FD (and
     A's ANLPAR/GBSR show B's page); MACs at 100 pass frames. A MAC at the wrong speed (sender, receiver or both)
     gets no frame through: the PHY garbles it (tx_er/rx_er), and the far end counts every such frame in exactly
-    one of RX_RUNT, RX_TOOLONG, RX_FCS_ERR, never losing one silently. With 100FD withheld too both resolve 10FD
-    and frames pass at 10 Mb/s."""
+    one of RX_FRAMING, RX_RUNT, RX_TOOLONG, RX_FCS_ERR, never losing one silently. With 100FD withheld too both
+    resolve 10FD and frames pass at 10 Mb/s."""
     a, b = await bring_up(dut)
     assert (int(dut.phy_a_speed.value), int(dut.phy_b_speed.value)) == (regs.SPEED_1000, regs.SPEED_1000)
     assert await passes(a, b, 1)
@@ -155,11 +156,11 @@ async def test_autoneg_speed_and_mismatch(dut):
     await set_speed(a, regs.SPEED_10)
     await set_speed(b, regs.SPEED_10)
     assert await passes(a, b, 6, timeout_us=200)
-    # A back at 1000 over the 10 link: B samples the whole 72-byte burst once, a preamble without SFD that
-    # saw rx_er, which a receiver counts as a runt rather than dropping it unseen
+    # A back at 1000 over the 10 link: B samples the 72-byte burst once, a preamble byte without SFD, and the
+    # 1508-byte one every 100 bytes, a preamble byte then data: framing errors, counted rather than dropped unseen
     await set_speed(a, regs.SPEED_1000)
-    assert await garbled(a, b, 7) == "RX_RUNT"
-    assert await garbled(a, b, 8, length=1500) == "RX_RUNT"
+    assert await garbled(a, b, 7) == "RX_FRAMING"
+    assert await garbled(a, b, 8, length=1500) == "RX_FRAMING"
     dut.phy_a_adv_withhold.value = 0
     dut.phy_b_adv_withhold.value = 0
 
@@ -284,4 +285,158 @@ async def test_cable_pulls_and_speed_changes_account_for_every_frame(dut):
     await stream(a, [frame(MAC_B, MAC_A, sizes[i % 3], 100 + i) for i in range(40)])
     await faults
     await check_every_frame_counted(a, b, 40, "speed changes")
+    dut.phy_b_adv_withhold.value = 0
+
+
+# IEEE 802.3 bit positions (22.2.4, 28.2.4.1, 40.5.1.1), independent of the model's code
+BMCR_ANENABLE, BMCR_SPEED_LSB, BMCR_SPEED_MSB, BMCR_FDX = 0x1000, 0x2000, 0x0040, 0x0100
+ANAR_SELECTOR = 0x0001  # IEEE 802.3 selector field (bits 4:0 = 00001)
+ANER = 6
+ANER_LP_AN_ABLE = 0x0001
+SPEED_OF = {W1000: regs.SPEED_1000, W100: regs.SPEED_100, 0b001: regs.SPEED_10}
+W10 = 0b001
+
+
+def forced_bmcr(mode: int) -> int:
+    """BMCR with AN off and the speed select for ``mode`` (22.2.4.1.3: bit 6 MSB, bit 13 LSB)."""
+    return BMCR_FDX | {W1000: BMCR_SPEED_MSB, W100: BMCR_SPEED_LSB, W10: 0}[mode]
+
+
+async def phy_view(nic: NicHarness) -> dict[str, int]:
+    """One PHY's registers as IEEE 802.3 defines them: its AN setting and forced mode (BMCR), what it
+    advertises (ANAR, GBCR), the partner's advertisement it received (ANLPAR, GBSR, ANER), AN complete and
+    link now (BMSR read twice: the link bit latches low)."""
+    bmcr = await nic.mdio_read(BMCR)
+    await nic.mdio_read(BMSR)
+    bmsr = await nic.mdio_read(BMSR)
+    anar, anlpar = await nic.mdio_read(ANAR), await nic.mdio_read(ANLPAR)
+    gbcr, gbsr, aner = await nic.mdio_read(GBCR), await nic.mdio_read(GBSR), await nic.mdio_read(ANER)
+    forced = W1000 if bmcr & BMCR_SPEED_MSB else (W100 if bmcr & BMCR_SPEED_LSB else W10)
+    return {
+        "an": bool(bmcr & BMCR_ANENABLE), "forced": forced,
+        "adv": (W1000 if gbcr & GBCR_1000FD else 0) | (W100 if anar & ANAR_100FD else 0)
+        | (W10 if anar & ANAR_10FD else 0),
+        "lp": (W1000 if gbsr & GBSR_LP_1000FD else 0) | (W100 if anlpar & ANAR_100FD else 0)
+        | (W10 if anlpar & ANAR_10FD else 0),
+        "lp_selector": anlpar & 0x1F, "lp_an_able": bool(aner & ANER_LP_AN_ABLE),
+        "acomp": bool(bmsr & BMSR_ANEG_DONE), "link": bool(bmsr & BMSR_LINK),
+    }
+
+
+def best(modes: int) -> int | None:
+    """The highest full-duplex mode in ``modes`` (28B.3 priority: 1000 > 100 > 10), or None."""
+    return next((m for m in (W1000, W100, W10) if modes & m), None)
+
+
+async def check_registers_tell_the_truth(dut, a: NicHarness, b: NicHarness, want: dict) -> None:
+    """Both PHYs' registers against IEEE 802.3, for the configuration the test made (``want``: per side,
+    ``an``, ``adv`` (configured and not withheld) or ``forced``). Own advertisement in ANAR/GBCR; with both
+    sides auto-negotiating, ANLPAR/GBSR hold exactly the partner's advertisement, AN is complete and the link is
+    up at the highest common mode (none: no link, AN not complete); an AN side facing a forced 100/10 partner
+    finds it by parallel detection (28.2.3.1: ANLPAR names that technology, ANER says the partner is not AN
+    able); a forced side receives no page (BMSR AN complete, ANLPAR, GBSR read 0) and links only with a partner
+    at its speed. The PHYs' resolved speeds and link outputs agree with what the registers say."""
+    await Timer(2, unit="us")  # longer than a renegotiation (PHY_AN_DELAY)
+    views = {"a": await phy_view(a), "b": await phy_view(b)}
+    for me, other in (("a", "b"), ("b", "a")):
+        v, w, pw = views[me], want[me], want[other]
+        assert v["an"] == w["an"], (me, v)
+        if w["an"] and pw["an"]:
+            mode = best(w["adv"] & pw["adv"])
+            expect = {"adv": w["adv"], "link": mode is not None, "acomp": mode is not None}
+            if mode is not None:
+                expect |= {"lp": pw["adv"], "lp_selector": 1, "lp_an_able": True}
+        elif w["an"]:
+            mode = pw["forced"] if pw["forced"] & w["adv"] & (W100 | W10) else None
+            expect = {"adv": w["adv"], "link": mode is not None, "acomp": mode is not None}
+            if mode is not None:
+                expect |= {"lp": mode, "lp_selector": 1, "lp_an_able": False}
+        else:
+            ok = pw["forced"] == w["forced"] if not pw["an"] else bool(w["forced"] & pw["adv"] & (W100 | W10))
+            mode = w["forced"] if ok else None
+            expect = {"forced": w["forced"], "link": ok, "acomp": False, "lp": 0, "lp_selector": 0}
+        if not expect["acomp"]:
+            expect |= {"lp": 0, "lp_selector": 0}
+        got = {k: v[k] for k in expect}
+        assert got == expect, f"PHY {me.upper()} with {want}: registers {v}, IEEE 802.3 says {expect}"
+        assert int(getattr(dut, f"link_{me}").value) == (mode is not None), (me, want)
+        if mode is not None:
+            assert int(getattr(dut, f"phy_{me}_speed").value) == SPEED_OF[mode], (me, want)
+
+
+@cocotb.test()
+async def test_registers_tell_what_is_advertised_and_resolved(dut):
+    """Every way the testbench changes what a PHY offers or resolves (withholding each ability on either side,
+    an ANAR/GBCR write, forced modes through BMCR, AN restart, cable pull and replug) leaves both PHYs' registers
+    as IEEE 802.3 defines them: ANAR/GBCR what the PHY advertises, ANLPAR/GBSR the partner's advertisement, BMSR
+    AN complete and link; the link is at the mode they resolve to. With each MAC clocked at the mode its own
+    PHY's registers give (as a driver does), frames pass."""
+    a, b = await bring_up(dut)
+    full = {"an": True, "adv": W1000 | W100 | W10}
+    want = {"a": dict(full), "b": dict(full)}
+
+    async def check(passes_at: bool = False) -> None:
+        await check_registers_tell_the_truth(dut, a, b, want)
+        if passes_at:
+            for nic, me in ((a, "a"), (b, "b")):
+                await set_speed(nic, int(getattr(dut, f"phy_{me}_speed").value))
+            assert await passes(a, b, 20, timeout_us=200)
+            await b.post_rx([b.last_rx.addr])  # the buffer goes back on the ring
+
+    await check(passes_at=True)
+    for side in ("a", "b"):
+        for withheld in (W1000, W100, W10, W1000 | W100, W1000 | W100 | W10):
+            getattr(dut, f"phy_{side}_adv_withhold").value = withheld
+            want[side]["adv"] = full["adv"] & ~withheld
+            await check(passes_at=withheld in (W1000, W1000 | W100) and side == "b")
+        getattr(dut, f"phy_{side}_adv_withhold").value = 0
+        want[side]["adv"] = full["adv"]
+        await check()
+    # an advertisement written through ANAR/GBCR, and a withhold on top of it
+    await b.mdio_write(GBCR, 0)
+    await b.mdio_write(BMCR, 0x1140 | BMCR_ANRESTART)
+    want["b"]["adv"] = W100 | W10
+    await check(passes_at=True)
+    dut.phy_b_adv_withhold.value = W100
+    want["b"]["adv"] = W10
+    await check()
+    dut.phy_b_adv_withhold.value = 0
+    await b.mdio_write(GBCR, GBCR_1000FD)
+    want["b"]["adv"] = full["adv"]
+    await check()
+    # forced modes: against an auto-negotiating partner (parallel detection), and against each other
+    for mode in (W100, W10, W1000):
+        await b.mdio_write(BMCR, forced_bmcr(mode))
+        want["b"] = {"an": False, "forced": mode}
+        await check(passes_at=mode == W100)
+    dut.phy_a_adv_withhold.value = W100
+    want["a"]["adv"] = W1000 | W10
+    await b.mdio_write(BMCR, forced_bmcr(W100))
+    want["b"]["forced"] = W100
+    await check()
+    dut.phy_a_adv_withhold.value = 0
+    want["a"]["adv"] = full["adv"]
+    for mode_a, mode_b in ((W1000, W1000), (W100, W1000), (W100, W100), (W10, W10)):
+        await a.mdio_write(BMCR, forced_bmcr(mode_a))
+        await b.mdio_write(BMCR, forced_bmcr(mode_b))
+        want["a"], want["b"] = {"an": False, "forced": mode_a}, {"an": False, "forced": mode_b}
+        await check(passes_at=mode_a == mode_b == W1000)
+    for nic in (a, b):
+        await nic.mdio_write(BMCR, 0x1140 | BMCR_ANRESTART)
+    want = {"a": dict(full), "b": dict(full)}
+    await check(passes_at=True)
+    # a restart on either side, and a cable pull: registers say "no link, no page" while it is out
+    dut.phy_b_adv_withhold.value = W1000
+    want["b"]["adv"] = W100 | W10
+    await check()
+    await a.mdio_write(BMCR, 0x1140 | BMCR_ANRESTART)
+    await check(passes_at=True)
+    dut.cable_pull.value = 1
+    await wait_link(dut, False, 5)
+    for nic in (a, b):
+        v = await phy_view(nic)
+        assert (v["link"], v["acomp"], v["lp"], v["lp_selector"]) == (False, False, 0, 0), v
+    dut.cable_pull.value = 0
+    await wait_link(dut, True)
+    await check(passes_at=True)
     dut.phy_b_adv_withhold.value = 0

@@ -7,6 +7,7 @@ from nicsim.runner import run_cocotb
 TESTS = [
     "test_nicinfo_reports_the_nic_counters",
     "test_media_follows_the_phy",
+    "test_media_follows_what_the_phys_resolve",
     "test_multicast_filter_from_the_group_list",
     "test_jumbo_frames_with_mtu_9000",
     "test_checksum_offload_both_ways",

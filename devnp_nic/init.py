@@ -40,7 +40,7 @@ MAX_FRAME_OVERHEAD = 14 + 4 + 4
 HW_COUNTERS = (R.REG_STAT_TX_FRAMES, R.REG_STAT_TX_OCTETS, R.REG_STAT_RX_FRAMES, R.REG_STAT_RX_OCTETS,
                R.REG_STAT_TX_BCAST, R.REG_STAT_TX_MCAST, R.REG_STAT_RX_BCAST, R.REG_STAT_RX_MCAST,
                R.REG_STAT_RX_FCS_ERR, R.REG_STAT_RX_TOOLONG, R.REG_STAT_RX_RUNT, R.REG_STAT_RX_MISSED,
-               R.REG_STAT_DMA_ERR, R.REG_STAT_TX_NO_CARRIER)
+               R.REG_STAT_DMA_ERR, R.REG_STAT_TX_NO_CARRIER, R.REG_STAT_RX_FRAMING)
 
 # How long the transmit path may take to empty once the DMA has stopped, in
 # byte times on the wire: the TX FIFO and the checksum frame buffer (16 KiB

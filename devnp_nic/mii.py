@@ -105,16 +105,35 @@ MEDIA_100FD = ("100baseTX-FDX", 100, True)
 MEDIA_10FD = ("10baseT-FDX", 10, True)
 
 
+def _forced_media(bmcr: int) -> tuple[str, int, bool]:
+    """The mode BMCR's speed select forces with AN off (IEEE 802.3 22.2.4.1.3:
+    bit 6 set, bit 13 clear = 1000; bit 13 alone = 100; neither = 10)."""
+    if bmcr & BMCR_SPEED1:
+        return MEDIA_1000FD
+    return MEDIA_100FD if bmcr & BMCR_SPEED0 else MEDIA_10FD
+
+
 async def mii_resolve(sc, phy: int) -> tuple[bool, tuple[str, int, bool] | None, bool]:
-    """(link up now, the highest common full-duplex mode, dropped since the
-    last look) from the PHY's registers. BMSR's link bit latches low, so it
-    is read twice: the first read says whether the link went down since the
-    last read (a flap shorter than the interrupt path), the second is now."""
+    """(link up now, the mode the PHY resolved, dropped since the last look)
+    from the PHY's registers, read afresh on every call so a renegotiation
+    (the partner's advertisement changed, a restart, a cable replug) is seen.
+    BMSR's link bit latches low, so it is read twice: the first read says
+    whether the link went down since the last read (a flap shorter than the
+    interrupt path), the second is now. With AN off (BMCR bit 12 clear) the
+    mode is BMCR's forced speed; with AN on it is the highest full-duplex
+    mode in both this PHY's advertisement (ANAR, GBCR) and the partner's
+    (ANLPAR, GBSR), once BMSR says AN is complete (IEEE 802.3 28.2.4.1,
+    40.5.1.1; NetBSD ``ukphy_status``)."""
     latched = await mii_read(sc, phy, MII_BMSR)
     bmsr = await mii_read(sc, phy, MII_BMSR)
     link = bool(bmsr & BMSR_LINK)
     dropped = not latched & BMSR_LINK
-    if not link or not bmsr & BMSR_ACOMP:
+    if not link:
+        return link, None, dropped
+    bmcr = await mii_read(sc, phy, MII_BMCR)
+    if not bmcr & BMCR_AUTOEN:
+        return link, _forced_media(bmcr), dropped
+    if not bmsr & BMSR_ACOMP:
         return link, None, dropped
     gtcr = await mii_read(sc, phy, MII_100T2CR)
     gtsr = await mii_read(sc, phy, MII_100T2SR)

@@ -19,6 +19,8 @@ driver README's fault table say the same), by nicinfo row (field):
   FIFO overflow or receiver disabled (``STAT_RX_MISSED``), a DMA error on
   the receive ring, or still in the ring when the interface was stopped.
 - Oversized / Short packets: ``STAT_RX_TOOLONG`` / ``STAT_RX_RUNT``.
+- Receive Framing errors (``framing_errors``, io-pkt's one field beyond
+  QNX's struct): carrier bursts without a valid SFD (``STAT_RX_FRAMING``).
 
 Frames still queued or in the transmit ring when the interface is stopped
 were never sent: they are output errors (``if_oerrors``), not MAC errors.
@@ -31,6 +33,7 @@ from iopkt.net.nicinfo import (
     NIC_CONNECTOR_MII,
     NIC_ETHER_STAT_COLLISIONS,
     NIC_ETHER_STAT_FCS_ERRORS,
+    NIC_ETHER_STAT_FRAMING_ERRORS,
     NIC_ETHER_STAT_INTERNAL_RX_ERRORS,
     NIC_ETHER_STAT_INTERNAL_TX_ERRORS,
     NIC_ETHER_STAT_NO_CARRIER,
@@ -112,12 +115,13 @@ async def nic_stats(sc: NicDev) -> NicStats:
     e.fcs_errors = await rd(R.REG_STAT_RX_FCS_ERR)
     e.oversized_packets = await rd(R.REG_STAT_RX_TOOLONG)
     e.short_packets = await rd(R.REG_STAT_RX_RUNT)
+    e.framing_errors = await rd(R.REG_STAT_RX_FRAMING)
     e.internal_rx_errors = await rd(R.REG_STAT_RX_MISSED) + sc.stats.rx_dma_errors + sc.stats.rx_stopped
     e.internal_tx_errors = sc.stats.tx_dma_errors
     e.no_carrier = await rd(R.REG_STAT_TX_NO_CARRIER) + sc.stats.tx_no_carrier
     # Full duplex only: the collision counters are honestly zero, and valid.
     e.valid_stats = (NIC_ETHER_STAT_FCS_ERRORS | NIC_ETHER_STAT_OVERSIZED_PACKETS | NIC_ETHER_STAT_SHORT_PACKETS
                      | NIC_ETHER_STAT_INTERNAL_RX_ERRORS | NIC_ETHER_STAT_INTERNAL_TX_ERRORS
-                     | NIC_ETHER_STAT_NO_CARRIER | NIC_ETHER_STAT_COLLISIONS)
+                     | NIC_ETHER_STAT_NO_CARRIER | NIC_ETHER_STAT_COLLISIONS | NIC_ETHER_STAT_FRAMING_ERRORS)
     st.valid_stats |= e.valid_stats
     return st

@@ -85,6 +85,7 @@
 #define NIC_REG_STAT_RX_FIFO_OVF 0x434u  /* ro */
 #define NIC_REG_STAT_DMA_ERR 0x438u  /* ro */
 #define NIC_REG_STAT_TX_NO_CARRIER 0x43cu  /* ro */
+#define NIC_REG_STAT_RX_FRAMING 0x440u  /* ro */
 
 /* Interrupt causes (INT_CAUSE, INT_MASK, INT_MASK_SET, INT_MASK_CLR, INT_CAUSE_SET) */
 #define NIC_INT_RX_DONE_SHIFT 0

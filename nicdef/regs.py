@@ -159,6 +159,11 @@ REGISTERS: tuple[Register, ...] = (
     Register("STAT_DMA_ERR", 0x438, "ro", "AXI error responses (each stops a ring)"),
     Register("STAT_TX_NO_CARRIER", 0x43C, "ro", "frames discarded because the PHY had no link when they were due "
              "to start (e1000's TNCRS counterpart)"),
+    Register("STAT_RX_FRAMING", 0x440, "ro", "carrier bursts (gmii_rx_dv) dropped for a framing error: a byte "
+             "other than preamble (0x55) before the SFD (0xD5), or no SFD before the burst ends (preamble only). "
+             "Named for what failed, the frame's delimiting: not ALIGN_ERR, which IEEE 802.3 (30.3.1.1.7 "
+             "aAlignmentErrors) and e1000 (ALGNERRC) keep for frames that are not a whole number of octets, "
+             "something GMII's byte-wide data cannot carry"),
 )
 
 TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the driver", (

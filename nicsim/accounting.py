@@ -3,7 +3,7 @@
 Every datagram the sender's ``sendto()`` accepted is either delivered to the
 receiver's socket or counted, exactly once, by one named counter on its way:
 the sender's driver (no carrier, DMA error, dropped by a stop, no cluster to
-compact it), ARP, the receiver's NIC (bad FCS, runt, oversize, missed), the
+compact it), ARP, the receiver's NIC (bad FCS, runt, framing, oversize, missed), the
 receiver's driver (DMA error, no cluster, dropped by a stop) or its stack
 (bad checksum, full socket buffer). ``FlowCounters`` takes a snapshot of all
 of them; the difference of two snapshots is what a burst cost, and
@@ -31,6 +31,7 @@ SENDER_DROPS = {
 RECEIVER_DROPS = {
     "CRC errors": lambda io, sc, st, hw: st.un.fcs_errors,
     "runts": lambda io, sc, st, hw: st.un.short_packets,
+    "framing": lambda io, sc, st, hw: st.un.framing_errors,
     "oversize": lambda io, sc, st, hw: st.un.oversized_packets,
     "missed": lambda io, sc, st, hw: hw[R.REG_STAT_RX_MISSED],
     "rx DMA error": lambda io, sc, st, hw: sc.stats.rx_dma_errors,

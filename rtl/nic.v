@@ -154,7 +154,7 @@ wire stat_tx_frame, stat_tx_no_carrier;
 wire [15:0] stat_tx_frame_len;
 wire stat_rx_frame;
 wire [15:0] stat_rx_frame_len;
-wire stat_rx_fcs_err, stat_rx_filtered, stat_rx_runt, stat_rx_toolong;
+wire stat_rx_fcs_err, stat_rx_filtered, stat_rx_runt, stat_rx_toolong, stat_rx_framing;
 wire rx_fifo_overflow;
 wire stat_rx_disabled;
 // a missed frame comes from one of three places; two may report in one cycle
@@ -252,6 +252,7 @@ nic_regs regs_inst (
     .stat_rx_filtered(stat_rx_filtered),
     .stat_rx_toolong(stat_rx_toolong || stat_rx_oversize),
     .stat_rx_runt(stat_rx_runt),
+    .stat_rx_framing(stat_rx_framing),
     .stat_tx_bcast(stat_tx_bcast),
     .stat_tx_mcast(stat_tx_mcast),
     .stat_rx_bcast(stat_rx_bcast),
@@ -572,6 +573,7 @@ nic_mac_rx mac_rx_inst (
     .m_eof_mcast(mac_rx_eof_mcast),
     .stat_rx_fcs_err(stat_rx_fcs_err),
     .stat_rx_runt(stat_rx_runt),
+    .stat_rx_framing(stat_rx_framing),
     .stat_rx_filtered(stat_rx_filtered),
     .stat_rx_oversize(stat_rx_oversize),
     .stat_rx_disabled(stat_rx_disabled)

@@ -65,6 +65,7 @@ localparam [11:0] REG_STAT_RX_MCAST = 12'h430;  // ro
 localparam [11:0] REG_STAT_RX_FIFO_OVF = 12'h434;  // ro
 localparam [11:0] REG_STAT_DMA_ERR = 12'h438;  // ro
 localparam [11:0] REG_STAT_TX_NO_CARRIER = 12'h43c;  // ro
+localparam [11:0] REG_STAT_RX_FRAMING = 12'h440;  // ro
 
 localparam [31:0] RESET_RX_BUF_SIZE = 32'h00000800;
 localparam [31:0] RESET_RX_CTRL = 32'h00000001;

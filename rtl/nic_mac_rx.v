@@ -12,9 +12,19 @@
  * Every frame is received and checked whatever enable says, so the error
  * counters see all of them; a frame that passes every check is good only if
  * enable is high at its end, otherwise it is dropped and counted in
- * stat_rx_disabled (a missed frame). A carrier burst that ends before its
- * SFD (a frame cut in its preamble, or garbage from a speed mismatch) is
- * counted as a runt, so no frame that reached the receiver goes uncounted.
+ * stat_rx_disabled (a missed frame).
+ *
+ * Framing: a frame is preamble bytes (0x55, any number of them, none
+ * included: IEEE 802.3 clause 35 lets the path lose the whole preamble, and
+ * sets no upper bound), then the SFD (0xD5), then data. A carrier burst
+ * (gmii_rx_dv) that shows any other byte before its SFD, or ends without
+ * one (a frame cut in its preamble, a preamble alone, data with no
+ * delimiter, garbage from a speed mismatch), is a framing error: the rest of
+ * the burst is ignored and it is counted once, in stat_rx_framing, when
+ * gmii_rx_dv falls. Nothing is resynchronised on a 0xD5 inside such a burst,
+ * so no frame is ever taken from the middle of another. gmii_rx_er during
+ * the preamble of a frame whose SFD follows marks that frame as errored
+ * (stat_rx_fcs_err), as gmii_rx_er anywhere in it does.
  */
 
 `resetall
@@ -49,18 +59,20 @@ module nic_mac_rx #(
 
     output wire        stat_rx_fcs_err,
     output wire        stat_rx_runt,
+    output wire        stat_rx_framing,  // a carrier burst without a valid SFD ended
     output wire        stat_rx_filtered,
     output wire        stat_rx_oversize,
     output wire        stat_rx_disabled   // a good frame ended while enable was low
 );
 
-localparam [1:0]
-    STATE_WAIT_IDLE = 2'd0,  // after reset: let a frame already on the wire pass
-    STATE_IDLE = 2'd1,
-    STATE_PREAMBLE = 2'd2,
-    STATE_DATA = 2'd3;
+localparam [2:0]
+    STATE_WAIT_IDLE = 3'd0,  // after reset: let a frame already on the wire pass
+    STATE_IDLE = 3'd1,
+    STATE_PREAMBLE = 3'd2,
+    STATE_DATA = 3'd3,
+    STATE_DISCARD = 3'd4;    // a framing error: ignore the burst to its end
 
-reg [1:0] state_reg;
+reg [2:0] state_reg;
 
 // registered GMII inputs
 reg [7:0] rxd_reg;
@@ -88,6 +100,7 @@ reg m_eof_reg;
 reg m_eof_good_reg;
 reg stat_fcs_reg;
 reg stat_runt_reg;
+reg stat_framing_reg;
 reg stat_filt_reg;
 reg stat_disabled_reg;
 
@@ -123,6 +136,7 @@ assign m_eof_mcast = m_eof_mcast_reg;
 assign stat_rx_oversize = stat_over_reg;
 assign stat_rx_fcs_err = stat_fcs_reg;
 assign stat_rx_runt = stat_runt_reg;
+assign stat_rx_framing = stat_framing_reg;
 assign stat_rx_filtered = stat_filt_reg;
 assign stat_rx_disabled = stat_disabled_reg;
 
@@ -138,6 +152,7 @@ always @(posedge clk) begin
     m_eof_mcast_reg <= 1'b0;
     stat_fcs_reg <= 1'b0;
     stat_runt_reg <= 1'b0;
+    stat_framing_reg <= 1'b0;
     stat_filt_reg <= 1'b0;
     stat_over_reg <= 1'b0;
     stat_disabled_reg <= 1'b0;
@@ -164,21 +179,31 @@ always @(posedge clk) begin
             mcast_reg <= 1'b0;
             if (rx_dv_reg) begin
                 if (rxd_reg == 8'hd5) begin
-                    state_reg <= STATE_DATA;
-                end else begin
+                    state_reg <= STATE_DATA;       // the whole preamble lost on the way
+                end else if (rxd_reg == 8'h55) begin
                     state_reg <= STATE_PREAMBLE;
+                end else begin
+                    state_reg <= STATE_DISCARD;    // data with no delimiter
                 end
                 err_reg <= rx_er_reg;
             end
         end
         STATE_PREAMBLE: begin
             if (!rx_dv_reg) begin
-                state_reg <= STATE_IDLE;  // a preamble without SFD: what is left of a cut frame
-                stat_runt_reg <= 1'b1;
+                state_reg <= STATE_IDLE;           // a preamble without SFD
+                stat_framing_reg <= 1'b1;
             end else if (rxd_reg == 8'hd5) begin
                 state_reg <= STATE_DATA;
+            end else if (rxd_reg != 8'h55) begin
+                state_reg <= STATE_DISCARD;        // a frame with no SFD after its preamble
             end
             err_reg <= err_reg | rx_er_reg;
+        end
+        STATE_DISCARD: begin
+            if (!rx_dv_reg) begin
+                state_reg <= STATE_IDLE;
+                stat_framing_reg <= 1'b1;
+            end
         end
         STATE_DATA: begin
             if (rx_dv_reg) begin
@@ -236,6 +261,7 @@ always @(posedge clk) begin
         m_eof_good_reg <= 1'b0;
         stat_fcs_reg <= 1'b0;
         stat_runt_reg <= 1'b0;
+        stat_framing_reg <= 1'b0;
         stat_filt_reg <= 1'b0;
         stat_over_reg <= 1'b0;
         stat_disabled_reg <= 1'b0;

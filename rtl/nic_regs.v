@@ -122,6 +122,7 @@ module nic_regs (
     input  wire        stat_rx_filtered,
     input  wire        stat_rx_toolong,
     input  wire        stat_rx_runt,
+    input  wire        stat_rx_framing,
     input  wire        stat_tx_bcast,
     input  wire        stat_tx_mcast,
     input  wire        stat_rx_bcast,
@@ -213,6 +214,7 @@ reg [31:0] stat_rx_missed_reg;
 reg [31:0] stat_rx_filtered_reg;
 reg [31:0] stat_rx_toolong_reg;
 reg [31:0] stat_rx_runt_reg;
+reg [31:0] stat_rx_framing_reg;
 reg [31:0] stat_tx_bcast_reg;
 reg [31:0] stat_tx_mcast_reg;
 reg [31:0] stat_rx_bcast_reg;
@@ -428,6 +430,7 @@ always @(posedge clk) begin
     if (stat_rx_filtered) stat_rx_filtered_reg <= stat_rx_filtered_reg + 1;
     if (stat_rx_toolong) stat_rx_toolong_reg <= stat_rx_toolong_reg + 1;
     if (stat_rx_runt) stat_rx_runt_reg <= stat_rx_runt_reg + 1;
+    if (stat_rx_framing) stat_rx_framing_reg <= stat_rx_framing_reg + 1;
     if (stat_tx_bcast) stat_tx_bcast_reg <= stat_tx_bcast_reg + 1;
     if (stat_tx_mcast) stat_tx_mcast_reg <= stat_tx_mcast_reg + 1;
     if (stat_rx_bcast) stat_rx_bcast_reg <= stat_rx_bcast_reg + 1;
@@ -495,6 +498,7 @@ task clear_stats;
         stat_rx_filtered_reg <= 0;
         stat_rx_toolong_reg <= 0;
         stat_rx_runt_reg <= 0;
+        stat_rx_framing_reg <= 0;
         stat_tx_bcast_reg <= 0;
         stat_tx_mcast_reg <= 0;
         stat_rx_bcast_reg <= 0;
@@ -561,6 +565,7 @@ always @* begin
         REG_STAT_RX_FILTERED: rd_data = stat_rx_filtered_reg;
         REG_STAT_RX_TOOLONG: rd_data = stat_rx_toolong_reg;
         REG_STAT_RX_RUNT: rd_data = stat_rx_runt_reg;
+        REG_STAT_RX_FRAMING: rd_data = stat_rx_framing_reg;
         REG_STAT_TX_BCAST: rd_data = stat_tx_bcast_reg;
         REG_STAT_TX_MCAST: rd_data = stat_tx_mcast_reg;
         REG_STAT_RX_BCAST: rd_data = stat_rx_bcast_reg;

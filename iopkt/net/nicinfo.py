@@ -50,6 +50,12 @@ NIC_ETHER_STAT_SYMBOL_ERRORS = 0x00400000
 NIC_ETHER_STAT_JABBER_DETECTED = 0x00800000
 NIC_ETHER_STAT_COLLISIONS = 0x01000000
 NIC_ETHER_STAT_NO_CARRIER = 0x02000000
+# Not in QNX's <hw/nicinfo.h>: this stack's one addition, for receivers that
+# count carrier bursts without a valid start-of-frame delimiter (no SFD, or a
+# foreign byte in the preamble). QNX's struct has no field for them:
+# align_errors is IEEE 802.3's aAlignmentErrors (not a whole number of
+# octets), symbol_errors the PHY's code-group errors.
+NIC_ETHER_STAT_FRAMING_ERRORS = 0x04000000
 
 
 @dataclass
@@ -100,6 +106,7 @@ class NicEthernetStats:
     symbol_errors: int = 0
     jabber_detected: int = 0
     total_collision_frames: int = 0
+    framing_errors: int = 0  # NIC_ETHER_STAT_FRAMING_ERRORS (this stack's addition)
     valid_stats: int = 0
 
 

@@ -10,6 +10,7 @@ from ..net.nicinfo import (
     DRVCOM_CONFIG,
     DRVCOM_STATS,
     NIC_CONNECTOR_MII,
+    NIC_ETHER_STAT_FRAMING_ERRORS,
     NIC_FLAG_LINK_DOWN,
     NIC_FLAG_MULTICAST,
     NIC_FLAG_PROMISCUOUS,
@@ -88,6 +89,8 @@ def format_nicinfo(name: str, cfg: NicConfig, st: NicStats) -> list[str]:
     lines.append(_row("Oversized Packets received", e.oversized_packets))
     lines.append(_row("Short packets", e.short_packets))
     lines.append(_row("Symbol errors", e.symbol_errors))
+    if e.valid_stats & NIC_ETHER_STAT_FRAMING_ERRORS:
+        lines.append(_row("Receive Framing errors (no SFD)", e.framing_errors))
     lines.append(_row("Jabber detected", e.jabber_detected))
     return lines
 

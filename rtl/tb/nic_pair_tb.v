@@ -214,7 +214,7 @@ wire a_tx_en, a_tx_er, b_tx_en, b_tx_er, a_rx_dv, a_rx_er, b_rx_dv, b_rx_er;
 wire [1:0] a_mac_speed, b_mac_speed;
 wire a_mdc, a_mdio_o, a_mdio_oe, b_mdc, b_mdio_o, b_mdio_oe;
 wire pa_mdio_o, pa_mdio_oe, pb_mdio_o, pb_mdio_oe;
-wire [2:0] adv_a, adv_b;
+wire [6:0] offer_a, offer_b;
 wire powered_a, powered_b;
 wire restart_a, restart_b;
 // open-drain MDIO lines with pull-ups
@@ -245,9 +245,9 @@ nic_phy_model #(
     .line_rxd(wire_ba_txd),
     .line_rx_en(wire_ba_en),
     .line_rx_er(wire_ba_er),
-    .adv(adv_a),
+    .offer(offer_a),
     .powered(powered_a),
-    .partner_adv(adv_b),
+    .partner_offer(offer_b),
     .partner_powered(powered_b),
     .partner_link(link_b),
     .cable_ok(cable_ok),
@@ -281,9 +281,9 @@ nic_phy_model #(
     .line_rxd(wire_ab_txd),
     .line_rx_en(wire_ab_en),
     .line_rx_er(wire_ab_er),
-    .adv(adv_b),
+    .offer(offer_b),
     .powered(powered_b),
-    .partner_adv(adv_a),
+    .partner_offer(offer_a),
     .partner_powered(powered_a),
     .partner_link(link_a),
     .cable_ok(cable_ok),

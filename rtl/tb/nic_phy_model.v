@@ -5,17 +5,24 @@
  * GMII data path that passes frames while the link is up, and garbles them
  * when the MAC's speed differs from the resolved speed.
  *
- * Registers (IEEE 802.3 clause 22 / 40):
+ * Registers (IEEE 802.3 clause 22 / 28 / 40). Every register says what the
+ * PHY advertises and what it resolved, whatever changed it (a register
+ * write, the test's adv_withhold, the partner, the cable):
  *   0 BMCR    15 reset (self-clearing), 14 loopback, 13/6 speed select
  *             (forced mode), 12 AN enable, 11 power down, 10 isolate,
  *             9 restart AN (self-clearing), 8 full duplex    reset 0x1140
- *   1 BMSR    100FD, 10FD, extended status, AN complete, AN ability,
- *             link status (latched low: reads 0 once after a drop), ext cap
+ *   1 BMSR    100FD, 10FD, extended status, AN complete (AN enabled and
+ *             the link up at the resolved mode: never in forced mode or
+ *             without a common mode), AN ability, link status (latched
+ *             low: reads 0 once after a drop), ext cap
  *   2/3 PHYID1/2 (PHY_ID)
- *   4 ANAR    bit 8 100FD, bit 6 10FD (writable), selector 1  reset 0x0141
- *   5 ANLPAR  the partner's page once AN completes (bit 14 ACK)
- *   9 GBCR    bit 9 1000FD advertised (writable)              reset 0x0200
- *  10 GBSR    bit 11 partner 1000FD
+ *   4 ANAR    bit 8 100FD, bit 6 10FD, selector 1: what this PHY advertises
+ *             (writable; an ability the test withholds reads 0) reset 0x0141
+ *   5 ANLPAR  the partner's page once AN completes (bit 14 ACK), or the
+ *             technology found by parallel detection; 0 otherwise
+ *   6 ANER    bit 0 the partner is AN able (its page was received)
+ *   9 GBCR    bit 9 1000FD advertised (writable; withheld reads 0) reset 0x0200
+ *  10 GBSR    bit 11 the partner's page advertises 1000FD
  *  15 ESTATUS bit 13 1000BASE-T FD
  * Only full duplex is modelled (the MAC has no collision handling), so the
  * half-duplex ability bits read 0 and cannot be set.
@@ -23,18 +30,25 @@
  * Auto-negotiation: AN_DELAY clocks after the line becomes usable (cable in,
  * both PHYs powered) or after anything that restarts it (BMCR restart or
  * reset on either side, a change of either side's advertisement, the
- * partner's link dropping), the link comes up at the highest mode both
- * advertise (1000FD > 100FD > 10FD), or stays down if they share none. A
+ * partner's link dropping, a change of either side's AN enable or forced
+ * speed), the link comes up at the highest mode both advertise
+ * (1000FD > 100FD > 10FD), or stays down if they share none. A
  * BMCR restart or reset is passed to the partner (restart_out), so both
  * ends drop and regain the link on the same clock: no frame is sent by one
- * end while the other cannot receive it. With AN disabled the
- * link comes up at the BMCR-forced speed. resolved_speed uses the MAC's
- * CTRL.SPEED encoding (0 = 1000, 1 = 100, 2 = 10).
+ * end while the other cannot receive it. With AN disabled the link comes
+ * up at the BMCR-forced speed if the partner is forced to the same speed,
+ * or if the partner auto-negotiates and finds that speed by parallel
+ * detection (IEEE 802.3 28.2.3.1: 100 and 10 only, and here only if the
+ * detecting PHY advertises it; 1000BASE-T needs AN, 40.5.1). A forced PHY
+ * receives no page: its BMSR AN complete, ANLPAR and GBSR read 0.
+ * resolved_speed uses the MAC's CTRL.SPEED encoding (0 = 1000, 1 = 100,
+ * 2 = 10).
  *
  * Data path: frames pass (one clock of latency each way) while the link is
  * up and the PHY is neither isolated nor powered down; otherwise both
  * directions see an idle line. Only whole frames start to pass: a frame the
- * path closes on is cut there (the receiver counts what it got), and one
+ * path closes on is cut there (the receiver counts what it got: a framing
+ * error, runt or FCS error), and one
  * already under way when the path opens is held back to its end, so no
  * receiver ever sees one frame as two. Speed mismatch (mac_speed differs from
  * resolved_speed): data still passes both ways, but with tx_er/rx_er forced
@@ -82,9 +96,11 @@ module nic_phy_model #(
     input  wire        line_rx_er,
 
     // auto-negotiation with the partner, and the test's hands on the cable
-    output wire [2:0]  adv,             // {1000FD, 100FD, 10FD} this PHY advertises
+    // what this PHY offers the partner: {AN enabled, forced {1000, 100, 10}
+    // (one-hot, AN disabled), advertised {1000FD, 100FD, 10FD} (AN enabled)}
+    output wire [6:0]  offer,
     output wire        powered,         // not in reset or power-down
-    input  wire [2:0]  partner_adv,
+    input  wire [6:0]  partner_offer,
     input  wire        partner_powered,
     input  wire        partner_link,
     input  wire        cable_ok,        // 0: cable pulled
@@ -104,9 +120,10 @@ reg link_latch_reg;
 reg an_done_reg;
 reg [1:0] speed_reg;
 reg [2:0] lp_adv_reg;     // partner's page as received
+reg lp_an_reg;            // the partner's page was received (ANER bit 0)
 reg [31:0] an_cnt_reg;
-reg [2:0] adv_prev_reg;
-reg [2:0] partner_adv_prev_reg;
+reg [6:0] offer_prev_reg;
+reg [6:0] partner_offer_prev_reg;
 reg partner_link_prev_reg;
 reg line_ok_prev_reg;
 reg [3:0] reset_cnt_reg;  // BMCR.RESET reads 1 for a few clocks
@@ -115,27 +132,40 @@ wire an_enable = bmcr_reg[12];
 wire pdown = bmcr_reg[11];
 wire isolate = bmcr_reg[10];
 wire loopback = bmcr_reg[14];
-assign adv = {gbcr_reg, anar_reg} & ~adv_withhold;
+wire [2:0] adv = {gbcr_reg, anar_reg} & ~adv_withhold;
+wire [1:0] forced_speed = bmcr_reg[6] ? 2'd0 : (bmcr_reg[13] ? 2'd1 : 2'd2);
+wire [2:0] forced = {forced_speed == 2'd0, forced_speed == 2'd1, forced_speed == 2'd2};
+assign offer = an_enable ? {1'b1, 3'b000, adv} : {1'b0, forced, 3'b000};
+wire partner_an = partner_offer[6];
+wire [2:0] partner_forced = partner_offer[5:3];
+wire [2:0] partner_adv = partner_offer[2:0];
 assign powered = !pdown && reset_cnt_reg == 0;
 assign link_up = link_reg;
 assign resolved_speed = speed_reg;
 
 wire line_ok = (cable_ok === 1'b1) && powered && partner_powered;
 wire [2:0] common = adv & partner_adv;
-wire [1:0] forced_speed = bmcr_reg[6] ? 2'd0 : (bmcr_reg[13] ? 2'd1 : 2'd2);
+// parallel detection of a forced partner: 100 or 10 only, if advertised
+wire [2:0] detected = partner_forced & adv & 3'b011;
+
+// AN completes only on a link at the resolved mode (IEEE 802.3 28.3.4: AN
+// GOOD needs link_status_[HCD] = OK); with no common mode it never does
+wire an_acomp = an_enable && an_done_reg && link_reg;
 
 function [15:0] reg_value;
     input [4:0] addr;
     begin
         case (addr)
             5'd0: reg_value = bmcr_reg | (reset_cnt_reg != 0 ? 16'h8000 : 16'h0000);
-            5'd1: reg_value = 16'h5109 | {10'd0, an_done_reg, 2'b00, link_latch_reg, 2'b00};
+            5'd1: reg_value = 16'h5109 | {10'd0, an_acomp, 2'b00, link_latch_reg, 2'b00};
             5'd2: reg_value = PHY_ID[31:16];
             5'd3: reg_value = PHY_ID[15:0];
-            5'd4: reg_value = {7'd0, anar_reg[1], 1'b0, anar_reg[0], 6'b000001};
-            5'd5: reg_value = an_done_reg ? {1'b0, 1'b1, 5'd0, lp_adv_reg[1], 1'b0, lp_adv_reg[0], 6'b000001} : 16'd0;
-            5'd9: reg_value = {6'd0, gbcr_reg, 9'd0};
-            5'd10: reg_value = {4'd0, an_done_reg && lp_adv_reg[2], 11'd0};
+            5'd4: reg_value = {7'd0, adv[1], 1'b0, adv[0], 6'b000001};
+            5'd5: reg_value = an_acomp ? {1'b0, lp_an_reg, 5'd0, lp_adv_reg[1], 1'b0, lp_adv_reg[0], 6'b000001}
+                                       : 16'd0;
+            5'd6: reg_value = {15'd0, an_acomp && lp_an_reg};
+            5'd9: reg_value = {6'd0, adv[2], 9'd0};
+            5'd10: reg_value = {4'd0, an_acomp && lp_adv_reg[2], 11'd0};
             5'd15: reg_value = 16'h2000;
             default: reg_value = 16'd0;
         endcase
@@ -245,13 +275,13 @@ end
 wire self_restart = wr_stb && wr_addr == 5'd0 && (wr_val[9] || wr_val[15]);
 assign restart_out = self_restart;
 wire restart = self_restart || partner_restart
-    || (adv != adv_prev_reg) || (partner_adv != partner_adv_prev_reg)
+    || (offer != offer_prev_reg) || (partner_offer != partner_offer_prev_reg)
     || (!partner_link && partner_link_prev_reg && link_reg)
     || (line_ok && !line_ok_prev_reg);
 
 always @(posedge clk) begin
-    adv_prev_reg <= adv;
-    partner_adv_prev_reg <= partner_adv;
+    offer_prev_reg <= offer;
+    partner_offer_prev_reg <= partner_offer;
     partner_link_prev_reg <= partner_link;
     line_ok_prev_reg <= line_ok;
     if (reset_cnt_reg != 0) begin
@@ -291,10 +321,23 @@ always @(posedge clk) begin
         an_cnt_reg <= an_cnt_reg + 1;
         if (an_cnt_reg + 1 >= AN_DELAY) begin
             an_done_reg <= 1'b1;
-            lp_adv_reg <= partner_adv;
+            // ANLPAR: the partner's page, or the technology parallel detection found
+            lp_an_reg <= partner_an;
+            lp_adv_reg <= partner_an ? partner_adv : detected;
             if (!an_enable) begin
-                link_reg <= 1'b1;
-                speed_reg <= forced_speed;
+                // forced: a forced partner at the same speed, or one that detects it
+                if (partner_an ? (forced & partner_adv & 3'b011) != 0 : forced == partner_forced) begin
+                    link_reg <= 1'b1;
+                    speed_reg <= forced_speed;
+                end
+            end else if (!partner_an) begin
+                if (detected[1]) begin
+                    link_reg <= 1'b1;
+                    speed_reg <= 2'd1;
+                end else if (detected[0]) begin
+                    link_reg <= 1'b1;
+                    speed_reg <= 2'd2;
+                end
             end else if (common[2]) begin
                 link_reg <= 1'b1;
                 speed_reg <= 2'd0;
@@ -318,9 +361,10 @@ always @(posedge clk) begin
         an_cnt_reg <= 32'd0;
         speed_reg <= 2'd0;
         lp_adv_reg <= 3'd0;
+        lp_an_reg <= 1'b0;
         reset_cnt_reg <= 4'd0;
-        adv_prev_reg <= 3'b111;
-        partner_adv_prev_reg <= 3'b111;
+        offer_prev_reg <= 7'b1000111;
+        partner_offer_prev_reg <= 7'b1000111;
         partner_link_prev_reg <= 1'b0;
         line_ok_prev_reg <= 1'b0;
     end
