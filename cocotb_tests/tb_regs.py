@@ -22,11 +22,11 @@ RW_BITS = {
     "MAC_LO": 0xFFFFFFFF,
     "MAC_HI": 0xFFFF,
     "RX_BUF_SIZE": 0xFFFFFFFF,
-    "TX_BASE_LO": 0xFFFFFFFF,
+    "TX_BASE_LO": 0xFFFFFFF0,  # descriptors are 16-byte aligned: bits 3:0 read 0
     "TX_BASE_HI": 0xFFFFFFFF,
     "TX_LEN": 0xFFFF,
     "TX_TAIL": 0xFFFF,
-    "RX_BASE_LO": 0xFFFFFFFF,
+    "RX_BASE_LO": 0xFFFFFFF0,
     "RX_BASE_HI": 0xFFFFFFFF,
     "RX_LEN": 0xFFFF,
     "RX_TAIL": 0xFFFF,

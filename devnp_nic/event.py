@@ -91,6 +91,11 @@ async def nic_enable_interrupt(sc: NicDev) -> int:
 
 
 _RESP = {2: "SLVERR", 3: "DECERR"}
+# *_ERR_INFO.CAUSE other than an AXI response: the NIC refused the access
+# itself, before any bus access (datasheet, *DMA errors*)
+_CAUSE = {R.DMA_ERR_CAUSE_RANGE: "address out of range: beyond the NIC's DMA address width",
+          R.DMA_ERR_CAUSE_DESC: f"descriptor refused: LEN 0 with EOP, LEN above {R.TX_DESC_LEN_MAX}, "
+                                f"or a frame past {R.TX_FRAME_LEN_MAX} bytes"}
 
 # Each engine latches its own last error (TX_ERR_*, RX_ERR_*), so errors on
 # both rings before the process pass are each reported and settled.
@@ -101,15 +106,23 @@ _RINGS = {
 
 
 def describe_dma_error(sc: NicDev, engine: str, addr: int, info: int) -> str:
-    """Which access failed, in the datasheet's terms, from the engine's
-    latched address and access (``*_ERR_INFO``) and the driver's ring
-    addresses: an address in the ring is a descriptor, else a buffer."""
+    """Which access failed and why, in the datasheet's terms, from the
+    engine's latched address and access (``*_ERR_INFO``: WRITE, RESP, CAUSE)
+    and the driver's ring addresses: an address in the ring is a descriptor,
+    else a buffer. The reason is the AXI response (SLVERR, DECERR) or, when
+    the NIC refused the access itself, the CAUSE by name (address out of
+    range, descriptor refused)."""
     write = bool(info & R.TX_ERR_INFO_WRITE)  # the same bit in RX_ERR_INFO
     ring, nring = (sc.tx_ring, NUM_TX_DESC) if engine == "transmit" else (sc.rx_ring, NUM_RX_DESC)
     if ring <= addr < ring + nring * R.DESC_SIZE:
         what = "descriptor write-back" if write else "descriptor fetch"
     else:
         what = "buffer write" if write else "buffer read"
+    cause = (info & R.TX_ERR_INFO_CAUSE) >> R.TX_ERR_INFO_CAUSE_SHIFT
+    if cause in _CAUSE:
+        if cause == R.DMA_ERR_CAUSE_DESC:
+            what = "descriptor"
+        return f"{engine} {what} at {addr:#x} ({_CAUSE[cause]})"
     resp = _RESP.get((info & R.TX_ERR_INFO_RESP) >> R.TX_ERR_INFO_RESP_SHIFT, "error")
     return f"{engine} {what} at {addr:#x} ({resp})"
 

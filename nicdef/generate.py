@@ -35,6 +35,11 @@ def render_verilog() -> str:
         f"localparam [1:0] NIC_MDIO_OP_READ = 2'd{regs.MDIO_OP_READ};",
         f"localparam [1:0] NIC_SPEED_1000 = 2'd{regs.SPEED_1000};",
         f"localparam [1:0] NIC_SPEED_100 = 2'd{regs.SPEED_100};",
+        f"localparam [15:0] NIC_TX_DESC_LEN_MAX = 16'd{regs.TX_DESC_LEN_MAX};",
+        f"localparam [16:0] NIC_TX_FRAME_LEN_MAX = 17'd{regs.TX_FRAME_LEN_MAX};",
+        f"localparam [1:0] NIC_DMA_ERR_CAUSE_BUS = 2'd{regs.DMA_ERR_CAUSE_BUS};",
+        f"localparam [1:0] NIC_DMA_ERR_CAUSE_RANGE = 2'd{regs.DMA_ERR_CAUSE_RANGE};",
+        f"localparam [1:0] NIC_DMA_ERR_CAUSE_DESC = 2'd{regs.DMA_ERR_CAUSE_DESC};",
         "",
     ]
     for reg in regs.REGISTERS:
@@ -101,7 +106,9 @@ def render_c() -> str:
         f"#define NIC_DESC_SIZE {regs.DESC_SIZE}u",
     ]
     for name in ("DEFAULT_RX_BUF_SIZE", "DEFAULT_MAX_FRAME_LEN", "DEFAULT_MDIO_DIV", "RX_BUF_CHUNK",
-                 "INT_THROTTLE_UNIT_NS", "MDIO_OP_WRITE", "MDIO_OP_READ", "SPEED_1000", "SPEED_100", "SPEED_10"):
+                 "INT_THROTTLE_UNIT_NS", "MDIO_OP_WRITE", "MDIO_OP_READ", "SPEED_1000", "SPEED_100", "SPEED_10",
+                 "TX_DESC_LEN_MAX", "TX_FRAME_LEN_MAX",
+                 "DMA_ERR_CAUSE_BUS", "DMA_ERR_CAUSE_RANGE", "DMA_ERR_CAUSE_DESC"):
         lines.append(f"#define NIC_{name} {getattr(regs, name)}u")
     lines += ["", "/* Registers: byte offsets */"]
     for reg in regs.REGISTERS:
@@ -138,13 +145,15 @@ def render_markdown() -> str:
         "",
         f"Vendor id `0x{regs.VENDOR_ID:04x}`, device id `0x{regs.DEVICE_ID:04x}`, "
         f"revision `0x{regs.REVISION:04x}`. Registers are 32 bits wide in a "
-        f"{1 << regs.AXIL_ADDR_WIDTH}-byte AXI4-Lite window.",
+        f"{1 << regs.AXIL_ADDR_WIDTH}-byte AXI4-Lite window. Every register and descriptor field "
+        "gives its legal values and what the NIC does with any other, so no value is left undefined.",
         "",
-        "| offset | name | access | reset | description |",
-        "|---|---|---|---|---|",
+        "| offset | name | access | reset | description | legal values | outside them |",
+        "|---|---|---|---|---|---|---|",
     ]
     for reg in regs.REGISTERS:
-        out.append(f"| `0x{reg.offset:03x}` | {reg.name} | {reg.access} | `0x{reg.reset:x}` | {reg.doc} |")
+        out.append(f"| `0x{reg.offset:03x}` | {reg.name} | {reg.access} | `0x{reg.reset:x}` | {reg.doc} "
+                   f"| {reg.legal} | {reg.outside} |")
     for reg in regs.REGISTERS:
         if not reg.fields or (reg.fields is regs.INT_CAUSE_FIELDS and reg.name != "INT_CAUSE"):
             continue
@@ -156,11 +165,13 @@ def render_markdown() -> str:
             out.append(f"| {bits} | {f.name} | {f.doc} |")
     for desc in regs.DESCRIPTORS:
         out += ["", f"## {desc.name} ({desc.size} bytes, little-endian): {desc.doc}", "",
-                "| byte | bits | field | description |", "|---|---|---|---|"]
+                "| byte | bits | field | description | legal values | outside them |",
+                "|---|---|---|---|---|---|"]
         for df in desc.fields:
             flags = "; ".join(f"bit {f.lsb} {f.name}: {f.doc}" for f in df.flags)
             doc = df.doc + (f" ({flags})" if flags else "")
-            out.append(f"| {df.byte_offset} | {df.lsb + df.width - 1}:{df.lsb} | {df.name} | {doc} |")
+            out.append(f"| {df.byte_offset} | {df.lsb + df.width - 1}:{df.lsb} | {df.name} | {doc} "
+                       f"| {df.legal} | {df.outside} |")
     return "\n".join(out) + "\n"
 
 

@@ -24,24 +24,35 @@ class Field:
 
 @dataclass(frozen=True)
 class Register:
+    """A 32-bit register. ``legal`` says which values software may write (or,
+    for a read-only register, what it reads); ``outside`` what the NIC does
+    with any other value, so every value has a defined behaviour (the
+    datasheet's register reference prints both)."""
+
     name: str
     offset: int
     access: str  # "ro", "rw", "w1c", "wo" (write-only strobe), "rc" (read clears)
     doc: str
     reset: int = 0
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    legal: str = ""
+    outside: str = ""
 
 
 @dataclass(frozen=True)
 class DescField:
     """A field of a DMA descriptor: ``width`` bits starting at bit ``lsb`` of
-    the little-endian 128-bit descriptor (byte offset = lsb // 8)."""
+    the little-endian 128-bit descriptor (byte offset = lsb // 8). ``legal``
+    and ``outside`` as for :class:`Register`: the values the driver may
+    write, and what the NIC does with any other."""
 
     name: str
     lsb: int
     width: int
     doc: str
     flags: tuple[Field, ...] = field(default_factory=tuple)
+    legal: str = ""
+    outside: str = ""
 
     @property
     def byte_offset(self) -> int:

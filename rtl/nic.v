@@ -171,7 +171,7 @@ wire [15:0] mdio_wdata, mdio_rdata;
 wire [7:0] mdio_div;
 wire tx_dma_err, rx_dma_err, tx_dma_err_write, rx_dma_err_write, tx_stopped, rx_stopped;
 wire [63:0] tx_dma_err_addr, rx_dma_err_addr;
-wire [1:0] tx_dma_err_resp, rx_dma_err_resp;
+wire [1:0] tx_dma_err_resp, rx_dma_err_resp, tx_dma_err_cause, rx_dma_err_cause;
 wire stat_tx_bcast, stat_tx_mcast, stat_rx_bcast, stat_rx_mcast, stat_rx_oversize;
 
 nic_regs regs_inst (
@@ -220,11 +220,13 @@ nic_regs regs_inst (
     .tx_dma_err_addr(tx_dma_err_addr),
     .tx_dma_err_write(tx_dma_err_write),
     .tx_dma_err_resp(tx_dma_err_resp),
+    .tx_dma_err_cause(tx_dma_err_cause),
     .tx_stopped(tx_stopped),
     .rx_dma_err(rx_dma_err),
     .rx_dma_err_addr(rx_dma_err_addr),
     .rx_dma_err_write(rx_dma_err_write),
     .rx_dma_err_resp(rx_dma_err_resp),
+    .rx_dma_err_cause(rx_dma_err_cause),
     .rx_stopped(rx_stopped),
     .tx_ring_base(tx_ring_base),
     .tx_ring_len(tx_ring_len),
@@ -471,6 +473,7 @@ nic_dma_tx #(
     .dma_err_addr(tx_dma_err_addr),
     .dma_err_write(tx_dma_err_write),
     .dma_err_resp(tx_dma_err_resp),
+    .dma_err_cause(tx_dma_err_cause),
     .stopped(tx_stopped)
 );
 
@@ -667,6 +670,7 @@ nic_dma_rx #(
     .dma_err_addr(rx_dma_err_addr),
     .dma_err_write(rx_dma_err_write),
     .dma_err_resp(rx_dma_err_resp),
+    .dma_err_cause(rx_dma_err_cause),
     .stopped(rx_stopped)
 );
 

@@ -23,6 +23,12 @@
  * write) drops the rest of the frame from the FIFO, pulses dma_err with the
  * failing burst's address and parks the engine (stopped) until ring_reset.
  *
+ * Ring rules (checked before any bus access): TAIL >= LEN (in whatever order
+ * they were written) hands the NIC no descriptor, so every frame is dropped
+ * as missed until TAIL is written below LEN. A descriptor, or the bytes of a
+ * buffer to be written, at or above 2**ADDR_WIDTH stops the ring like an
+ * error response (cause RANGE, the full 64-bit address), with no bus access.
+ *
  * With enable low the engine starts no new frame (one it has begun is
  * finished): frames wait in the FIFO. A ring reset while enable is low
  * flushes the frames waiting at that moment, each dropped and counted as a
@@ -99,6 +105,7 @@ module nic_dma_rx #(
     output wire [63:0]           dma_err_addr,
     output wire                  dma_err_write,
     output wire [1:0]            dma_err_resp,
+    output wire [1:0]            dma_err_cause, // 0: AXI response, 1: address range
     output wire                  stopped
 );
 
@@ -163,17 +170,21 @@ reg rx_done_reg;
 reg rx_miss_reg;
 reg stat_toolong_reg;
 reg dma_err_reg;
-reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
+reg [63:0] dma_err_addr_reg;
 reg dma_err_write_reg;
 reg [1:0] dma_err_resp_reg;
+reg [1:0] dma_err_cause_reg;
 reg draining_reg;                // after an error: dropping the frame's rest
 reg [FRAMES_W-1:0] flush_reg;    // waiting frames a ring reset (enable low) still has to drop
 
-// ring_base is 64 bits; the DMA bus may be narrower
-/* verilator lint_off UNUSEDSIGNAL */
-wire [63:0] desc_addr_full = ring_base + {44'd0, head_reg, 4'd0};
+// ring_base is 64 bits; the DMA bus may be narrower: the bits above it only
+// feed the range check. BASE is 16-byte aligned, so a descriptor lies below
+// 2**ADDR_WIDTH exactly when its first byte does; the 65th bit catches a
+// ring that wraps past 2**64.
+wire [64:0] desc_addr_sum = {1'b0, ring_base} + {45'd0, head_reg, 4'd0};
+wire [63:0] desc_addr_full = desc_addr_sum[63:0];
 wire [ADDR_WIDTH-1:0] desc_addr = desc_addr_full[ADDR_WIDTH-1:0];
-/* verilator lint_on UNUSEDSIGNAL */
+wire desc_out_of_range = ((desc_addr_sum >> ADDR_WIDTH) != 65'd0);
 
 wire [ADDR_WIDTH-1:0] burst_addr;
 wire [7:0] burst_len;
@@ -213,7 +224,8 @@ wire fits_one = ({16'd0, frame_len_reg} <= buf_size);
 wire [15:0] chunk_len = buf_size[15:0] & CHUNK_MASK;
 wire left_fits = ({16'd0, frame_left_reg} <= buf_size);
 wire count_fits = ({16'd0, count_rem_reg} <= buf_size);
-wire [15:0] avail = (ring_len == 0) ? 16'd0
+// TAIL at or beyond LEN (or LEN 0) hands the NIC nothing
+wire [15:0] avail = (ring_tail >= ring_len) ? 16'd0
     : (ring_tail >= head_reg) ? ring_tail - head_reg : ring_tail + ring_len - head_reg;
 
 // realignment: output beat k = buffer bytes shifted up by shift_reg lanes,
@@ -281,9 +293,10 @@ assign stat_len = frame_len_reg;
 assign stat_bcast = rx_done_reg && meta_reg[0];
 assign stat_mcast = rx_done_reg && meta_reg[1];
 assign dma_err = dma_err_reg;
-assign dma_err_addr = {{(64-ADDR_WIDTH){1'b0}}, dma_err_addr_reg};
+assign dma_err_addr = dma_err_addr_reg;
 assign dma_err_write = dma_err_write_reg;
 assign dma_err_resp = dma_err_resp_reg;
+assign dma_err_cause = dma_err_cause_reg;
 
 // descriptor beats arrive lowest address first; only ADDR is used (the
 // write-back rewrites the upper half whole)
@@ -312,6 +325,13 @@ generate
 endgenerate
 
 wire [15:0] next_buf_len = left_fits ? frame_left_reg : chunk_len;
+
+// a buffer (always at least one byte: buf_len_reg >= 1) lies below
+// 2**ADDR_WIDTH when no address bit above the bus is set and its last byte
+// does not carry out of the bus's width
+wire [63:0] buf_start = desc_shifted[RX_DESC_ADDR_LSB +: 64];
+wire [ADDR_WIDTH:0] buf_last = {1'b0, buf_start[ADDR_WIDTH-1:0]} + {{(ADDR_WIDTH-15){1'b0}}, buf_len_reg} - 1;
+wire buf_out_of_range = ((buf_start >> ADDR_WIDTH) != 64'd0) || buf_last[ADDR_WIDTH];
 
 always @(posedge clk) begin
     rx_done_reg <= 1'b0;
@@ -374,7 +394,11 @@ always @(posedge clk) begin
             desc_addr_reg <= desc_addr;
             buf_len_reg <= next_buf_len;
             last_buf_reg <= left_fits;
-            state_reg <= STATE_DESC_AR;
+            if (desc_out_of_range) begin
+                fail(desc_addr_full, 1'b0, 2'b00, NIC_DMA_ERR_CAUSE_RANGE);
+            end else begin
+                state_reg <= STATE_DESC_AR;
+            end
         end
         STATE_DESC_AR: begin
             rd_err_reg <= 1'b0;
@@ -390,7 +414,10 @@ always @(posedge clk) begin
                 end
                 if (m_axi_rlast) begin
                     if (rd_err_reg || resp_err_r) begin
-                        fail(desc_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                        fail(bus_addr(desc_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
+                             NIC_DMA_ERR_CAUSE_BUS);
+                    end else if (buf_out_of_range) begin
+                        fail(buf_start, 1'b1, 2'b00, NIC_DMA_ERR_CAUSE_RANGE);
                     end else begin
                         addr_reg <= desc_shifted[RX_DESC_ADDR_LSB +: ADDR_WIDTH];
                         shift_reg <= desc_shifted[RX_DESC_ADDR_LSB +: LANE_W];
@@ -433,7 +460,7 @@ always @(posedge clk) begin
         STATE_DATA_B: begin
             if (m_axi_bvalid) begin
                 if (resp_err_b) begin
-                    fail(burst_addr_reg, 1'b1, m_axi_bresp);
+                    fail(bus_addr(burst_addr_reg), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
                 end else begin
                     state_reg <= last_burst_reg ? STATE_WB : STATE_DATA_AW;
                 end
@@ -455,7 +482,7 @@ always @(posedge clk) begin
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
                 if (resp_err_b) begin
-                    fail(wb_addr, 1'b1, m_axi_bresp);
+                    fail(bus_addr(wb_addr), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
                 end else begin
                     rx_done_reg <= last_buf_reg;
                     state_reg <= STATE_NEXT;
@@ -499,16 +526,27 @@ always @(posedge clk) begin
     end
 end
 
-// an error response: report it, then drop what is left of the frame and stop
-task fail;
+// a bus address as the 64-bit address the error registers report
+function [63:0] bus_addr;
     input [ADDR_WIDTH-1:0] addr;
+    begin
+        bus_addr = 64'd0;
+        bus_addr[ADDR_WIDTH-1:0] = addr;
+    end
+endfunction
+
+// an error (response or range): report it, then drop what is left of the frame and stop
+task fail;
+    input [63:0] addr;
     input write;
     input [1:0] resp;
+    input [1:0] cause;
     begin
         dma_err_reg <= 1'b1;
         dma_err_addr_reg <= addr;
         dma_err_write_reg <= write;
         dma_err_resp_reg <= resp;
+        dma_err_cause_reg <= cause;
         draining_reg <= 1'b1;
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;

@@ -21,6 +21,20 @@
  * engine is idle between two descriptors of one frame (TX_EN cleared
  * mid-frame) aborts the partial frame the same way.
  *
+ * Ring and descriptor rules (checked before any bus access, so nothing
+ * outside them is ever read or written):
+ * - TAIL >= LEN (whatever order they were written in) hands the NIC no
+ *   descriptor: the engine idles until TAIL is written below LEN.
+ * - A descriptor or buffer address the bus cannot carry (any byte of it at or
+ *   above 2**ADDR_WIDTH) stops the ring like an error response, with
+ *   cause RANGE and the full 64-bit address, and no bus access.
+ * - A descriptor with LEN above TX_DESC_LEN_MAX, LEN 0 with EOP (it would
+ *   end nothing, or a frame of no bytes), or a LEN that takes its frame past
+ *   TX_FRAME_LEN_MAX (the MAC's and the statistics' 16-bit frame length),
+ *   stops the ring with cause DESC at the descriptor's address; no DD is
+ *   written and a partial frame is aborted. LEN 0 without EOP moves no data
+ *   (RS is still honoured).
+ *
  * A data burst starts only once the FIFO has room for all its beats.
  * fifo_wait tells the FIFO the engine is waiting for that room: with nothing
  * else buffered, the frame is larger than the FIFO and must go out
@@ -90,6 +104,7 @@ module nic_dma_tx #(
     output wire [63:0]           dma_err_addr,
     output wire                  dma_err_write,
     output wire [1:0]            dma_err_resp,
+    output wire [1:0]            dma_err_cause, // 0: AXI response, 1: address range, 2: descriptor
     output wire                  stopped
 );
 
@@ -129,24 +144,30 @@ reg w_done_reg;
 reg tx_done_reg;
 reg in_frame_reg;          // words of an unfinished frame are in the FIFO
 reg [1:0] csum_reg;        // checksum commands of the frame's first descriptor
+reg frame_open_reg;        // descriptors of an unfinished frame were accepted
+reg [16:0] frame_len_reg;  // ... holding this many bytes
 reg rd_err_reg;
 reg [1:0] rd_resp_reg;
 reg [ADDR_WIDTH-1:0] burst_addr_reg;
 reg abort_stop_reg;        // after ABORT: stop (error) or go idle (ring reset)
 reg dma_err_reg;
-reg [ADDR_WIDTH-1:0] dma_err_addr_reg;
+reg [63:0] dma_err_addr_reg;
 reg dma_err_write_reg;
 reg [1:0] dma_err_resp_reg;
+reg [1:0] dma_err_cause_reg;
 
 wire desc_eop = desc_reg[TX_DESC_CMD_EOP_BIT];
 wire desc_rs = desc_reg[TX_DESC_CMD_RS_BIT];
 
 // descriptor address = base + head * 16
-// ring_base is 64 bits; the DMA bus may be narrower
-/* verilator lint_off UNUSEDSIGNAL */
-wire [63:0] desc_addr_full = ring_base + {44'd0, head_reg, 4'd0};
+// ring_base is 64 bits; the DMA bus may be narrower: the bits above it only
+// feed the range check. BASE is 16-byte aligned, so a descriptor lies below
+// 2**ADDR_WIDTH exactly when its first byte does; the 65th bit catches a
+// ring that wraps past 2**64.
+wire [64:0] desc_addr_sum = {1'b0, ring_base} + {45'd0, head_reg, 4'd0};
+wire [63:0] desc_addr_full = desc_addr_sum[63:0];
 wire [ADDR_WIDTH-1:0] desc_addr = desc_addr_full[ADDR_WIDTH-1:0];
-/* verilator lint_on UNUSEDSIGNAL */
+wire desc_out_of_range = ((desc_addr_sum >> ADDR_WIDTH) != 65'd0);
 
 wire [ADDR_WIDTH-1:0] burst_addr;
 wire [7:0] burst_len;
@@ -207,9 +228,10 @@ assign fifo_wait = (state_reg == STATE_DATA_AR) && !burst_room;
 assign fifo_valid = ((state_reg == STATE_DATA_R) && m_axi_rvalid && !resp_err_r && !rd_err_reg)
     || (in_abort && in_frame_reg && fifo_free != 0);
 assign dma_err = dma_err_reg;
-assign dma_err_addr = {{(64-ADDR_WIDTH){1'b0}}, dma_err_addr_reg};
+assign dma_err_addr = dma_err_addr_reg;
 assign dma_err_write = dma_err_write_reg;
 assign dma_err_resp = dma_err_resp_reg;
+assign dma_err_cause = dma_err_cause_reg;
 
 assign tx_done = tx_done_reg;
 
@@ -227,6 +249,19 @@ generate
     end
 endgenerate
 
+// a buffer (LEN >= 1) lies below 2**ADDR_WIDTH when no address bit above the
+// bus is set and its last byte does not carry out of the bus's width
+wire [63:0] buf_start = desc_shifted[TX_DESC_ADDR_LSB +: 64];
+wire [ADDR_WIDTH:0] buf_last = {1'b0, buf_start[ADDR_WIDTH-1:0]}
+    + {{(ADDR_WIDTH-15){1'b0}}, desc_shifted[TX_DESC_LEN_LSB +: 16]} - 1;
+wire buf_out_of_range = ((buf_start >> ADDR_WIDTH) != 64'd0) || buf_last[ADDR_WIDTH];
+// TAIL at or beyond LEN (or LEN 0) hands the NIC nothing
+wire ring_valid = (ring_tail < ring_len);
+wire [15:0] desc_len = desc_shifted[TX_DESC_LEN_LSB +: 16];
+wire [16:0] frame_len_next = (frame_open_reg ? frame_len_reg : 17'd0) + {1'b0, desc_len};
+wire desc_bad = (desc_len > NIC_TX_DESC_LEN_MAX) || (desc_len == 0 && desc_shifted[TX_DESC_CMD_EOP_BIT])
+    || (frame_len_next > NIC_TX_FRAME_LEN_MAX);
+
 always @(posedge clk) begin
     tx_done_reg <= 1'b0;
     dma_err_reg <= 1'b0;
@@ -240,9 +275,13 @@ always @(posedge clk) begin
             if (ring_reset && in_frame_reg) begin
                 abort_stop_reg <= 1'b0;
                 state_reg <= STATE_ABORT;
-            end else if (enable && ring_len != 0 && head_reg != ring_tail && !ring_reset) begin
+            end else if (enable && ring_valid && head_reg != ring_tail && !ring_reset) begin
                 desc_addr_reg <= desc_addr;
-                state_reg <= STATE_DESC_AR;
+                if (desc_out_of_range) begin
+                    fail(desc_addr_full, 1'b0, 2'b00, NIC_DMA_ERR_CAUSE_RANGE);
+                end else begin
+                    state_reg <= STATE_DESC_AR;
+                end
             end
         end
         STATE_DESC_AR: begin
@@ -259,14 +298,21 @@ always @(posedge clk) begin
                     rd_resp_reg <= m_axi_rresp;
                 end
                 if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
-                    fail(desc_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                    fail(bus_addr(desc_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
+                         NIC_DMA_ERR_CAUSE_BUS);
+                end else if (m_axi_rlast && desc_bad) begin
+                    fail(bus_addr(desc_addr_reg), 1'b0, 2'b00, NIC_DMA_ERR_CAUSE_DESC);
+                end else if (m_axi_rlast && desc_len != 0 && buf_out_of_range) begin
+                    fail(buf_start, 1'b0, 2'b00, NIC_DMA_ERR_CAUSE_RANGE);
                 end else if (m_axi_rlast) begin
+                    frame_open_reg <= !desc_shifted[TX_DESC_CMD_EOP_BIT];
+                    frame_len_reg <= frame_len_next;
                     if (!in_frame_reg) begin
                         csum_reg <= {desc_shifted[TX_DESC_CMD_L4CS_BIT], desc_shifted[TX_DESC_CMD_IPCS_BIT]};
                     end
                     addr_reg <= desc_shifted[TX_DESC_ADDR_LSB +: ADDR_WIDTH];
                     remaining_reg <= desc_shifted[TX_DESC_LEN_LSB +: 16];
-                    if (desc_shifted[TX_DESC_LEN_LSB +: 16] == 0) begin
+                    if (desc_len == 0) begin
                         // nothing to read; still honour RS
                         state_reg <= desc_shifted[TX_DESC_CMD_RS_BIT] ? STATE_WB : STATE_NEXT;
                     end else begin
@@ -296,7 +342,8 @@ always @(posedge clk) begin
                     rd_resp_reg <= m_axi_rresp;
                 end
                 if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
-                    fail(burst_addr_reg, 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp);
+                    fail(bus_addr(burst_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
+                         NIC_DMA_ERR_CAUSE_BUS);
                 end else if (m_axi_rlast) begin
                     if (burst_ends_desc_reg) begin
                         state_reg <= desc_rs ? STATE_WB : STATE_NEXT;
@@ -322,7 +369,7 @@ always @(posedge clk) begin
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
                 if (m_axi_bresp[1]) begin
-                    fail(wb_addr, 1'b1, m_axi_bresp);
+                    fail(bus_addr(wb_addr), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
                 end else begin
                     tx_done_reg <= 1'b1;
                     state_reg <= STATE_NEXT;
@@ -345,6 +392,7 @@ always @(posedge clk) begin
 
     if (ring_reset) begin
         head_reg <= 0;
+        frame_open_reg <= 1'b0;
         if (state_reg == STATE_STOPPED) begin
             state_reg <= STATE_IDLE;
         end
@@ -368,22 +416,35 @@ always @(posedge clk) begin
         tx_done_reg <= 1'b0;
         in_frame_reg <= 1'b0;
         csum_reg <= 2'b00;
+        frame_open_reg <= 1'b0;
+        frame_len_reg <= 17'd0;
         rd_err_reg <= 1'b0;
         abort_stop_reg <= 1'b0;
         dma_err_reg <= 1'b0;
     end
 end
 
-// an error response: report it, end any partial frame, then stop
-task fail;
+// a bus address as the 64-bit address the error registers report
+function [63:0] bus_addr;
     input [ADDR_WIDTH-1:0] addr;
+    begin
+        bus_addr = 64'd0;
+        bus_addr[ADDR_WIDTH-1:0] = addr;
+    end
+endfunction
+
+// an error (response, range or descriptor): report it, end any partial frame, then stop
+task fail;
+    input [63:0] addr;
     input write;
     input [1:0] resp;
+    input [1:0] cause;
     begin
         dma_err_reg <= 1'b1;
         dma_err_addr_reg <= addr;
         dma_err_write_reg <= write;
         dma_err_resp_reg <= resp;
+        dma_err_cause_reg <= cause;
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;
         abort_stop_reg <= 1'b1;

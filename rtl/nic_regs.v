@@ -84,11 +84,13 @@ module nic_regs (
     input  wire [63:0] tx_dma_err_addr,
     input  wire        tx_dma_err_write,
     input  wire [1:0]  tx_dma_err_resp,
+    input  wire [1:0]  tx_dma_err_cause,
     input  wire        tx_stopped,
     input  wire        rx_dma_err,
     input  wire [63:0] rx_dma_err_addr,
     input  wire        rx_dma_err_write,
     input  wire [1:0]  rx_dma_err_resp,
+    input  wire [1:0]  rx_dma_err_cause,
     input  wire        rx_stopped,
 
     output wire [63:0] tx_ring_base,
@@ -183,15 +185,17 @@ reg [15:0] mdio_wdata_reg;
 reg [7:0] mdio_div_reg;
 reg link_reg;
 reg [63:0] dma_err_addr_reg;
-reg [5:0] dma_err_info_reg;
+reg [7:0] dma_err_info_reg;
 // each engine's last error as well, so errors of both engines that land before
 // the driver looks are both reported (DMA_ERR_* keeps only the last)
 reg [63:0] tx_err_addr_reg;
 reg tx_err_write_reg;
 reg [1:0] tx_err_resp_reg;
+reg [1:0] tx_err_cause_reg;
 reg [63:0] rx_err_addr_reg;
 reg rx_err_write_reg;
 reg [1:0] rx_err_resp_reg;
+reg [1:0] rx_err_cause_reg;
 reg stat_clr_reg;
 reg [INT_WIDTH-1:0] int_cause_reg;
 reg [INT_WIDTH-1:0] int_mask_reg;
@@ -352,7 +356,8 @@ always @(posedge clk) begin
             REG_MAC_HI: mac_hi_reg <= masked16(mac_hi_reg);
             REG_RX_BUF_SIZE: rx_buf_size_reg <= masked(rx_buf_size_reg);
             REG_TX_BASE_LO: begin
-                tx_base_reg[31:0] <= masked(tx_base_reg[31:0]);
+                // descriptors are 16-byte aligned: bits 3:0 are always 0
+                tx_base_reg[31:0] <= masked(tx_base_reg[31:0]) & 32'hffff_fff0;
                 tx_ring_reset_reg <= 1'b1;
             end
             REG_TX_BASE_HI: begin
@@ -365,7 +370,7 @@ always @(posedge clk) begin
             end
             REG_TX_TAIL: tx_tail_reg <= masked16(tx_tail_reg);
             REG_RX_BASE_LO: begin
-                rx_base_reg[31:0] <= masked(rx_base_reg[31:0]);
+                rx_base_reg[31:0] <= masked(rx_base_reg[31:0]) & 32'hffff_fff0;
                 rx_ring_reset_reg <= 1'b1;
             end
             REG_RX_BASE_HI: begin
@@ -399,21 +404,25 @@ always @(posedge clk) begin
         tx_err_addr_reg <= tx_dma_err_addr;
         tx_err_write_reg <= tx_dma_err_write;
         tx_err_resp_reg <= tx_dma_err_resp;
+        tx_err_cause_reg <= tx_dma_err_cause;
     end
     if (rx_dma_err) begin
         rx_err_addr_reg <= rx_dma_err_addr;
         rx_err_write_reg <= rx_dma_err_write;
         rx_err_resp_reg <= rx_dma_err_resp;
+        rx_err_cause_reg <= rx_dma_err_cause;
     end
 
     if (rx_dma_err) begin
         dma_err_addr_reg <= rx_dma_err_addr;
-        dma_err_info_reg <= ({5'd0, 1'b1} << DMA_ERR_INFO_RX_BIT) | ({5'd0, rx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
-            | ({4'd0, rx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT);
+        dma_err_info_reg <= ({7'd0, 1'b1} << DMA_ERR_INFO_RX_BIT) | ({7'd0, rx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
+            | ({6'd0, rx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT)
+            | ({6'd0, rx_dma_err_cause} << DMA_ERR_INFO_CAUSE_BIT);
     end else if (tx_dma_err) begin
         dma_err_addr_reg <= tx_dma_err_addr;
-        dma_err_info_reg <= ({5'd0, 1'b1} << DMA_ERR_INFO_TX_BIT) | ({5'd0, tx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
-            | ({4'd0, tx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT);
+        dma_err_info_reg <= ({7'd0, 1'b1} << DMA_ERR_INFO_TX_BIT) | ({7'd0, tx_dma_err_write} << DMA_ERR_INFO_WRITE_BIT)
+            | ({6'd0, tx_dma_err_resp} << DMA_ERR_INFO_RESP_BIT)
+            | ({6'd0, tx_dma_err_cause} << DMA_ERR_INFO_CAUSE_BIT);
     end
 
     if (stat_tx_frame) begin
@@ -464,13 +473,15 @@ always @(posedge clk) begin
         mdio_wdata_reg <= 16'd0;
         mdio_div_reg <= RESET_MDIO_DIV[7:0];
         dma_err_addr_reg <= 64'd0;
-        dma_err_info_reg <= 6'd0;
+        dma_err_info_reg <= 8'd0;
         tx_err_addr_reg <= 64'd0;
         tx_err_write_reg <= 1'b0;
         tx_err_resp_reg <= 2'd0;
+        tx_err_cause_reg <= 2'd0;
         rx_err_addr_reg <= 64'd0;
         rx_err_write_reg <= 1'b0;
         rx_err_resp_reg <= 2'd0;
+        rx_err_cause_reg <= 2'd0;
         stat_clr_reg <= 1'b0;
         int_cause_reg <= 0;
         int_mask_reg <= 0;
@@ -532,15 +543,17 @@ always @* begin
         REG_MDIO_DIV: rd_data = {24'd0, mdio_div_reg};
         REG_DMA_ERR_ADDR_LO: rd_data = dma_err_addr_reg[31:0];
         REG_DMA_ERR_ADDR_HI: rd_data = dma_err_addr_reg[63:32];
-        REG_DMA_ERR_INFO: rd_data = {26'd0, dma_err_info_reg};
+        REG_DMA_ERR_INFO: rd_data = {24'd0, dma_err_info_reg};
         REG_TX_ERR_ADDR_LO: rd_data = tx_err_addr_reg[31:0];
         REG_TX_ERR_ADDR_HI: rd_data = tx_err_addr_reg[63:32];
         REG_TX_ERR_INFO: rd_data = ({31'd0, tx_err_write_reg} << TX_ERR_INFO_WRITE_BIT)
-            | ({30'd0, tx_err_resp_reg} << TX_ERR_INFO_RESP_BIT);
+            | ({30'd0, tx_err_resp_reg} << TX_ERR_INFO_RESP_BIT)
+            | ({30'd0, tx_err_cause_reg} << TX_ERR_INFO_CAUSE_BIT);
         REG_RX_ERR_ADDR_LO: rd_data = rx_err_addr_reg[31:0];
         REG_RX_ERR_ADDR_HI: rd_data = rx_err_addr_reg[63:32];
         REG_RX_ERR_INFO: rd_data = ({31'd0, rx_err_write_reg} << RX_ERR_INFO_WRITE_BIT)
-            | ({30'd0, rx_err_resp_reg} << RX_ERR_INFO_RESP_BIT);
+            | ({30'd0, rx_err_resp_reg} << RX_ERR_INFO_RESP_BIT)
+            | ({30'd0, rx_err_cause_reg} << RX_ERR_INFO_CAUSE_BIT);
         REG_MAC_LO: rd_data = mac_lo_reg;
         REG_MAC_HI: rd_data = {16'd0, mac_hi_reg};
         REG_RX_BUF_SIZE: rd_data = rx_buf_size_reg;

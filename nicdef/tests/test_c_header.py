@@ -23,7 +23,9 @@ def expected() -> dict[str, int]:
     out = {"NIC_VENDOR_ID": regs.VENDOR_ID, "NIC_DEVICE_ID": regs.DEVICE_ID, "NIC_REVISION": regs.REVISION,
            "NIC_REG_WINDOW": 1 << regs.AXIL_ADDR_WIDTH, "NIC_DESC_SIZE": regs.DESC_SIZE, "NIC_INT_ALL": regs.INT_ALL}
     for name in ("DEFAULT_RX_BUF_SIZE", "DEFAULT_MAX_FRAME_LEN", "DEFAULT_MDIO_DIV", "RX_BUF_CHUNK",
-                 "INT_THROTTLE_UNIT_NS", "MDIO_OP_WRITE", "MDIO_OP_READ", "SPEED_1000", "SPEED_100", "SPEED_10"):
+                 "INT_THROTTLE_UNIT_NS", "MDIO_OP_WRITE", "MDIO_OP_READ", "SPEED_1000", "SPEED_100", "SPEED_10",
+                 "TX_DESC_LEN_MAX", "TX_FRAME_LEN_MAX",
+                 "DMA_ERR_CAUSE_BUS", "DMA_ERR_CAUSE_RANGE", "DMA_ERR_CAUSE_DESC"):
         out[f"NIC_{name}"] = getattr(regs, name)
     for reg in regs.REGISTERS:
         out[f"NIC_REG_{reg.name}"] = reg.offset

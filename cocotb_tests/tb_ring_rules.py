@@ -1,0 +1,401 @@
+"""What the NIC does with a driver's ring and descriptor programming outside the
+legal range (toplevel ``nic``): TAIL at or beyond LEN in either order of
+writing, LEN 0 and 1, unaligned ring bases, zero-length and over-long TX
+descriptors, reserved bits, RX_BUF_SIZE extremes, and ring or buffer addresses
+the DMA bus (ADDR_WIDTH = 32 bits) cannot carry.
+
+The oracle is the datasheet (docs/datasheet.md, *Ring and descriptor rules*)
+and the legal ranges in docs/registers.md: the NIC never touches a descriptor
+outside HEAD..TAIL, never sends a frame it did not count, never gives DD to a
+frame it refused, and never makes a bus access to an address it cannot carry;
+a refused descriptor or address stops the ring as a DMA error does, with
+``*_ERR_INFO.CAUSE`` naming why. Frames are built with scapy; the wire is
+watched by cocotbext-eth's GMII sink.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import cocotb
+from cocotb.triggers import Timer, with_timeout
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+
+from nicdef import regs
+from nicdef.desc import encode, rx_desc, tx_desc
+from nicsim.nic_harness import MAC, RX_BUF0, RX_RING, TX_RING, GmiiBench, start_clock_and_reset
+
+MAC_STR = "02:00:00:00:00:01"
+PEER_STR = "02:00:00:00:00:02"
+EOP, RS = regs.TX_DESC_CMD_EOP, regs.TX_DESC_CMD_RS
+BUS_LIMIT = 1 << 32  # rtl/nic.v's default ADDR_WIDTH
+
+
+def frame(dst: str, n: int, seed: int = 0) -> bytes:
+    """An Ethernet frame of n bytes (no FCS) to dst."""
+    body = bytes((i * 5 + seed * 11 + 1) & 0xFF for i in range(n - 14))
+    return bytes(Ether(dst=dst, src=PEER_STR, type=0x88B5) / Raw(body))
+
+
+def cause(info: int) -> int:
+    return (info & regs.TX_ERR_INFO_CAUSE) >> regs.TX_ERR_INFO_CAUSE_SHIFT
+
+
+async def start(dut, tx_len: int = 16, rx_len: int = 16) -> tuple[GmiiBench, object]:
+    """A NIC with rings of the given lengths, both engines on, no RX buffer posted."""
+    tb = GmiiBench(dut)
+    await start_clock_and_reset(tb.dut)
+    await tb.nic.setup(MAC, TX_RING, tx_len, RX_RING, rx_len)
+    return tb, tb.nic
+
+
+async def frames_on_wire(tb: GmiiBench, us: float) -> list[bytes]:
+    """Every frame the MAC sent within the next ``us`` microseconds."""
+    await Timer(us, unit="us")
+    out = []
+    while not tb.sink.empty():
+        out.append((await tb.sink.recv()).get_payload())
+    return out
+
+
+async def expect_stopped(nic, side: str, addr: int, info: int) -> None:
+    """The ring ``side`` stopped on an error as the datasheet's *DMA errors* gives it: STATUS.*_STOPPED,
+    INT_CAUSE.DMA_ERR, one STAT_DMA_ERR, the engine's and the shared latches holding ``addr`` (64 bits)
+    and ``info`` (the ring's *_ERR_INFO value)."""
+    assert await nic.rd("STATUS") & getattr(regs, f"STATUS_{side}_STOPPED")
+    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert (await nic.rd_stat())["DMA_ERR"] == 1
+    got = await nic.rd(f"{side}_ERR_ADDR_LO") | await nic.rd(f"{side}_ERR_ADDR_HI") << 32
+    assert got == addr, f"{side}_ERR_ADDR {got:#x}, want {addr:#x}"
+    assert await nic.rd(f"{side}_ERR_INFO") == info
+    shared = await nic.rd("DMA_ERR_ADDR_LO") | await nic.rd("DMA_ERR_ADDR_HI") << 32
+    assert shared == addr
+    engine = regs.DMA_ERR_INFO_TX if side == "TX" else regs.DMA_ERR_INFO_RX
+    assert await nic.rd("DMA_ERR_INFO") == engine | info  # the same bit positions for WRITE, RESP, CAUSE
+
+
+# ----------------------------------------------------------------- ring registers
+
+
+@cocotb.test()
+async def test_tx_tail_at_or_beyond_len_hands_over_nothing(dut):
+    """TX_LEN 2 with both descriptors valid and TX_TAIL 2 (= LEN), or 7: the NIC fetches no descriptor and sends
+    nothing (HEAD stays 0, no DD); TAIL 1 then sends exactly the one frame. LEN shrunk below a TAIL already
+    written (LEN 4, TAIL 3, then LEN 2) hands over nothing either. LEN 0 and LEN 1 (TAIL 0) leave the ring idle.
+    BASE_LO bits 3:0 read 0 (descriptors are 16-byte aligned)."""
+    tb, nic = await start(dut, tx_len=2)
+    frames = [frame(PEER_STR, 80, i) for i in range(2)]
+    for i, f in enumerate(frames):
+        nic.ram.write(0x40000 + 0x1000 * i, f)
+        nic.ram.write(nic.tx_desc_addr(i), tx_desc(0x40000 + 0x1000 * i, len(f), EOP | RS))
+    for tail in (2, 7, 0xFFFF):
+        await nic.wr("TX_TAIL", tail)
+        assert await frames_on_wire(tb, 10) == [], f"TAIL {tail} >= LEN 2 must hand the NIC nothing"
+        assert await nic.rd("TX_HEAD") == 0 and nic.tx_sta(0) == 0 and nic.tx_sta(1) == 0
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 10) == [frames[0]]
+    assert await nic.rd("TX_HEAD") == 1 and nic.tx_sta(0) & regs.TX_DESC_STA_DD and nic.tx_sta(1) == 0
+    assert (await nic.rd_stat())["TX_FRAMES"] == 1
+
+    # LEN shrunk below a TAIL written for the longer ring (TX_EN clear meanwhile, so only the end state counts)
+    await nic.wr("CTRL", regs.CTRL_RX_EN)
+    await nic.wr("TX_LEN", 4)
+    await nic.wr("TX_TAIL", 3)  # descriptors 0..2: only 0 and 1 are built, 2 is zero (LEN 0, no EOP)
+    await nic.wr("TX_LEN", 2)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    assert await frames_on_wire(tb, 10) == []
+    assert await nic.rd("TX_HEAD") == 0
+    for length, tail in ((0, 1), (1, 0), (1, 1)):
+        await nic.wr("TX_LEN", length)
+        await nic.wr("TX_TAIL", tail)
+        assert await frames_on_wire(tb, 5) == [], f"LEN {length} TAIL {tail}"
+        assert await nic.rd("TX_HEAD") == 0
+    assert (await nic.rd_stat())["TX_FRAMES"] == 1
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+
+    await nic.wr("TX_BASE_LO", TX_RING | 0xF)
+    assert await nic.rd("TX_BASE_LO") == TX_RING
+    await nic.wr("RX_BASE_LO", RX_RING | 0x8)
+    assert await nic.rd("RX_BASE_LO") == RX_RING
+
+
+@cocotb.test()
+async def test_rx_tail_at_or_beyond_len_drops_frames_as_missed(dut):
+    """RX_LEN 2 with 2 buffers posted and RX_TAIL 2, then RX_LEN 4 with RX_TAIL 7: every frame is dropped and
+    counted in STAT_RX_MISSED (RX_MISS raised); no buffer and no descriptor is written. LEN shrunk below a
+    TAIL already written (LEN 4, TAIL 3, then LEN 2) drops them too. TAIL 1 then takes exactly one frame."""
+    tb, nic = await start(dut, rx_len=2)
+    canary = bytes(range(256)) * 32
+    nic.ram.write(RX_BUF0, canary)
+    for i in range(4):
+        nic.ram.write(nic.rx_desc_addr(i), rx_desc(RX_BUF0 + 0x800 * i))
+    ring_before = nic.ram.read(RX_RING, 4 * regs.DESC_SIZE)
+    missed = 0
+    for length, tail, shrink in ((2, 2, None), (4, 7, None), (4, 3, 2)):
+        await nic.wr("RX_LEN", length)
+        await nic.wr("RX_TAIL", tail)
+        if shrink is not None:
+            await nic.wr("RX_LEN", shrink)
+        for i in range(3):
+            await tb.inject(frame(MAC_STR, 100, i))
+            missed += 1
+        stats = await nic.rd_stat()
+        assert (stats["RX_MISSED"], stats["RX_FRAMES"]) == (missed, 0), (length, tail, shrink, stats)
+        assert nic.ram.read(RX_BUF0, len(canary)) == canary, "a buffer outside HEAD..TAIL was written"
+        assert nic.ram.read(RX_RING, 4 * regs.DESC_SIZE) == ring_before, "a descriptor was written back"
+        assert await nic.rd("RX_HEAD") == 0
+    assert await nic.rd("INT_CAUSE") & regs.INT_RX_MISS
+    await nic.wr("RX_TAIL", 1)
+    good = frame(MAC_STR, 100, 9)
+    await tb.inject(good)
+    assert await nic.recv() == good
+    await tb.inject(frame(MAC_STR, 100, 10))
+    stats = await nic.rd_stat()
+    assert (stats["RX_FRAMES"], stats["RX_MISSED"]) == (1, missed + 1)
+
+
+# ----------------------------------------------------------------- TX descriptor fields
+
+
+@cocotb.test()
+async def test_tx_zero_length_eop_descriptor_is_refused(dut):
+    """Descriptor 0 = {LEN 1, 0xAA, no EOP}, descriptor 1 = {LEN 0, EOP|RS}, TX_TAIL 2: the NIC refuses
+    descriptor 1 (it would end a frame with nothing, or end nothing): the ring stops with CAUSE = DESC at
+    descriptor 1's address, no DD is written, TX_HEAD stays 1, the partial frame never reaches the wire and no
+    STAT_TX_* counter moves. After a ring reset, {LEN 1, 0xBB, EOP|RS} leaves alone, padded to 60 bytes. A
+    frame of 0 bytes (one {LEN 0, EOP}) is refused the same way; LEN 0 without EOP inside a frame moves
+    nothing and gets DD when RS is set."""
+    tb, nic = await start(dut)
+    nic.ram.write(0x40000, b"\xaa")
+    nic.ram.write(0x41000, b"\xbb")
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x40000, 1, 0))
+    nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x40800, 0, EOP | RS))
+    await nic.wr("TX_TAIL", 2)
+    assert await frames_on_wire(tb, 10) == []
+    await expect_stopped(nic, "TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    assert nic.tx_sta(1) == 0 and await nic.rd("TX_HEAD") == 1
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["TX_NO_CARRIER"]) == (0, 0, 0)
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_PENDING
+
+    # ring reset (TAIL, then LEN, as the datasheet's recovery gives it): the next frame is sent alone
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_LEN", 16)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x41000, 1, EOP | RS))
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 10) == [b"\xbb" + bytes(59)]
+    assert (await nic.rd_stat())["TX_FRAMES"] == 1
+
+    # LEN 0 without EOP (RS set) inside a frame: nothing moved, DD written, the frame is intact
+    f = frame(PEER_STR, 70, 3)
+    nic.ram.write(0x42000, f)
+    nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x42000, 30, 0))
+    nic.ram.write(nic.tx_desc_addr(2), tx_desc(0x43000, 0, RS))
+    nic.ram.write(nic.tx_desc_addr(3), tx_desc(0x42000 + 30, len(f) - 30, EOP | RS))
+    await nic.wr("TX_TAIL", 4)
+    assert await frames_on_wire(tb, 10) == [f]
+    assert nic.tx_sta(2) & regs.TX_DESC_STA_DD and nic.tx_sta(3) & regs.TX_DESC_STA_DD
+
+    # a frame of no bytes at all
+    nic.ram.write(nic.tx_desc_addr(4), tx_desc(0x43000, 0, EOP | RS))
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    await nic.wr("TX_TAIL", 5)
+    assert await frames_on_wire(tb, 5) == []
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    assert cause(await nic.rd("TX_ERR_INFO")) == regs.DMA_ERR_CAUSE_DESC
+    assert nic.tx_sta(4) == 0 and await nic.rd("TX_HEAD") == 4
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["DMA_ERR"]) == (2, 2)
+
+
+@cocotb.test()
+async def test_tx_descriptor_len_above_limit_is_refused(dut):
+    """A descriptor's LEN above TX_DESC_LEN_MAX (16383): the ring stops with CAUSE = DESC before any byte of
+    its buffer is read; LEN 16383 itself is sent. Reserved bits (CMD bits 4..7, RSVD) are ignored and written
+    back unchanged with DD."""
+    tb, nic = await start(dut)
+    limit = regs.TX_DESC_LEN_MAX
+    big = frame(PEER_STR, limit, 1)
+    nic.ram.write(0x40000, big)
+    rsvd = encode(regs.TX_DESC, ADDR=0x40000, LEN=limit, CMD=EOP | RS | 0xF0, RSVD=0xDEADBEEF)
+    nic.ram.write(nic.tx_desc_addr(0), rsvd)
+    await nic.wr("TX_TAIL", 1)
+    rx = await with_timeout(tb.sink.recv(), 400, "us")
+    assert rx.get_payload() == big and rx.check_fcs()
+    wb = nic.ram.read(nic.tx_desc_addr(0), regs.DESC_SIZE)
+    assert wb[:regs.TX_DESC_STA_OFF] == rsvd[:regs.TX_DESC_STA_OFF]
+    assert wb[regs.TX_DESC_STA_OFF] == regs.TX_DESC_STA_DD
+    assert wb[regs.TX_DESC_RSVD_OFF:] == rsvd[regs.TX_DESC_RSVD_OFF:]
+
+    reads_before = [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x50000]
+    nic.ram.write(0x50000, frame(PEER_STR, limit + 1, 2))
+    nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x50000, limit + 1, EOP | RS))
+    await nic.wr("TX_TAIL", 2)
+    assert await frames_on_wire(tb, 20) == []
+    await expect_stopped(nic, "TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    assert [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x50000] == reads_before
+    assert nic.tx_sta(1) == 0 and (await nic.rd_stat())["TX_FRAMES"] == 1
+
+
+@cocotb.test()
+async def test_tx_frame_past_65535_bytes_is_refused(dut):
+    """A frame whose five descriptors add up to exactly TX_FRAME_LEN_MAX (65535) bytes is sent intact (FCS per
+    zlib) and counted with all its bytes. One whose last descriptor takes it to 65537 bytes is refused at that
+    descriptor (CAUSE = DESC, no DD, TX_HEAD stays on it); the frame, already going out cut-through (larger
+    than the TX FIFO), is ended with gmii_tx_er so no receiver takes it."""
+    tb, nic = await start(dut)
+    limit, piece = regs.TX_FRAME_LEN_MAX, regs.TX_DESC_LEN_MAX
+    whole = frame(PEER_STR, limit, 1)
+    cuts = [0, piece, 2 * piece, 3 * piece, 4 * piece, limit]  # five descriptors, the last of 3 bytes
+    for i in range(5):
+        addr = 0x20000 + 0x4000 * i
+        nic.ram.write(addr, whole[cuts[i]:cuts[i + 1]])
+        nic.ram.write(nic.tx_desc_addr(i), tx_desc(addr, cuts[i + 1] - cuts[i], EOP | RS if i == 4 else 0))
+    await nic.wr("TX_TAIL", 5)
+    rx = await with_timeout(tb.sink.recv(), 1000, "us")
+    assert rx.get_payload() == whole and rx.get_fcs() == struct.pack("<L", zlib.crc32(whole))
+    assert not any(rx.error or [])
+    await Timer(1, unit="us")
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["DMA_ERR"]) == (1, limit, 0)
+
+    # 4 x 16383 bytes, then 5 more: 65537
+    for i in range(4):
+        nic.ram.write(nic.tx_desc_addr(5 + i), tx_desc(0x20000, piece, 0))
+    nic.ram.write(nic.tx_desc_addr(9), tx_desc(0x38000, 5, EOP | RS))
+    await nic.wr("TX_TAIL", 10)
+    rx = await with_timeout(tb.sink.recv(), 1000, "us")
+    assert rx.error is not None and any(rx.error), "a frame cut while going out must carry tx_er"
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    assert await nic.rd("TX_ERR_ADDR_LO") == nic.tx_desc_addr(9)
+    assert await nic.rd("TX_ERR_INFO") == regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT
+    assert nic.tx_sta(9) == 0 and await nic.rd("TX_HEAD") == 9
+
+
+# ----------------------------------------------------------------- RX buffer size
+
+
+@cocotb.test()
+async def test_rx_buffer_size_extremes_and_buffer_past_the_bus(dut):
+    """RX_BUF_SIZE 0 and 1..63: a frame that does not fit one buffer is dropped as too long (STAT_RX_TOOLONG),
+    nothing written; a huge RX_BUF_SIZE (0xFFFFFFFF) takes any frame in one buffer. A buffer that starts below
+    the 4 GiB bus limit but whose frame would run past it stops the ring with CAUSE = RANGE at the buffer's
+    address, with no write to it."""
+    tb, nic = await start(dut)
+    canary = bytes(range(256)) * 8
+    nic.ram.write(RX_BUF0, canary)
+    await nic.post_rx([RX_BUF0])
+    for size in (0, 1, 63):
+        await nic.wr("RX_BUF_SIZE", size)
+        await tb.inject(frame(MAC_STR, 100, size))
+    stats = await nic.rd_stat()
+    assert (stats["RX_TOOLONG"], stats["RX_FRAMES"], stats["RX_MISSED"]) == (3, 0, 0)
+    assert nic.ram.read(RX_BUF0, len(canary)) == canary and not nic.rx_status(0).done
+    await nic.wr("RX_BUF_SIZE", 0xFFFFFFFF)
+    f = frame(MAC_STR, 1500, 4)
+    await tb.inject(f)
+    assert await nic.recv() == f
+
+    near_top = BUS_LIMIT - 64
+    await nic.post_rx([near_top])
+    ring_before = nic.ram.read(RX_RING, 16 * regs.DESC_SIZE)
+    await tb.inject(frame(MAC_STR, 100, 5))
+    await expect_stopped(nic, "RX", near_top, regs.RX_ERR_INFO_WRITE
+                         | (regs.DMA_ERR_CAUSE_RANGE << regs.RX_ERR_INFO_CAUSE_SHIFT))
+    assert nic.ram.read(RX_RING, 16 * regs.DESC_SIZE) == ring_before, "no descriptor is written back"
+    assert not [b for b in nic.bursts.bursts if b.channel == "AW" and b.addr >= near_top - 64]
+
+
+# ----------------------------------------------------------------- addresses beyond the bus
+
+
+@cocotb.test()
+async def test_rx_address_beyond_bus_stops_ring(dut):
+    """An RX descriptor address of 0x1_0000_2000 (ADDR_WIDTH 32) is not truncated to 0x2000 (the RX ring): the
+    ring stops with CAUSE = RANGE, RX_ERR_ADDR and DMA_ERR_ADDR hold the full 64-bit address, nothing is
+    written. An RX ring base above the limit (RX_BASE_HI 1) stops the ring at the descriptor's full address with
+    no descriptor read. After a ring reset to a legal ring, frames are received again."""
+    tb, nic = await start(dut)
+    high = BUS_LIMIT + RX_RING
+    nic.ram.write(nic.rx_desc_addr(0), rx_desc(high))
+    await nic.wr("RX_TAIL", 1)
+    ring_before = nic.ram.read(RX_RING, 16 * regs.DESC_SIZE)
+    await tb.inject(frame(MAC_STR, 100, 1))
+    await expect_stopped(nic, "RX", high, regs.RX_ERR_INFO_WRITE
+                         | (regs.DMA_ERR_CAUSE_RANGE << regs.RX_ERR_INFO_CAUSE_SHIFT))
+    assert nic.ram.read(RX_RING, 16 * regs.DESC_SIZE) == ring_before, "the ring itself was overwritten"
+    assert not [b for b in nic.bursts.bursts if b.channel == "AW"]
+
+    # a ring base the bus cannot carry: no descriptor read at all
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    await nic.wr("CTRL", regs.CTRL_TX_EN)
+    await nic.wr("RX_BASE_HI", 1)
+    await nic.wr("RX_TAIL", 1)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    reads = len([b for b in nic.bursts.bursts if b.channel == "AR"])
+    await tb.inject(frame(MAC_STR, 100, 2))
+    assert await nic.rd("STATUS") & regs.STATUS_RX_STOPPED
+    assert await nic.rd("RX_ERR_ADDR_HI") == 1 and await nic.rd("RX_ERR_ADDR_LO") == RX_RING
+    assert cause(await nic.rd("RX_ERR_INFO")) == regs.DMA_ERR_CAUSE_RANGE
+    assert len([b for b in nic.bursts.bursts if b.channel == "AR"]) == reads
+    assert (await nic.rd_stat())["DMA_ERR"] == 2
+
+    # recovery: a legal ring, RX_EN cleared first (the datasheet's discarding sequence)
+    await nic.wr("CTRL", regs.CTRL_TX_EN)
+    await nic.wr("RX_BASE_HI", 0)
+    await nic.wr("RX_LEN", 16)
+    nic.ram.write(RX_RING, bytes(16 * regs.DESC_SIZE))
+    nic.rx_tail = nic.rx_next = 0
+    await nic.post_rx([RX_BUF0])
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    good = frame(MAC_STR, 100, 3)
+    await tb.inject(good)
+    assert await nic.recv() == good
+
+
+@cocotb.test()
+async def test_tx_address_beyond_bus_stops_ring(dut):
+    """A TX buffer at 0x1_0007_0000 (ADDR_WIDTH 32) does not send the bytes at 0x70000: the ring stops with
+    CAUSE = RANGE and the full address, no buffer read, nothing on the wire, no DD. So does a buffer that starts
+    below the limit and runs past it, and a TX ring base above it (TX_BASE_HI 1: no descriptor read)."""
+    tb, nic = await start(dut)
+    decoy = frame(PEER_STR, 80, 1)
+    nic.ram.write(0x70000, decoy)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(BUS_LIMIT + 0x70000, len(decoy), EOP | RS))
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 10) == []
+    await expect_stopped(nic, "TX", BUS_LIMIT + 0x70000, regs.DMA_ERR_CAUSE_RANGE << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    assert nic.tx_sta(0) == 0
+    assert not [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x70000]
+
+    # straddling the limit: starts 16 bytes below it
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_LEN", 16)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(BUS_LIMIT - 16, 64, EOP | RS))
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 10) == []
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    assert await nic.rd("TX_ERR_ADDR_LO") == BUS_LIMIT - 16 and await nic.rd("TX_ERR_ADDR_HI") == 0
+    assert cause(await nic.rd("TX_ERR_INFO")) == regs.DMA_ERR_CAUSE_RANGE
+    assert not [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x80000]
+
+    # the ring itself above the limit
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_BASE_HI", 1)
+    reads = len([b for b in nic.bursts.bursts if b.channel == "AR"])
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 5) == []
+    assert await nic.rd("TX_ERR_ADDR_HI") == 1 and await nic.rd("TX_ERR_ADDR_LO") == TX_RING
+    assert cause(await nic.rd("TX_ERR_INFO")) == regs.DMA_ERR_CAUSE_RANGE
+    assert len([b for b in nic.bursts.bursts if b.channel == "AR"]) == reads
+    stats = await nic.rd_stat()
+    assert (stats["DMA_ERR"], stats["TX_FRAMES"]) == (3, 0)
+
+    # a legal ring again: the decoy frame, now at its real address, is sent
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_BASE_HI", 0)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x70000, len(decoy), EOP | RS))
+    await nic.wr("TX_TAIL", 1)
+    assert await frames_on_wire(tb, 10) == [decoy]
