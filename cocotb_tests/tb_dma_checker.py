@@ -83,6 +83,22 @@ async def _refill_freed_cluster(dut, raise_in_driver: bool):
 
 
 @cocotb.test()
+async def test_the_real_driver_keeps_every_rule(dut):
+    """devnp-nic as it is: pings both ways and a down/up, every DMA transaction of both NICs checked (both
+    directions on both ports, writes with their strobed bytes), no breach."""
+    hosts = await _hosts(dut, raise_in_driver=True)
+    await bring_up_pair(hosts)
+    await hosts.must("hostA", "ping -c 3 10.0.0.2")
+    await hosts.must("hostB", "ifconfig nic0 down")
+    await hosts.must("hostB", "ifconfig nic0 up")
+    await hosts.must("hostB", "ping -c 2 10.0.0.1")
+    await hosts.teardown()
+    for name, checker in hosts.checkers.items():
+        dut._log.info("%s: %d DMA transactions checked", name, checker.transactions)
+        assert checker.failure is None and checker.transactions > 30, (name, checker.transactions)
+
+
+@cocotb.test()
 async def test_refill_posting_a_freed_cluster(dut):
     """RX refill posts a cluster it freed: the RX_TAIL write that hands it over fails, naming RX[slot]."""
     hosts, err = await _refill_freed_cluster(dut, raise_in_driver=False)

@@ -79,6 +79,13 @@ class Ring:
     idle: bool = True      # disabled and seen idle (STATUS), or never started
     stopped: bool = False  # a DMA error stopped it
     owned: dict[int, Grant] = field(default_factory=dict)
+    released: list[Grant] = field(default_factory=list)  # the last ring's worth given back, newest last
+
+    def release_head(self) -> None:
+        g = self.owned.pop(self.head, None)
+        if g is not None:
+            self.released = [*self.released[-max(self.length, 1) + 1:], g]
+        self.head = (self.head + 1) % self.length
 
     def reset(self) -> None:
         self.head = 0
@@ -269,8 +276,7 @@ class NicOwnership:
             if touched:
                 end = touched[-1]
                 while ring.head != (end + 1) % ring.length and ring.slots():
-                    ring.owned.pop(ring.head, None)
-                    ring.head = (ring.head + 1) % ring.length
+                    ring.release_head()
             return
         # a read carries whole beats: each beat must hold a byte of an owned descriptor
         word = t.size  # the bus width: the NIC's bursts are full width (datasheet "DMA")
@@ -297,6 +303,11 @@ class NicOwnership:
         if best is not None:
             self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, best.slot,
                        "it reaches past the buffer the descriptor hands over")
+        for g in reversed(ring.released):
+            if lo < g.addr + max(g.size, 1) and g.addr < hi:
+                self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, g.slot,
+                           f"the NIC wrote that descriptor back (DD): the buffer {_fmt(g.addr, g.size)} it handed "
+                           "over is no longer the NIC's")
         head = ring.head if ring.slots() else None
         self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, head,
                    "no descriptor the NIC owns hands over that memory (not posted yet, already written back, "
