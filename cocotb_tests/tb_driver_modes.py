@@ -112,6 +112,8 @@ async def _shared_line_case(dut, style: str) -> None:
     await _sh(iopkt, "ifconfig nic0 destroy")
     await _sh(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
+    if plat.dma_checker is not None:
+        plat.dma_checker.finish()
 
 
 def _style_test(style: str):
@@ -260,6 +262,8 @@ async def test_phy_thread_named_quiesced_and_reaped(dut):
     assert "nic0 mii" not in text and "nic1 mii" in text, text
     await _sh(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
+    if plat.dma_checker is not None:
+        plat.dma_checker.finish()
 
 
 @cocotb.test()
