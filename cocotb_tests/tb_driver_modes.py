@@ -22,6 +22,7 @@ from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
 from iopkt.netinet import inet_attach, udp_socket
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
+from nicsim.dma_checker import attach_dma_checker
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
@@ -42,6 +43,7 @@ async def _one_host(dut, shared_irq: bool):
     plat = CocotbPlatform(dut, "a", MAC0, irq_number=SHARED_IRQ, more=(("b", MAC1, irq1),))
     iopkt = IoPkt(plat, name="io-pkt@host")
     await inet_attach(iopkt)
+    attach_dma_checker(plat, iopkt)
     return plat, iopkt, iopkt.live_resources()
 
 
@@ -110,6 +112,8 @@ async def _shared_line_case(dut, style: str) -> None:
     await _sh(iopkt, "ifconfig nic0 destroy")
     await _sh(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
+    if plat.dma_checker is not None:
+        plat.dma_checker.finish()
 
 
 def _style_test(style: str):
@@ -258,6 +262,8 @@ async def test_phy_thread_named_quiesced_and_reaped(dut):
     assert "nic0 mii" not in text and "nic1 mii" in text, text
     await _sh(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
+    if plat.dma_checker is not None:
+        plat.dma_checker.finish()
 
 
 @cocotb.test()

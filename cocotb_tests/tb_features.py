@@ -21,8 +21,9 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
 from nicdef import regs
+from nicdef.desc import tx_desc
 from nicsim.faults import DmaFaults
-from nicsim.nic_harness import CLK_NS, RX_BUF0, GmiiBench, wait_until
+from nicsim.nic_harness import CLK_NS, RX_BUF0, TX_EOP, TX_RS, GmiiBench, wait_until
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
@@ -560,6 +561,50 @@ async def test_each_engine_latches_its_own_dma_error(dut):
     assert await nic.rd("RX_ERR_INFO") == regs.RX_ERR_INFO_WRITE | (2 << regs.RX_ERR_INFO_RESP_SHIFT)
     assert (await nic.rd_stat())["DMA_ERR"] == 2
     assert await nic.rd("DMA_ERR_INFO") & regs.DMA_ERR_INFO_RX  # the last one
+
+
+@cocotb.test()
+async def test_dma_beyond_host_memory_gets_decerr(dut):
+    """Host memory (1 MiB) ends where its size says, as on a real bus: an RX buffer posted past its end gets
+    DECERR for its write, the RX ring stops with the address in RX_ERR_ADDR and RESP=3 in RX_ERR_INFO
+    (INT_CAUSE.DMA_ERR); a TX buffer past the end gets DECERR for its read (TX_ERR_*) and nothing reaches the
+    wire. No byte of memory changes: a wrapping memory would have written the frame at the address modulo the
+    size and reported it received (datasheet "DMA errors")."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    size = nic.ram.size
+    beyond_rx, beyond_tx = 2 * size + 0x3000, size + 0x5008
+    await nic.post_rx([beyond_rx])
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    before = bytes(nic.ram.read(0, size))
+    await tb.inject(raw_frame(MAC_STR, 100, 1))
+    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert await nic.rd("STATUS") & regs.STATUS_RX_STOPPED
+    assert await nic.rd("RX_ERR_ADDR_LO") == beyond_rx and await nic.rd("RX_ERR_ADDR_HI") == 0
+    info = await nic.rd("RX_ERR_INFO")
+    assert info & regs.RX_ERR_INFO_WRITE and (info & regs.RX_ERR_INFO_RESP) >> regs.RX_ERR_INFO_RESP_SHIFT == 3, \
+        f"RX_ERR_INFO {info:#x}"
+    assert bytes(nic.ram.read(0, size)) == before, "the receive DMA changed host memory (wrapped)"
+
+    frame = raw_frame(PEER_STR, 80, 2)
+    nic.ram.write(nic.tx_desc_addr(nic.tx_tail), tx_desc(beyond_tx, len(frame), TX_EOP | TX_RS))
+    nic.ram.write(beyond_tx % size, frame)  # where a wrapping memory would read it from
+    nic.tx_tail = (nic.tx_tail + 1) % nic.tx_len
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    before = bytes(nic.ram.read(0, size))
+    await nic.wr("TX_TAIL", nic.tx_tail)
+    await wait_until(lambda: tb.dut.irq.value == 1, timeout_us=50)
+    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
+    assert await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+    w = nic.bursts.data_bytes
+    assert await nic.rd("TX_ERR_ADDR_LO") == beyond_tx // w * w and await nic.rd("TX_ERR_ADDR_HI") == 0
+    info = await nic.rd("TX_ERR_INFO")
+    assert not info & regs.TX_ERR_INFO_WRITE and (info & regs.TX_ERR_INFO_RESP) >> regs.TX_ERR_INFO_RESP_SHIFT == 3, \
+        f"TX_ERR_INFO {info:#x}"
+    await Timer(5, unit="us")
+    assert tb.sink.empty(), "the frame behind the bad buffer reached the wire"
+    assert bytes(nic.ram.read(0, size)) == before, "the transmit engine wrote host memory back"
+    assert (await nic.rd_stat())["DMA_ERR"] == 2
 
 
 @cocotb.test()

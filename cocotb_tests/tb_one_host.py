@@ -16,6 +16,7 @@ from iopkt.net.if_ import ifunit
 from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
 from iopkt.netinet import inet_attach, udp_socket
 from iopkt.sbin.shell import run_command
+from nicsim.dma_checker import attach_dma_checker
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 
@@ -47,6 +48,7 @@ async def test_two_nics_one_driver_destroy_one_by_one(dut):
     iopkt = IoPkt(plat, name="io-pkt@host")
     await inet_attach(iopkt)
     before = iopkt.live_resources()
+    checker = attach_dma_checker(plat, iopkt)
     out = []
 
     async def sh(line: str):
@@ -85,3 +87,5 @@ async def test_two_nics_one_driver_destroy_one_by_one(dut):
     after = iopkt.live_resources()
     assert "devnp-nic.so" not in iopkt.dlls
     assert not after.differs_from(before), f"left behind: {after} (before: {before})"
+    if checker is not None:
+        checker.finish()

@@ -7,7 +7,8 @@ import pytest
 from nicsim.runner import run_cocotb
 
 WIDE = "test_jumbo_multi_buffer_rx,test_rx_buffer_smaller_than_frame,test_tx_checksum_offload," \
-       "test_rx_dma_error_and_ring_reset,test_tx_dma_error_and_ring_reset,test_tx_larger_than_fifo_cut_through"
+       "test_rx_dma_error_and_ring_reset,test_tx_dma_error_and_ring_reset,test_tx_larger_than_fifo_cut_through," \
+       "test_dma_beyond_host_memory_gets_decerr"
 
 
 @pytest.mark.parametrize("data_width", [64, 512])

@@ -47,7 +47,11 @@ class _Txn(ctypes.Structure):
     _fields_ = [("addr", ctypes.c_uint64), ("time_ns", ctypes.c_uint64), ("port", ctypes.c_uint32),
                 ("len", ctypes.c_uint8), ("size", ctypes.c_uint8), ("burst", ctypes.c_uint8),
                 ("write", ctypes.c_uint8), ("resp", ctypes.c_uint8), ("id", ctypes.c_uint8),
-                ("pad", ctypes.c_uint8 * 6)]
+                ("done", ctypes.c_uint8), ("pad", ctypes.c_uint8), ("wfirst", ctypes.c_uint16),
+                ("wlast", ctypes.c_uint16)]
+
+
+_NO_STROBE = 0xFFFF  # HM_NO_STROBE
 
 
 class _Fired(ctypes.Structure):
@@ -177,6 +181,8 @@ class DmaTransaction:
     id: int        # AxID (low 8 bits)
     resp: int      # the response the burst got: RESP_OKAY, RESP_SLVERR or RESP_DECERR
     time_ns: int   # simulated time of the handshake, ns
+    done: bool = True              # every beat has moved (False: a write whose beats were still coming)
+    strobed: tuple[int, int] | None = None  # a write's bytes [first, last + 1) strobed so far; None: none
 
     @property
     def nbytes(self) -> int:
@@ -204,21 +210,34 @@ class DmaLog:
         self._cursor = ctypes.c_uint64(self._c.hm_log_head())
         self._lost = ctypes.c_uint64(0)
         self._buf = (_Txn * self._BATCH)()
+        self.waiting: int | None = None
 
     @property
     def lost(self) -> int:
         """Transactions overwritten before this reader got to them."""
         return self._lost.value
 
-    def drain(self) -> list[DmaTransaction]:
-        """The transactions logged since the last call (or since this reader was made), oldest first."""
+    def drain(self, complete: bool = False) -> list[DmaTransaction]:
+        """The transactions logged since the last call (or since this reader was made), oldest first.
+
+        ``complete``: stop before the first write burst (of this reader's
+        ports) whose beats are still coming, and return it, whole, from a
+        later call: its ``strobed`` bytes are then final; ``waiting`` is then
+        its simulated time (None when nothing was held back)."""
         out = []
+        self.waiting = None
         while True:
             n = self._c.hm_log_read(ctypes.byref(self._cursor), self._buf, self._BATCH, ctypes.byref(self._lost))
-            for t in self._buf[:n]:
+            for i, t in enumerate(self._buf[:n]):
                 if self.ports is None or t.port in self.ports:
+                    if complete and not t.done:
+                        self._cursor.value -= n - i
+                        self.waiting = t.time_ns
+                        return out
+                    page = t.addr & ~0xFFF
+                    strobed = None if t.wfirst == _NO_STROBE else (page + t.wfirst, page + t.wlast + 1)
                     out.append(DmaTransaction(t.port, bool(t.write), t.addr, t.len + 1, 1 << t.size, t.burst,
-                                              t.id, t.resp, t.time_ns))
+                                              t.id, t.resp, t.time_ns, bool(t.done), strobed))
             if n < self._BATCH:
                 return out
 

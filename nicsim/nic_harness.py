@@ -2,7 +2,8 @@
 
 A :class:`NicHarness` wraps one NIC's buses: an ``AxiLiteMaster`` on the
 register slave, host memory on the DMA master, and a log of every DMA burst.
-On toplevel ``nic`` the host memory is cocotbext-axi's ``AxiRam`` and an
+On toplevel ``nic`` the host memory is cocotbext-axi's ``AxiRam`` with an
+address decoder (``nicsim.decoding_ram.DecodingAxiRam``: DECERR past its end) and an
 :class:`AxiBurstLog` watches the address handshakes; on ``nic_pair_tb``
 (``side`` "a" or "b") it is the testbench's ``host_mem_axi`` slave, a C
 buffer (``nicsim.host_mem.SharedMemory``, the same ``read``/``write``), and
@@ -20,12 +21,13 @@ from dataclasses import dataclass
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
 
 from nicdef import regs
 from nicdef.desc import decode, rx_desc, tx_desc
 from nicsim import host_mem
+from nicsim.decoding_ram import DecodingAxiRam
 
 # cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
@@ -153,9 +155,9 @@ class NicHarness:
     """One NIC seen from the host: registers, memory and the ring bookkeeping a driver would keep.
 
     ``ram`` is its host memory (``read(addr, n)``, ``write(addr, data)``, no
-    simulated time), ``mem_size`` bytes: an ``AxiRam`` on toplevel ``nic``,
+    simulated time), ``mem_size`` bytes: a ``DecodingAxiRam`` on toplevel ``nic``,
     the ``host_mem_axi`` C buffer on ``nic_pair_tb`` (``dma_port`` is then its
-    port number; None for ``AxiRam``). ``bursts`` logs every DMA burst."""
+    port number; None for ``DecodingAxiRam``). ``bursts`` logs every DMA burst."""
 
     def __init__(self, dut, side: str = "", mem_size: int = 1 << 20):
         sfx = f"_{side}" if side else ""
@@ -170,7 +172,8 @@ class NicHarness:
             self.dma_port = host_mem.PORTS[side]
             self.bursts = HostMemBurstLog(self.dma_port, len(getattr(dut, f"m_axi{sfx}_wdata")) // 8)
         else:
-            self.ram = AxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
+            # AxiRam would wrap addresses past its end; this one answers DECERR, as a real bus does
+            self.ram = DecodingAxiRam(AxiBus.from_prefix(dut, f"m_axi{sfx}"), dut.clk, dut.rst, size=mem_size)
             self.dma_port = None
             self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
         self.irq = getattr(dut, f"irq{sfx}")

@@ -5,6 +5,10 @@ Shared by the end-to-end tests and ``make demo``. ``run_script`` types
 commands as a person at each host's shell would and keeps the transcript.
 Every test ends with ``Hosts.teardown()``: each interface is destroyed and
 each io-pkt must hold exactly what it held before the driver was mounted.
+Each host has a DMA permission checker (``nicsim.dma_checker``) unless it is
+turned off (``build_hosts(dut, dma_checker=False)`` or ``NICSIM_DMA_CHECKER=0``):
+a NIC touching memory it was not handed, or the driver taking back what the
+NIC owns, fails the test where it is seen; ``teardown`` checks the rest.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
 from iopkt.netinet import inet_attach
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
+from nicsim.dma_checker import DmaChecker, attach_dma_checker
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 
@@ -32,6 +37,7 @@ class Hosts:
     platforms: dict[str, CocotbPlatform]
     transcript: list[str] = field(default_factory=list)
     before: dict[str, LiveResources] = field(default_factory=dict)
+    checkers: dict[str, DmaChecker] = field(default_factory=dict)
 
     def say(self, line: str) -> None:
         self.transcript.append(line)
@@ -55,15 +61,26 @@ class Hosts:
     async def teardown(self) -> None:
         """Destroy every interface; each io-pkt must be back to what it held
         before the mount (mbufs, clusters, callouts, interrupt entries and
-        handlers, threads, devices, interfaces, hooks, loaded drivers)."""
+        handlers, threads, devices, interfaces, hooks, loaded drivers), and
+        every DMA transaction kept the ownership rules (the DMA checkers)."""
+        self.check_dma()
         for name, iopkt in self.by_name.items():
             for ifp in list(iopkt.ifnet):
                 await self.must(name, f"ifconfig {ifp.if_xname} destroy")
             left = iopkt.live_resources().differs_from(self.before[name])
             assert not left, f"{name} left behind after destroying its interfaces: {left}"
+        self.check_dma()
+
+    def check_dma(self) -> None:
+        """Every DMA transaction so far against the ownership rules (``DmaChecker.finish``);
+        raises ``DmaPermissionError`` for the first breach."""
+        for checker in self.checkers.values():
+            checker.finish()
 
 
-async def build_hosts(dut) -> Hosts:
+async def build_hosts(dut, dma_checker: bool | None = None) -> Hosts:
+    """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted. ``dma_checker``:
+    a DMA permission checker per host (None: on unless ``NICSIM_DMA_CHECKER=0``)."""
     await start_clock_and_reset(dut)
     hosts = Hosts({}, {})
     for side, name, mac, irq in (("a", "hostA", MAC_A, 10), ("b", "hostB", MAC_B, 11)):
@@ -73,6 +90,9 @@ async def build_hosts(dut) -> Hosts:
         hosts.by_name[name] = iopkt
         hosts.platforms[name] = plat
         hosts.before[name] = iopkt.live_resources()
+        checker = attach_dma_checker(plat, iopkt, dma_checker)
+        if checker is not None:
+            hosts.checkers[name] = checker
     return hosts
 
 

@@ -157,6 +157,26 @@ def test_log_keeps_every_transaction_for_each_reader(c):
     assert len(got) == 65536 and every.lost == 70000 - 65536 and got[-1].time_ns == 69999
 
 
+def test_log_notes_the_strobed_bytes_of_each_write_burst(c):
+    """A write burst's entry carries its first and last strobed byte (partial first and last beats) and is
+    done at its last beat; a burst accepted with the previous one's last beat gets its own bytes; an
+    erroring write moves nothing and is done at once."""
+    mem = host_mem.SharedMemory(0x10000)
+    mem.attach(0)
+    log = host_mem.DmaLog([0])
+    assert burst(c, 0, 0x1000, beats=3, write=True, t=5) == "OKAY"
+    beat_write(c, 0, 0x1000, bytes(8), 0b11100000)  # bytes 0x1005..0x1007
+    beat_write(c, 0, 0x1008, bytes(8), 0xFF)
+    assert [(t.done, t.strobed) for t in log.drain(complete=True)] == []  # still coming
+    assert burst(c, 0, 0x2ff8, beats=1, write=True, t=6) == "OKAY"  # accepted with the last beat below
+    beat_write(c, 0, 0x1010, bytes(8), 0b00000011)  # bytes 0x1010..0x1011
+    beat_write(c, 0, 0x2ff8, bytes(8), 0b01000000)  # byte 0x2ffe
+    assert burst(c, 0, 0x20000, write=True, t=7) == "DECERR"
+    got = [(t.addr, t.done, t.strobed) for t in log.drain(complete=True)]
+    assert got == [(0x1000, True, (0x1005, 0x1012)), (0x2ff8, True, (0x2ffe, 0x2fff)), (0x20000, True, None)]
+    mem.close()
+
+
 def test_the_c_source_compiles_without_warnings_for_both_simulators(tmp_path):
     src = str(runner.HOST_MEM_C)
     runner._setup_verilator()

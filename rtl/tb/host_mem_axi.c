@@ -30,7 +30,9 @@
  *     SLVERR for a burst type other than INCR or FIXED, SLVERR if a fault
  *     rule of that port matches, else OKAY; and it logs the transaction.
  *   - per beat, hm_read/hm_write move one bus word; hm_write honours the
- *     byte strobes. An erroring burst moves no data.
+ *     byte strobes and notes the first and last strobed byte of the burst
+ *     in its log entry (done at its last beat). An erroring burst moves no
+ *     data.
  *
  * Everything here runs in the simulator's thread, and Python's calls run in
  * that same thread (cocotb runs between simulator callbacks), so nothing
@@ -99,8 +101,17 @@ typedef struct {
     uint8_t write;
     uint8_t resp;     /* the response given: HM_OKAY, HM_SLVERR, HM_DECERR */
     uint8_t id;       /* AxID (low 8 bits) */
-    uint8_t pad[6];
+    uint8_t done;     /* 1 once every beat has moved (a read or an erroring burst: at once) */
+    uint8_t pad;
+    /* a write burst's first and last strobed byte, as offsets from the start
+     * of AxADDR's 4 KiB page (a burst never crosses one); HM_NO_STROBE while
+     * no byte was strobed */
+    uint16_t wfirst;
+    uint16_t wlast;
 } hm_txn_t;
+
+#define HM_NO_STROBE 0xffff
+#define HM_WQ 4 /* write bursts accepted but not finished, per port (at most 2 in practice) */
 
 typedef struct {
     int mem; /* -1: none */
@@ -109,6 +120,11 @@ typedef struct {
     uint32_t nfired;
     uint64_t fired_lost;
     hm_fired_t fired[HM_MAX_FIRED];
+    /* the log entries of the OKAY write bursts whose beats are still due, oldest
+     * first, and the beats each still needs: the beats arrive in burst order */
+    uint64_t wq_seq[HM_WQ];
+    uint32_t wq_beats[HM_WQ];
+    uint32_t wq_head, wq_count;
 } hm_port_t;
 
 static hm_mem_t mems[HM_MAX_MEMS];
@@ -196,6 +212,7 @@ HM_EXPORT int hm_port_attach(int port, int mem)
     p->mem = mem;
     p->nrules = 0;
     p->nfired = 0;
+    p->wq_count = 0;
     p->fired_lost = 0;
     return 0;
 }
@@ -387,7 +404,49 @@ static int burst(int port, uint64_t addr, int len, int size, int burst_type, int
     t->write = (uint8_t)write;
     t->resp = (uint8_t)resp;
     t->id = (uint8_t)id;
+    t->wfirst = t->wlast = HM_NO_STROBE;
+    t->done = 1;
+    if (write && resp == HM_OKAY && p) {
+        if (p->wq_count == HM_WQ) /* a slave bug: more bursts open than it accepts */
+            p->wq_count--;
+        uint32_t slot = (p->wq_head + p->wq_count++) % HM_WQ;
+        p->wq_seq[slot] = txlog_head - 1;
+        p->wq_beats[slot] = (uint32_t)len + 1;
+        t->done = 0;
+    }
     return resp;
+}
+
+/* Note one beat of the oldest open write burst of a port in its log entry:
+ * the strobed bytes (for a checker that needs the bytes really written,
+ * not the beats) and, at its last beat, done. */
+static void note_write_beat(int port, uint64_t addr, int nbytes, const uint8_t *strb)
+{
+    hm_port_t *p = hm_port(port);
+    if (!p || !p->wq_count)
+        return;
+    uint64_t seq = p->wq_seq[p->wq_head];
+    hm_txn_t *t = &txlog[seq & (HM_LOG_SIZE - 1)];
+    int lo = -1, hi = -1;
+    for (int i = 0; i < nbytes; i++)
+        if (strb[i / 8] & (1u << (i % 8))) {
+            if (lo < 0)
+                lo = i;
+            hi = i;
+        }
+    if (lo >= 0) {
+        uint64_t page = t->addr & ~(uint64_t)0xfff;
+        uint16_t first = (uint16_t)(addr + (uint64_t)lo - page), last = (uint16_t)(addr + (uint64_t)hi - page);
+        if (t->wfirst == HM_NO_STROBE || first < t->wfirst)
+            t->wfirst = first;
+        if (t->wlast == HM_NO_STROBE || last > t->wlast)
+            t->wlast = last;
+    }
+    if (--p->wq_beats[p->wq_head] == 0) {
+        t->done = 1;
+        p->wq_head = (p->wq_head + 1) % HM_WQ;
+        p->wq_count--;
+    }
 }
 
 /* One bus word (nbytes, at a bus-aligned addr) into data: little-endian,
@@ -406,6 +465,7 @@ static void read_word(int port, uint64_t addr, int nbytes, uint8_t *data)
  * (strb: nbytes bits, lane 0 in bit 0 of strb[0]). */
 static void write_word(int port, uint64_t addr, int nbytes, const uint8_t *data, const uint8_t *strb)
 {
+    note_write_beat(port, addr, nbytes, strb);
     hm_mem_t *m = hm_port_memory(port);
     if (!m || addr + (uint64_t)nbytes > m->size || addr + (uint64_t)nbytes < addr)
         return;

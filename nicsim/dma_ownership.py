@@ -1,0 +1,314 @@
+"""What one NIC may touch in host memory, and what its driver may not: the
+ownership rules of docs/datasheet.md, kept from the driver's register writes
+and the NIC's DMA transactions.
+
+No simulator here: :class:`NicOwnership` is fed register accesses
+(``reg_write``, ``reg_read``, each with the ring's bytes at that moment) and
+DMA transactions (``dma``, ``nicsim.host_mem.DmaTransaction``) in time order
+by ``nicsim.dma_checker``, and plain pytest feeds it synthetic ones. A
+breach raises :class:`DmaPermissionError`.
+
+The rules, each from the datasheet:
+
+- *Descriptor rings*: the NIC owns the descriptors from HEAD up to, not
+  including, TAIL; writing ``*_LEN`` or ``*_BASE_*`` returns HEAD to 0; it
+  never reads or writes a descriptor outside HEAD..TAIL. A TAIL write hands
+  over the descriptors between the old and the new TAIL: each is snapshot
+  then (buffer address; TX: ``LEN`` bytes, RX: ``RX_BUF_SIZE`` bytes).
+- *Transmit*: only an RS descriptor is written back (DD), so a write-back of
+  slot *s* shows HEAD has passed every descriptor up to *s*: all of them are
+  released. *Receive*: each descriptor is written back; the same rule.
+- *DMA*: buffers may start at any byte and have any length, partial beats use
+  write strobes, so a buffer write must strobe only the buffer's bytes (the
+  host memory's log gives the first and last strobed byte); a read carries
+  whole beats, so a read may cover the bus words that hold the buffer.
+- *Clocking and reset*: ``CTRL.RST`` returns every register and ring pointer
+  to reset and stops both engines.
+- *DMA, Stopping the transmitter/receiver*: with ``TX_EN``/``RX_EN`` clear the
+  engine finishes what it started and ``STATUS.TX_BUSY``/``RX_BUSY`` falls;
+  once the driver has seen it fall the engine moves no data until the bit is
+  set again, so the driver may take its buffers back before the ring reset.
+  Setting it again re-checks every descriptor still handed over.
+- *DMA errors*: an SLVERR or DECERR stops that ring; the driver may then
+  rebuild it (the descriptors and their buffers are its own again) and
+  restart it with a ring reset.
+
+The driver's side: while an engine may move data for a descriptor (the ring
+enabled, or disabled but not yet seen idle, and not stopped), freeing the
+descriptor's buffer, writing its ring slot, or handing over a descriptor whose
+buffer is not inside one live buffer (an mbuf's data area or a cluster) of
+its size is a breach too.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nicdef import regs as R
+
+DESC = R.DESC_SIZE
+
+
+class DmaPermissionError(AssertionError):
+    """A DMA transaction outside what the NIC owns, or a driver action on what
+    the NIC owns: the message names the simulated time, the DMA port, the
+    address and length, the engine and the descriptor (ring and index)."""
+
+
+@dataclass
+class Grant:
+    """One handed-over descriptor: its buffer's address and the bytes the NIC may touch there."""
+
+    slot: int
+    addr: int
+    size: int
+
+
+@dataclass
+class Ring:
+    """One descriptor ring as the checker knows it (``name`` "TX" or "RX")."""
+
+    name: str
+    base: int = 0
+    length: int = 0  # descriptors
+    head: int = 0    # the first descriptor the NIC still owns
+    tail: int = 0
+    enabled: bool = False
+    idle: bool = True      # disabled and seen idle (STATUS), or never started
+    stopped: bool = False  # a DMA error stopped it
+    owned: dict[int, Grant] = field(default_factory=dict)
+    released: list[Grant] = field(default_factory=list)  # the last ring's worth given back, newest last
+
+    def release_head(self) -> None:
+        g = self.owned.pop(self.head, None)
+        if g is not None:
+            self.released = [*self.released[-max(self.length, 1) + 1:], g]
+        self.head = (self.head + 1) % self.length
+
+    def reset(self) -> None:
+        self.head = 0
+        self.stopped = False
+        self.owned.clear()
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.base, self.base + self.length * DESC
+
+    def in_ring(self, lo: int, hi: int) -> bool:
+        b, e = self.span
+        return self.length > 0 and lo < e and hi > b
+
+    @property
+    def moving(self) -> bool:
+        """The engine may move data for its descriptors (datasheet *DMA*)."""
+        return not self.stopped and not self.idle
+
+    def slots(self) -> list[int]:
+        """HEAD..TAIL, in order."""
+        if not self.length:
+            return []
+        n = (self.tail - self.head) % self.length
+        return [(self.head + i) % self.length for i in range(n)]
+
+
+def _fmt(addr: int, n: int) -> str:
+    return f"{addr:#x}+{n}"
+
+
+class NicOwnership:
+    """The ownership state of one NIC (``port``: its DMA port, ``name`` for messages).
+
+    ``buffer_of(addr, n)`` says which live buffer holds [addr, addr + n): a
+    (start, size) pair, or None if no live mbuf or cluster does (see
+    ``nicsim.dma_checker``)."""
+
+    def __init__(self, port: int, name: str, buffer_of: Callable[[int, int], tuple[int, int] | None]):
+        self.port = port
+        self.name = name
+        self.buffer_of = buffer_of
+        self.tx = Ring("TX")
+        self.rx = Ring("RX")
+        self.rx_buf_size = R.DEFAULT_RX_BUF_SIZE
+
+    # ------------------------------------------------------------ messages
+    def _fail(self, time_ns: int, what: str, ring: Ring | None, slot: int | None, why: str) -> None:
+        where = f"descriptor {ring.name}[{slot}]" if ring is not None and slot is not None else \
+            f"no {ring.name} descriptor owned" if ring is not None else "no descriptor"
+        grant = ring.owned.get(slot) if ring is not None and slot is not None else None
+        buf = f" (buffer {_fmt(grant.addr, grant.size)})" if grant else ""
+        raise DmaPermissionError(f"DMA permission: at {time_ns} ns, {self.name} (DMA port {self.port}): {what}: "
+                                 f"{why}; {where}{buf}")
+
+    # ------------------------------------------------------------ register side
+    def reg_write(self, offset: int, value: int, time_ns: int, ring_bytes: Callable[[Ring], bytes]) -> None:
+        """The driver wrote ``value`` at ``offset`` (landed at ``time_ns``);
+        ``ring_bytes(ring)`` reads that ring's descriptors from host memory now."""
+        for ring, pfx in ((self.tx, "TX"), (self.rx, "RX")):
+            if offset == getattr(R, f"REG_{pfx}_TAIL"):
+                self._set_tail(ring, value % (1 << 16), time_ns, ring_bytes)
+                return
+            if offset in (getattr(R, f"REG_{pfx}_LEN"), getattr(R, f"REG_{pfx}_BASE_LO"),
+                          getattr(R, f"REG_{pfx}_BASE_HI")):
+                if offset == getattr(R, f"REG_{pfx}_LEN"):
+                    ring.length = value
+                elif offset == getattr(R, f"REG_{pfx}_BASE_LO"):
+                    ring.base = (ring.base & ~0xFFFFFFFF) | value
+                else:
+                    ring.base = (ring.base & 0xFFFFFFFF) | (value << 32)
+                # datasheet "Descriptor rings": HEAD returns to 0; the NIC owns 0..TAIL
+                ring.reset()
+                self._grant(ring, ring.slots(), time_ns, ring_bytes)
+                return
+        if offset == R.REG_RX_BUF_SIZE:
+            self.rx_buf_size = value
+            self._grant(self.rx, self.rx.slots(), time_ns, ring_bytes)
+        elif offset == R.REG_CTRL:
+            if value & R.CTRL_RST:
+                # datasheet "Clocking and reset": every register and ring pointer to reset, engines stopped
+                self.tx, self.rx = Ring("TX"), Ring("RX")
+                self.rx_buf_size = R.DEFAULT_RX_BUF_SIZE
+                return
+            for ring, bit in ((self.tx, R.CTRL_TX_EN), (self.rx, R.CTRL_RX_EN)):
+                was = ring.enabled
+                ring.enabled = bool(value & bit)
+                if ring.enabled and not was:
+                    ring.idle = False
+                    # descriptors handed over while it was idle are the NIC's again: check them now
+                    ring.owned.clear()
+                    self._grant(ring, ring.slots(), time_ns, ring_bytes)
+
+    def reg_read(self, offset: int, value: int) -> None:
+        """The driver read ``value`` at ``offset``: a STATUS with BUSY clear
+        while an engine is disabled means it moves nothing more (datasheet *DMA*)."""
+        if offset == R.REG_STATUS:
+            for ring, bit in ((self.tx, R.STATUS_TX_BUSY), (self.rx, R.STATUS_RX_BUSY)):
+                if not ring.enabled and not value & bit:
+                    ring.idle = True
+
+    def _set_tail(self, ring: Ring, tail: int, time_ns: int, ring_bytes) -> None:
+        before = set(ring.slots())
+        ring.tail = tail
+        now = ring.slots()
+        for slot in list(ring.owned):
+            if slot not in now:
+                del ring.owned[slot]
+        self._grant(ring, [s for s in now if s not in before or s not in ring.owned], time_ns, ring_bytes)
+
+    def _grant(self, ring: Ring, slots: list[int], time_ns: int, ring_bytes) -> None:
+        """Snapshot the descriptors ``slots`` (datasheet "Descriptor rings") and,
+        if the engine may move data for them, check each buffer is one live buffer."""
+        if not slots:
+            return
+        raw = ring_bytes(ring)
+        for slot in slots:
+            addr, length = struct.unpack_from("<QH", raw, slot * DESC)
+            size = length if ring is self.tx else self.rx_buf_size
+            ring.owned[slot] = Grant(slot, addr, size)
+            if ring.moving:
+                self._check_buffer(ring, ring.owned[slot], time_ns)
+
+    def _check_buffer(self, ring: Ring, g: Grant, time_ns: int) -> None:
+        live = self.buffer_of(g.addr, max(g.size, 1))
+        if live is None:
+            self._fail(time_ns, f"{ring.name} hands over buffer {_fmt(g.addr, g.size)}", ring, g.slot,
+                       "it is not inside one live mbuf or cluster (freed, never allocated, or smaller than "
+                       + ("the descriptor's LEN)" if ring is self.tx else f"RX_BUF_SIZE {self.rx_buf_size})"))
+
+    # ------------------------------------------------------------ driver side
+    def driver_free(self, start: int, size: int, time_ns: int, what: str) -> None:
+        """The driver frees the buffer [start, start + size)."""
+        for ring in (self.tx, self.rx):
+            if not ring.moving:
+                continue
+            for g in ring.owned.values():
+                if g.addr < start + size and start < g.addr + max(g.size, 1):
+                    self._fail(time_ns, f"the driver frees {what} {_fmt(start, size)}", ring, g.slot,
+                               "the NIC still owns a descriptor whose buffer is in it")
+
+    def driver_ring_write(self, addr: int, n: int, time_ns: int) -> None:
+        """The driver writes [addr, addr + n) of host memory: not a slot the NIC owns."""
+        for ring in (self.tx, self.rx):
+            if not ring.moving or not ring.in_ring(addr, addr + n):
+                continue
+            for slot in ring.slots():
+                s = ring.base + slot * DESC
+                if addr < s + DESC and s < addr + n:
+                    self._fail(time_ns, f"the driver writes {_fmt(addr, n)} in the {ring.name} ring", ring, slot,
+                               "the NIC owns that descriptor (between HEAD and TAIL)")
+
+    # ------------------------------------------------------------ NIC side
+    def dma(self, t) -> None:
+        """One DMA transaction (``nicsim.host_mem.DmaTransaction``) of this NIC, in time order."""
+        if t.resp != 0:
+            # datasheet "DMA errors": an erroring burst moves nothing and stops its ring, whose
+            # descriptors are the driver's again
+            lo, hi = t.addr, t.addr + t.nbytes
+            ring = self.tx if self.tx.in_ring(lo, hi) else self.rx if self.rx.in_ring(lo, hi) else None
+            (ring or (self.rx if t.write else self.tx)).stopped = True
+            return
+        if t.write:
+            if t.strobed is None:
+                return  # no byte strobed: nothing written
+            lo, hi = t.strobed
+        else:
+            lo, hi = t.addr, t.addr + t.nbytes
+        what = f"{'write' if t.write else 'read'} {_fmt(lo, hi - lo)}"
+        ring = self.tx if self.tx.in_ring(lo, hi) else self.rx if self.rx.in_ring(lo, hi) else None
+        if ring is not None:
+            self._ring_access(ring, t, lo, hi, what)
+        else:
+            # datasheet "DMA": the transmit engine only reads buffers, the receive engine only writes them
+            self._buffer_access(self.rx if t.write else self.tx, t, lo, hi, what)
+
+    def _ring_access(self, ring: Ring, t, lo: int, hi: int, what: str) -> None:
+        owned = ring.slots()
+        b = ring.base
+        first, last = (lo - b) // DESC, (hi - 1 - b) // DESC
+        if t.write:
+            touched = range(max(first, 0), min(last, ring.length - 1) + 1)
+            for slot in touched:
+                if slot not in owned:
+                    self._fail(t.time_ns, f"{ring.name} write-back {what}", ring, slot,
+                               "the NIC does not own that descriptor")
+            # write-back (DD) of slot s: HEAD has passed every descriptor up to s
+            if touched:
+                end = touched[-1]
+                while ring.head != (end + 1) % ring.length and ring.slots():
+                    ring.release_head()
+            return
+        # a read carries whole beats: each beat must hold a byte of an owned descriptor
+        word = t.size  # the bus width: the NIC's bursts are full width (datasheet "DMA")
+        for beat in range(lo // word * word, hi, word):
+            slots = range(max((beat - b) // DESC, 0), min((beat + word - 1 - b) // DESC, ring.length - 1) + 1)
+            if not any(s in owned for s in slots):
+                self._fail(t.time_ns, f"{ring.name} descriptor fetch {what}", ring,
+                           slots[0] if slots else None, "the NIC does not own that descriptor")
+
+    def _buffer_access(self, ring: Ring, t, lo: int, hi: int, what: str) -> None:
+        word = t.size
+        best = None
+        for g in ring.owned.values():
+            blo, bhi = g.addr, g.addr + g.size
+            if not t.write:
+                blo, bhi = blo // word * word, -(-bhi // word) * word
+            if blo <= lo and hi <= bhi:
+                if ring.idle and not ring.stopped:
+                    self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, g.slot,
+                               f"{ring.name} was disabled and seen idle (STATUS): it may move no data")
+                return
+            if best is None and lo < bhi and blo < hi:
+                best = g
+        if best is not None:
+            self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, best.slot,
+                       "it reaches past the buffer the descriptor hands over")
+        for g in reversed(ring.released):
+            if lo < g.addr + max(g.size, 1) and g.addr < hi:
+                self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, g.slot,
+                           f"the NIC wrote that descriptor back (DD): the buffer {_fmt(g.addr, g.size)} it handed "
+                           "over is no longer the NIC's")
+        head = ring.head if ring.slots() else None
+        self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, head,
+                   "no descriptor the NIC owns hands over that memory (not posted yet, already written back, "
+                   "or freed); the engine's next descriptor is named")
