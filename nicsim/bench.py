@@ -46,6 +46,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from nicdef import __version__
+from nicsim import dma_checker
 from nicsim.runner import SIM_BUILD, SIMULATORS, build_plain, check_simulator, run_cocotb
 
 CLK_NS = 8  # 125 MHz: one GMII byte per clock
@@ -406,7 +407,7 @@ def _environment() -> dict:
     import cocotb
 
     env = {"nicsim": __version__, "python": platform.python_version(), "cocotb": cocotb.__version__,
-           "machine": platform.machine(), "cpus": os.cpu_count()}
+           "machine": platform.machine(), "cpus": os.cpu_count(), "dma_checker": dma_checker.enabled_by_default()}
     if hasattr(os, "getloadavg"):
         env["load_average_at_start"] = os.getloadavg()[0]
     return env
@@ -429,6 +430,9 @@ def run_bench(sims: tuple[str, ...] = SIMULATORS, count: int = DEFAULT_COUNT, js
                     "clock_ns": CLK_NS, "environment": _environment(), "simulators": {}}
     floods = ", ".join(f"{n} x {size} B" for size, n in plan["floods"])
     clock.say("bench", f"on {', '.join(sims)}, --count {count}: floods of {floods}; idle {idle_s:g} s each")
+    # the floods run the end-to-end benches as users do, with the DMA permission checker unless it is off
+    checker = "on" if report["environment"]["dma_checker"] else "off"
+    clock.say("bench", f"DMA permission checker {checker} ({dma_checker.ENV}=0 measures without it)")
     status = 0
     try:
         for sim in sims:

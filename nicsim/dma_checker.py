@@ -188,7 +188,13 @@ class DmaChecker:
 
     # ------------------------------------------------------------ hooks
     def _touches_ring(self, addr: int, n: int) -> bool:
-        return any(r.in_ring(addr, addr + n) for nic in self.nics.values() for r in (nic.tx, nic.rx))
+        # every driver access to host memory comes here: a plain loop, no generator
+        end = addr + n
+        for nic in self.nics.values():
+            for r in (nic.tx, nic.rx):
+                if r.length and addr < r.base + r.length * DESC and end > r.base:
+                    return True
+        return False
 
     def _hook_memory(self, memory) -> None:
         self._read = read = memory.read

@@ -43,12 +43,14 @@ its size is a breach too.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from nicdef import regs as R
 
 DESC = R.DESC_SIZE
+GRANULE_SHIFT = 11  # 2 KiB, a cluster (MCLBYTES)
 
 
 class DmaPermissionError(AssertionError):
@@ -78,19 +80,54 @@ class Ring:
     enabled: bool = False
     idle: bool = True      # disabled and seen idle (STATUS), or never started
     stopped: bool = False  # a DMA error stopped it
-    owned: dict[int, Grant] = field(default_factory=dict)
-    released: list[Grant] = field(default_factory=list)  # the last ring's worth given back, newest last
+    owned: dict[int, Grant] = field(default_factory=dict)  # change only through put/drop/clear
+    released: deque[Grant] = field(default_factory=deque)  # the last ring's worth given back, newest last
+    # how many owned buffers touch each 2 KiB granule: a driver's free (one per frame) looks
+    # here first instead of at every owned descriptor
+    granules: dict[int, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _granules(g: Grant) -> range:
+        return range(g.addr >> GRANULE_SHIFT, ((g.addr + max(g.size, 1) - 1) >> GRANULE_SHIFT) + 1)
+
+    def put(self, g: Grant) -> None:
+        self.drop(g.slot)
+        self.owned[g.slot] = g
+        for k in self._granules(g):
+            self.granules[k] = self.granules.get(k, 0) + 1
+
+    def drop(self, slot: int) -> Grant | None:
+        g = self.owned.pop(slot, None)
+        if g is not None:
+            for k in self._granules(g):
+                n = self.granules[k] - 1
+                if n:
+                    self.granules[k] = n
+                else:
+                    del self.granules[k]
+        return g
+
+    def clear(self) -> None:
+        self.owned.clear()
+        self.granules.clear()
+
+    def may_hold(self, start: int, size: int) -> bool:
+        """Some owned buffer may overlap [start, start + size) (no false negatives)."""
+        return any(k in self.granules
+                   for k in range(start >> GRANULE_SHIFT, ((start + max(size, 1) - 1) >> GRANULE_SHIFT) + 1))
 
     def release_head(self) -> None:
-        g = self.owned.pop(self.head, None)
+        g = self.drop(self.head)
         if g is not None:
-            self.released = [*self.released[-max(self.length, 1) + 1:], g]
+            self.released.append(g)
+            while len(self.released) > max(self.length, 1):
+                self.released.popleft()
         self.head = (self.head + 1) % self.length
 
     def reset(self) -> None:
         self.head = 0
         self.stopped = False
-        self.owned.clear()
+        self.clear()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -105,16 +142,40 @@ class Ring:
         """The engine may move data for its descriptors (datasheet *DMA*)."""
         return not self.stopped and not self.idle
 
+    @property
+    def count(self) -> int:
+        """Descriptors between HEAD and TAIL."""
+        return (self.tail - self.head) % self.length if self.length else 0
+
+    def owns(self, slot: int) -> bool:
+        """``slot`` lies between HEAD and TAIL (O(1): checked on every DMA transaction)."""
+        return 0 <= slot < self.length and (slot - self.head) % self.length < self.count
+
     def slots(self) -> list[int]:
         """HEAD..TAIL, in order."""
-        if not self.length:
-            return []
-        n = (self.tail - self.head) % self.length
-        return [(self.head + i) % self.length for i in range(n)]
+        return list(self.iter_slots())
+
+    def iter_slots(self) -> Iterator[int]:
+        """HEAD..TAIL, in order, lazily: the NIC works from HEAD, so a search from there ends early."""
+        head, length = self.head, self.length
+        for i in range(self.count):
+            yield (head + i) % length
 
 
 def _fmt(addr: int, n: int) -> str:
     return f"{addr:#x}+{n}"
+
+
+class _Access:
+    """A transaction's kind and bytes, as a message reads them ("read 0x1000+64")."""
+
+    __slots__ = ("write", "lo", "hi")
+
+    def __init__(self, write: bool, lo: int, hi: int):
+        self.write, self.lo, self.hi = write, lo, hi
+
+    def __str__(self) -> str:
+        return f"{'write' if self.write else 'read'} {_fmt(self.lo, self.hi - self.lo)}"
 
 
 class NicOwnership:
@@ -176,7 +237,7 @@ class NicOwnership:
                 if ring.enabled and not was:
                     ring.idle = False
                     # descriptors handed over while it was idle are the NIC's again: check them now
-                    ring.owned.clear()
+                    ring.clear()
                     self._grant(ring, ring.slots(), time_ns, ring_bytes)
 
     def reg_read(self, offset: int, value: int) -> None:
@@ -193,7 +254,7 @@ class NicOwnership:
         now = ring.slots()
         for slot in list(ring.owned):
             if slot not in now:
-                del ring.owned[slot]
+                ring.drop(slot)
         self._grant(ring, [s for s in now if s not in before or s not in ring.owned], time_ns, ring_bytes)
 
     def _grant(self, ring: Ring, slots: list[int], time_ns: int, ring_bytes) -> None:
@@ -205,7 +266,7 @@ class NicOwnership:
         for slot in slots:
             addr, length = struct.unpack_from("<QH", raw, slot * DESC)
             size = length if ring is self.tx else self.rx_buf_size
-            ring.owned[slot] = Grant(slot, addr, size)
+            ring.put(Grant(slot, addr, size))
             if ring.moving:
                 self._check_buffer(ring, ring.owned[slot], time_ns)
 
@@ -220,7 +281,7 @@ class NicOwnership:
     def driver_free(self, start: int, size: int, time_ns: int, what: str) -> None:
         """The driver frees the buffer [start, start + size)."""
         for ring in (self.tx, self.rx):
-            if not ring.moving:
+            if not ring.moving or not ring.may_hold(start, size):
                 continue
             for g in ring.owned.values():
                 if g.addr < start + size and start < g.addr + max(g.size, 1):
@@ -254,7 +315,7 @@ class NicOwnership:
             lo, hi = t.strobed
         else:
             lo, hi = t.addr, t.addr + t.nbytes
-        what = f"{'write' if t.write else 'read'} {_fmt(lo, hi - lo)}"
+        what = _Access(t.write, lo, hi)  # made into words only for a message
         ring = self.tx if self.tx.in_ring(lo, hi) else self.rx if self.rx.in_ring(lo, hi) else None
         if ring is not None:
             self._ring_access(ring, t, lo, hi, what)
@@ -263,33 +324,37 @@ class NicOwnership:
             self._buffer_access(self.rx if t.write else self.tx, t, lo, hi, what)
 
     def _ring_access(self, ring: Ring, t, lo: int, hi: int, what: str) -> None:
-        owned = ring.slots()
         b = ring.base
         first, last = (lo - b) // DESC, (hi - 1 - b) // DESC
         if t.write:
             touched = range(max(first, 0), min(last, ring.length - 1) + 1)
             for slot in touched:
-                if slot not in owned:
+                if not ring.owns(slot):
                     self._fail(t.time_ns, f"{ring.name} write-back {what}", ring, slot,
                                "the NIC does not own that descriptor")
             # write-back (DD) of slot s: HEAD has passed every descriptor up to s
             if touched:
                 end = touched[-1]
-                while ring.head != (end + 1) % ring.length and ring.slots():
+                while ring.head != (end + 1) % ring.length and ring.count:
                     ring.release_head()
             return
         # a read carries whole beats: each beat must hold a byte of an owned descriptor
         word = t.size  # the bus width: the NIC's bursts are full width (datasheet "DMA")
         for beat in range(lo // word * word, hi, word):
             slots = range(max((beat - b) // DESC, 0), min((beat + word - 1 - b) // DESC, ring.length - 1) + 1)
-            if not any(s in owned for s in slots):
+            if not any(ring.owns(s) for s in slots):
                 self._fail(t.time_ns, f"{ring.name} descriptor fetch {what}", ring,
                            slots[0] if slots else None, "the NIC does not own that descriptor")
 
     def _buffer_access(self, ring: Ring, t, lo: int, hi: int, what: str) -> None:
         word = t.size
         best = None
-        for g in ring.owned.values():
+        owned = ring.owned
+        # from HEAD on: the NIC works in ring order, so the buffer is almost always the first or second
+        for slot in ring.iter_slots():
+            g = owned.get(slot)
+            if g is None:
+                continue
             blo, bhi = g.addr, g.addr + g.size
             if not t.write:
                 blo, bhi = blo // word * word, -(-bhi // word) * word
@@ -308,7 +373,7 @@ class NicOwnership:
                 self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, g.slot,
                            f"the NIC wrote that descriptor back (DD): the buffer {_fmt(g.addr, g.size)} it handed "
                            "over is no longer the NIC's")
-        head = ring.head if ring.slots() else None
+        head = ring.head if ring.count else None
         self._fail(t.time_ns, f"{ring.name} buffer {what}", ring, head,
                    "no descriptor the NIC owns hands over that memory (not posted yet, already written back, "
                    "or freed); the engine's next descriptor is named")

@@ -91,6 +91,7 @@ def lib() -> ctypes.CDLL:
         ("hm_fired_copy", u32, [i32, u32, ctypes.POINTER(_Fired), u32]),
         ("hm_fired_count", u32, [i32]),
         ("hm_log_head", u64, []),
+        ("hm_log_head_ptr", ctypes.c_void_p, []),
         ("hm_log_read", u32, [ctypes.POINTER(u64), ctypes.POINTER(_Txn), u32, ctypes.POINTER(u64)]),
         ("hm_txn_size", u32, []),
     ):
@@ -208,6 +209,8 @@ class DmaLog:
         self._c = lib()
         self.ports = None if ports is None else frozenset(ports)
         self._cursor = ctypes.c_uint64(self._c.hm_log_head())
+        # the C count itself: drain() returns at once, with no call into C, while nothing is new
+        self._head = ctypes.c_uint64.from_address(self._c.hm_log_head_ptr())
         self._lost = ctypes.c_uint64(0)
         self._buf = (_Txn * self._BATCH)()
         self.waiting: int | None = None
@@ -226,6 +229,8 @@ class DmaLog:
         its simulated time (None when nothing was held back)."""
         out = []
         self.waiting = None
+        if self._head.value == self._cursor.value:
+            return out
         while True:
             n = self._c.hm_log_read(ctypes.byref(self._cursor), self._buf, self._BATCH, ctypes.byref(self._lost))
             for i, t in enumerate(self._buf[:n]):

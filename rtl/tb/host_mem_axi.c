@@ -301,6 +301,13 @@ HM_EXPORT uint64_t hm_log_head(void)
     return txlog_head;
 }
 
+/* Where that count lives: a reader polls it with a plain load (no call) and
+ * reads the log only when it has moved. */
+HM_EXPORT const uint64_t *hm_log_head_ptr(void)
+{
+    return &txlog_head;
+}
+
 /* Copy logged transactions from sequence number *cursor on into
  * out[0..max), advance *cursor past them and return how many. A reader that
  * fell more than HM_LOG_SIZE behind skips what was overwritten: *lost grows
