@@ -293,9 +293,10 @@ class NicOwnership:
         for ring in (self.tx, self.rx):
             if not ring.moving or not ring.in_ring(addr, addr + n):
                 continue
-            for slot in ring.slots():
-                s = ring.base + slot * DESC
-                if addr < s + DESC and s < addr + n:
+            first = max((addr - ring.base) // DESC, 0)
+            last = min((addr + n - 1 - ring.base) // DESC, ring.length - 1)
+            for slot in range(first, last + 1):
+                if ring.owns(slot):
                     self._fail(time_ns, f"the driver writes {_fmt(addr, n)} in the {ring.name} ring", ring, slot,
                                "the NIC owns that descriptor (between HEAD and TAIL)")
 
