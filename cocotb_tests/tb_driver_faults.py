@@ -365,7 +365,7 @@ async def test_frames_without_sfd_are_counted_in_nicinfo(dut):
     framing = await scb.regs.read32(R.REG_STAT_RX_FRAMING)
     assert framing == 2, framing  # each echo request once; none has an SFD at 100
     rows = _nicinfo_rows(await hosts.must("hostB", "nicinfo nic0"))
-    assert rows["Receive Framing errors (no SFD)"] == framing, rows
+    assert rows["Receive Framing errors (no valid SFD)"] == framing, rows
     await sca.regs.write32(R.REG_CTRL, ctrl)
     res = await hosts.sh("hostA", "ping -c 2 -i 0.00005 -W 0.002 10.0.0.2")
     assert res.value.received == 2, res.text

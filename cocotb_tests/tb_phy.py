@@ -96,7 +96,7 @@ async def garbled(a: NicHarness, b: NicHarness, seed: int, length: int = 64, tim
 async def test_mdio_phy_registers(dut):
     """MDIO reads and writes reach the PHY: IDs, BMSR abilities (full duplex only), ANAR/GBCR defaults and
     write-back, BMSR link latched low (reads 0 once after power-up), MDIO cause per transaction; MDIO_DIV's
-    reset value gives a 2.5 MHz MDC."""
+    reset value gives a 2.5 MHz MDC; 1 still reads right, 0 reads one bit late (as registers.md says)."""
     a, b = await bring_up(dut)
     await a.wr("MDIO_DIV", regs.DEFAULT_MDIO_DIV)
     t0 = cocotb.utils.get_sim_time("ns")
@@ -104,6 +104,10 @@ async def test_mdio_phy_registers(dut):
     assert 64 * 400 <= cocotb.utils.get_sim_time("ns") - t0 < 64 * 400 + 2000  # 64 MDC periods of 400 ns
     await a.wr("MDIO_DIV", 1)
     assert await a.mdio_read(PHYID2) == 0x0E11
+    # registers.md, MDIO_DIV: at 0 (MDC = clk / 2) the PHY's read data comes one MDC period late
+    await a.wr("MDIO_DIV", 0)
+    assert await a.mdio_read(PHYID1) == 0x7E57 >> 1
+    await a.wr("MDIO_DIV", 1)
     assert await a.rd("INT_CAUSE") & regs.INT_MDIO
     bmsr = await a.mdio_read(BMSR)
     assert bmsr & 0x5100 == 0x5100 and bmsr & 0x2800 == 0, f"abilities {bmsr:#x}: FD only"

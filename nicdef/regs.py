@@ -200,8 +200,10 @@ REGISTERS: tuple[Register, ...] = (
     Register("MDIO_DIV", 0x064, "rw", "MDC half period minus one, in clocks (bits 7:0): "
              "MDC = 125 MHz / (2 * (MDIO_DIV + 1))", reset=DEFAULT_MDIO_DIV,
         legal="24..255 (bits 7:0; 24 gives 2.5 MHz, the clause 22 maximum)",
-        outside="bits 31:8 are ignored and read 0; 0..23 run MDC faster than clause 22 allows (the testbench PHY "
-                "follows, a real PHY may not)"),
+        outside="bits 31:8 are ignored and read 0; 0..23 run MDC faster than clause 22 allows: the testbench PHY "
+                "follows at 1..23; at 0 (MDC = clk / 2, 16 ns high) its read data arrives one MDC period late, so "
+                "every read comes back shifted right by one bit, as a real PHY's output delay (up to 300 ns, "
+                "IEEE 802.3 22.3.4) would make it at any MDC above 2.5 MHz"),
     Register("DMA_ERR_ADDR_LO", 0x070, "ro", "address of the burst that got the last AXI error response, bits 31:0 "
              "(for CAUSE 1 or 2 the refused address itself, all 64 bits)",
         legal="read-only",

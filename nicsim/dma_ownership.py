@@ -82,30 +82,37 @@ class Ring:
     stopped: bool = False  # a DMA error stopped it
     owned: dict[int, Grant] = field(default_factory=dict)  # change only through put/drop/clear
     released: deque[Grant] = field(default_factory=deque)  # the last ring's worth given back, newest last
-    # how many owned buffers touch each 2 KiB granule: a driver's free (one per frame) looks
-    # here first instead of at every owned descriptor
-    granules: dict[int, int] = field(default_factory=dict)
+    # the owned descriptors whose buffers touch each 2 KiB granule: a driver's free (one per
+    # frame) and a hand-over look here instead of at every owned descriptor
+    granules: dict[int, set[int]] = field(default_factory=dict)
 
     @staticmethod
-    def _granules(g: Grant) -> range:
-        return range(g.addr >> GRANULE_SHIFT, ((g.addr + max(g.size, 1) - 1) >> GRANULE_SHIFT) + 1)
+    def _granules(addr: int, size: int) -> range:
+        return range(addr >> GRANULE_SHIFT, ((addr + max(size, 1) - 1) >> GRANULE_SHIFT) + 1)
 
     def put(self, g: Grant) -> None:
         self.drop(g.slot)
         self.owned[g.slot] = g
-        for k in self._granules(g):
-            self.granules[k] = self.granules.get(k, 0) + 1
+        for k in self._granules(g.addr, g.size):
+            self.granules.setdefault(k, set()).add(g.slot)
 
     def drop(self, slot: int) -> Grant | None:
         g = self.owned.pop(slot, None)
         if g is not None:
-            for k in self._granules(g):
-                n = self.granules[k] - 1
-                if n:
-                    self.granules[k] = n
-                else:
+            for k in self._granules(g.addr, g.size):
+                slots = self.granules[k]
+                slots.discard(slot)
+                if not slots:
                     del self.granules[k]
         return g
+
+    def overlapping(self, addr: int, size: int) -> list[Grant]:
+        """The owned descriptors whose buffers overlap [addr, addr + size), in slot order."""
+        slots: set[int] = set()
+        for k in self._granules(addr, size):
+            slots |= self.granules.get(k, set())
+        out = [self.owned[s] for s in sorted(slots)]
+        return [g for g in out if g.addr < addr + max(size, 1) and addr < g.addr + max(g.size, 1)]
 
     def clear(self) -> None:
         self.owned.clear()
@@ -113,8 +120,7 @@ class Ring:
 
     def may_hold(self, start: int, size: int) -> bool:
         """Some owned buffer may overlap [start, start + size) (no false negatives)."""
-        return any(k in self.granules
-                   for k in range(start >> GRANULE_SHIFT, ((start + max(size, 1) - 1) >> GRANULE_SHIFT) + 1))
+        return any(k in self.granules for k in self._granules(start, size))
 
     def release_head(self) -> None:
         g = self.drop(self.head)
@@ -144,8 +150,9 @@ class Ring:
 
     @property
     def count(self) -> int:
-        """Descriptors between HEAD and TAIL."""
-        return (self.tail - self.head) % self.length if self.length else 0
+        """Descriptors between HEAD and TAIL; none while TAIL >= LEN (datasheet "Ring and
+        descriptor rules": such a ring hands the engine nothing)."""
+        return (self.tail - self.head) % self.length if self.tail < self.length else 0
 
     def owns(self, slot: int) -> bool:
         """``slot`` lies between HEAD and TAIL (O(1): checked on every DMA transaction)."""
@@ -212,10 +219,11 @@ class NicOwnership:
                 return
             if offset in (getattr(R, f"REG_{pfx}_LEN"), getattr(R, f"REG_{pfx}_BASE_LO"),
                           getattr(R, f"REG_{pfx}_BASE_HI")):
+                # as the NIC keeps them (docs/registers.md): LEN bits 15:0, BASE_LO bits 3:0 read 0
                 if offset == getattr(R, f"REG_{pfx}_LEN"):
-                    ring.length = value
+                    ring.length = value & 0xFFFF
                 elif offset == getattr(R, f"REG_{pfx}_BASE_LO"):
-                    ring.base = (ring.base & ~0xFFFFFFFF) | value
+                    ring.base = (ring.base & ~0xFFFFFFFF) | (value & 0xFFFFFFF0)
                 else:
                     ring.base = (ring.base & 0xFFFFFFFF) | (value << 32)
                 # datasheet "Descriptor rings": HEAD returns to 0; the NIC owns 0..TAIL
@@ -266,11 +274,20 @@ class NicOwnership:
         for slot in slots:
             addr, length = struct.unpack_from("<QH", raw, slot * DESC)
             size = length if ring is self.tx else self.rx_buf_size
-            ring.put(Grant(slot, addr, size))
-            if ring.moving:
-                self._check_buffer(ring, ring.owned[slot], time_ns)
+            g = Grant(slot, addr, size)
+            if ring.moving and size:
+                self._check_buffer(ring, g, time_ns)
+            ring.put(g)
 
     def _check_buffer(self, ring: Ring, g: Grant, time_ns: int) -> None:
+        # a descriptor with LEN 0 moves no data (datasheet "Ring and descriptor rules"): callers skip it
+        if ring is self.rx:
+            # two RX descriptors on one buffer: the second frame overwrites the first
+            for other in ring.overlapping(g.addr, g.size):
+                if other.slot != g.slot:
+                    self._fail(time_ns, f"RX hands over buffer {_fmt(g.addr, g.size)}", ring, g.slot,
+                               f"descriptor RX[{other.slot}] the NIC owns already holds buffer "
+                               f"{_fmt(other.addr, other.size)}, which overlaps it")
         live = self.buffer_of(g.addr, max(g.size, 1))
         if live is None:
             self._fail(time_ns, f"{ring.name} hands over buffer {_fmt(g.addr, g.size)}", ring, g.slot,
@@ -283,8 +300,8 @@ class NicOwnership:
         for ring in (self.tx, self.rx):
             if not ring.moving or not ring.may_hold(start, size):
                 continue
-            for g in ring.owned.values():
-                if g.addr < start + size and start < g.addr + max(g.size, 1):
+            for g in ring.overlapping(start, size):
+                if g.size:  # a LEN-0 descriptor moves nothing
                     self._fail(time_ns, f"the driver frees {what} {_fmt(start, size)}", ring, g.slot,
                                "the NIC still owns a descriptor whose buffer is in it")
 

@@ -90,7 +90,7 @@ def format_nicinfo(name: str, cfg: NicConfig, st: NicStats) -> list[str]:
     lines.append(_row("Short packets", e.short_packets))
     lines.append(_row("Symbol errors", e.symbol_errors))
     if e.valid_stats & NIC_ETHER_STAT_FRAMING_ERRORS:
-        lines.append(_row("Receive Framing errors (no SFD)", e.framing_errors))
+        lines.append(_row("Receive Framing errors (no valid SFD)", e.framing_errors))
     lines.append(_row("Jabber detected", e.jabber_detected))
     return lines
 

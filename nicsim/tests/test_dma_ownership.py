@@ -189,3 +189,56 @@ def test_ctrl_rst_forgets_everything():
     h.nic.driver_free(CL, 2048, h.t, "cluster")
     with pytest.raises(DmaPermissionError, match="no TX descriptor owned"):
         h.dma(False, CL, 8)
+
+
+def test_one_buffer_in_two_rx_descriptors_is_caught_at_the_hand_over():
+    """Receive: each frame goes to its own descriptor's buffer; two RX descriptors on one cluster let the
+    second frame overwrite the first unseen. The TAIL write that hands the second over is the breach."""
+    h = Host()
+    h.up()
+    h.post_rx(0, CL)
+    h.post_rx(1, CL + 100)      # inside the same cluster
+    with pytest.raises(DmaPermissionError, match=r"descriptor RX\[0\] the NIC owns already holds buffer "
+                                                  r"0x10000\+2048.*descriptor RX\[1\]"):
+        h.wr(R.REG_RX_TAIL, 2)
+
+
+def test_the_ring_registers_are_taken_as_the_nic_keeps_them():
+    """registers.md: *_LEN keeps bits 15:0 and BASE_LO bits 3:0 read 0, so TX_LEN 0x10010 is a ring of 16
+    (a buffer read far past it is no descriptor fetch), and RX_BASE_LO | 0xF is the ring at RX_RING."""
+    h = Host()
+    h.up()
+    h.wr(R.REG_TX_LEN, 0x10010)
+    h.post_tx(0, CL, 100)
+    h.wr(R.REG_TX_TAIL, 1)
+    h.dma(False, TX_RING, 16)
+    h.dma(False, CL, 100)
+    h.wr(R.REG_RX_BASE_LO, RX_RING | 0xF)
+    h.post_rx(0, CL + 2048)
+    h.wr(R.REG_RX_TAIL, 1)
+    assert h.nic.rx.base == RX_RING and h.nic.rx.owned[0].addr == CL + 2048
+
+
+def test_tail_at_or_beyond_len_hands_over_nothing():
+    """Ring and descriptor rules: with TAIL >= LEN the engine owns no descriptor, so the driver may free
+    what it wrote there, and a fetch is a breach."""
+    h = Host()
+    h.up()
+    h.post_tx(0, CL, 100)
+    h.wr(R.REG_TX_TAIL, N + 1)
+    assert h.nic.tx.slots() == []
+    h.nic.driver_free(CL, 2048, h.t, "cluster")
+    with pytest.raises(DmaPermissionError, match="TX descriptor fetch"):
+        h.dma(False, TX_RING, 16)
+
+
+def test_a_len_zero_tx_descriptor_hands_over_no_buffer():
+    """Ring and descriptor rules: a TX descriptor with LEN 0 and no EOP moves no data, whatever its ADDR."""
+    h = Host()
+    h.up()
+    h.post_tx(0, 0, 0, cmd=0)
+    h.post_tx(1, CL, 100)
+    h.wr(R.REG_TX_TAIL, 2)
+    h.nic.driver_free(0x0, 2048, h.t, "cluster")
+    h.dma(False, TX_RING, 32)
+    h.dma(False, CL, 100)
