@@ -20,6 +20,7 @@ import zlib
 
 import cocotb
 from cocotb.triggers import Timer, with_timeout
+from cocotbext.eth import GmiiFrame
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
@@ -399,3 +400,240 @@ async def test_tx_address_beyond_bus_stops_ring(dut):
     nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x70000, len(decoy), EOP | RS))
     await nic.wr("TX_TAIL", 1)
     assert await frames_on_wire(tb, 10) == [decoy]
+
+
+# ----------------------------------------------------------------- ring reset while the engine is mid-descriptor
+# Datasheet, *Ring reset and recovery*: a write of *_LEN or *_BASE_* returns HEAD to 0 and abandons the
+# descriptor in flight: no DD in the old ring or the new one, HEAD not advanced, a TX frame cut short is
+# discarded, an RX frame being written is dropped and counted in STAT_RX_MISSED; bus transactions already
+# issued end by the AXI rules but start nothing further. The NIC then processes only HEAD..TAIL of the new ring.
+
+BIG = 6000          # a TX frame takes 48 us on the wire: the FIFO holds about two, so the DMA waits mid-frame
+BIG_BUF = 0x20000   # TX buffer i at BIG_BUF + 0x2000 * i
+NEW_TX_RING = 0x3000
+
+
+def dd(ram, ring: int, idx: int) -> bool:
+    """STA.DD of descriptor idx of the ring at ``ring`` (TX and RX keep STA at the same offset)."""
+    return bool(ram.read(ring + regs.DESC_SIZE * idx + regs.TX_DESC_STA_OFF, 1)[0] & regs.TX_DESC_STA_DD)
+
+
+async def wire_labels(tb: GmiiBench, us: float, known: dict[bytes, str]) -> list[str]:
+    """What the MAC sent within the next ``us`` microseconds, each frame named by ``known`` (its payload
+    without FCS), "cut" for a frame ended with gmii_tx_er, "?" for any other frame."""
+    await Timer(us, unit="us")
+    out = []
+    while not tb.sink.empty():
+        f = await tb.sink.recv()
+        if any(f.error or []):
+            out.append("cut")
+        else:
+            out.append(known.get(bytes(f.get_payload()), "?"))
+    return out
+
+
+async def tx_reset_mid_descriptor(dut, reset, new_ring: int = TX_RING) -> None:
+    """Ten 6000-byte frames in descriptors 0..9, TAIL 10; 30 us later (HEAD h, the engine mid-descriptor h)
+    ``reset(nic)`` writes the registers that reset the ring. Checks: HEAD 0 at once and after, the frames on
+    the wire are 0..h-1 (h too only if its last byte was already queued), each once, none cut short, DD on
+    0..h-1 only, no new bus burst bar one already issued, STATUS idle; then two new frames handed over in
+    descriptors 0, 1 of ``new_ring`` go out once each with DD there, and the old ring is not touched."""
+    tb, nic = await start(dut, tx_len=16)
+    frames = [frame(PEER_STR, BIG, i) for i in range(10)]
+    new = [frame(PEER_STR, 100, 50 + i) for i in range(3)]
+    known = {f: str(i) for i, f in enumerate(frames)} | {f: f"new{i}" for i, f in enumerate(new)}
+    for i, f in enumerate(frames):
+        nic.ram.write(BIG_BUF + 0x2000 * i, f)
+        nic.ram.write(TX_RING + 16 * i, tx_desc(BIG_BUF + 0x2000 * i, BIG, EOP | RS))
+    if new_ring != TX_RING:
+        # the new ring is being built (all three descriptors valid) but not handed over yet
+        nic.ram.write(new_ring, bytes(16 * 16))
+        for i, f in enumerate(new):
+            nic.ram.write(0x70000 + 0x800 * i, f)
+            nic.ram.write(new_ring + 16 * i, tx_desc(0x70000 + 0x800 * i, len(f), EOP | RS))
+    await nic.wr("TX_TAIL", 10)
+    await Timer(30, unit="us")
+    head = await nic.rd("TX_HEAD")
+    assert 1 <= head < 9 and await nic.rd("STATUS") & regs.STATUS_TX_BUSY, "the engine must be mid-ring"
+    await reset(nic)
+    t_reset = cocotb.utils.get_sim_time("ns")
+    assert await nic.rd("TX_HEAD") == 0
+
+    got = await wire_labels(tb, 600, known)
+    good = [x for x in got if x != "cut"]
+    sent = len(good)
+    assert good == [str(i) for i in range(sent)], f"frames on the wire {got}: each of 0..h-1 once, in order"
+    assert head <= sent <= head + 1 and "cut" not in got, f"HEAD was {head}, the wire shows {got}"
+    old_dd = [dd(nic.ram, TX_RING, i) for i in range(10)]
+    assert all(old_dd[:head]) and not any(old_dd[head + 1:]), f"old ring DD {old_dd}, HEAD was {head}"
+    assert not old_dd[head] or sent == head + 1, "DD on a descriptor whose frame was not sent"
+    if new_ring != TX_RING:
+        assert not any(dd(nic.ram, new_ring, i) for i in range(16)), "DD in the new ring, none handed over"
+    late = [b for b in nic.bursts.bursts if b.time_ns > t_reset]
+    assert not [b for b in late if b.channel == "AW"], f"a write-back after the ring reset: {late}"
+    assert len(late) <= 1, f"bursts started after the ring reset: {late}"
+    assert await nic.rd("TX_HEAD") == 0
+    status = await nic.rd("STATUS")
+    assert not status & (regs.STATUS_TX_BUSY | regs.STATUS_TX_PENDING | regs.STATUS_TX_STOPPED), hex(status)
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["DMA_ERR"]) == (sent, 0)
+
+    # the driver hands over two descriptors of the new ring
+    if new_ring == TX_RING:
+        for i, f in enumerate(new[:2]):
+            nic.ram.write(0x70000 + 0x800 * i, f)
+            nic.ram.write(TX_RING + 16 * i, tx_desc(0x70000 + 0x800 * i, len(f), EOP | RS))
+    old_ring_now = nic.ram.read(TX_RING, 16 * 16) if new_ring != TX_RING else None
+    await nic.wr("TX_TAIL", 2)
+    await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN)
+    assert await wire_labels(tb, 20, known) == ["new0", "new1"]
+    assert await nic.rd("TX_HEAD") == 2
+    assert dd(nic.ram, new_ring, 0) and dd(nic.ram, new_ring, 1)
+    if old_ring_now is not None:
+        assert not dd(nic.ram, new_ring, 2), "DD on a descriptor past TAIL"
+        assert nic.ram.read(TX_RING, 16 * 16) == old_ring_now, "the old ring was written after the move"
+    assert (await nic.rd_stat())["TX_FRAMES"] == sent + 2
+    tb.check_bursts(1)
+
+
+@cocotb.test()
+async def test_tx_tail0_then_len_mid_descriptor(dut):
+    """TX_TAIL 0 then TX_LEN 16 while the engine reads a frame: an empty ring stays empty (no stale
+    descriptor resent, HEAD 0)."""
+    async def reset(nic):
+        await nic.wr("TX_TAIL", 0)
+        await nic.wr("TX_LEN", 16)
+    await tx_reset_mid_descriptor(dut, reset)
+
+
+@cocotb.test()
+async def test_tx_en_cleared_then_len_at_once(dut):
+    """TX_EN cleared and TX_LEN written at once, not waiting for TX_BUSY to fall: HEAD stays 0, and the
+    rebuilt descriptors 0 and 1 both go out (the first is not skipped)."""
+    async def reset(nic):
+        await nic.wr("CTRL", regs.CTRL_RX_EN)
+        await nic.wr("TX_LEN", 16)
+    await tx_reset_mid_descriptor(dut, reset)
+
+
+@cocotb.test()
+async def test_tx_len_below_tail_mid_descriptor(dut):
+    """TX_LEN 8 with TAIL 10 left in place (TAIL >= LEN: the NIC owns nothing): HEAD stays 0."""
+    async def reset(nic):
+        await nic.wr("TX_LEN", 8)
+    await tx_reset_mid_descriptor(dut, reset)
+
+
+@cocotb.test()
+async def test_tx_base_moved_mid_descriptor(dut):
+    """TX_TAIL 0 then TX_BASE_LO moved to a ring being built: no DD in the old ring after the move, nothing
+    of the new ring sent or written back until TAIL hands it over."""
+    async def reset(nic):
+        await nic.wr("TX_TAIL", 0)
+        await nic.wr("TX_BASE_LO", NEW_TX_RING)
+    await tx_reset_mid_descriptor(dut, reset, NEW_TX_RING)
+
+
+@cocotb.test()
+async def test_tx_base_hi_rewritten_mid_descriptor(dut):
+    """TX_TAIL 0 then TX_BASE_HI rewritten with its value (still a ring reset): as for TX_LEN."""
+    async def reset(nic):
+        await nic.wr("TX_TAIL", 0)
+        await nic.wr("TX_BASE_HI", 0)
+    await tx_reset_mid_descriptor(dut, reset)
+
+
+async def rx_reset_mid_frame(dut, reg: str, value: int, new_ring: int) -> None:
+    """Four RX buffers posted; while a 1500-byte frame is being written, RX_TAIL 0 then ``reg`` = ``value``
+    (the new ring at ``new_ring``, its descriptors built but not handed over). Checks: the frame is dropped
+    and counted in STAT_RX_MISSED, no DD in either ring, HEAD 0, no descriptor write after the reset; the
+    next frame (TAIL 0) is missed too; once TAIL 2 hands over the new ring, a frame lands in its descriptor 0."""
+    tb, nic = await start(dut)
+    await nic.post_rx([RX_BUF0 + 0x800 * i for i in range(4)])
+    new_buf = 0x50000
+    if new_ring != RX_RING:
+        nic.ram.write(new_ring, bytes(256))
+    for i in range(4):
+        nic.ram.write(new_ring + 16 * i, rx_desc(new_buf + 0x800 * i))
+    await tb.source.send(GmiiFrame.from_payload(frame(MAC_STR, 1500, 1)))
+    for _ in range(4000):
+        if await nic.rd("STATUS") & regs.STATUS_RX_BUSY:
+            break
+    else:
+        raise AssertionError("the RX engine never started the frame")
+    await nic.wr("RX_TAIL", 0)
+    await nic.wr(reg, value)
+    t_reset = cocotb.utils.get_sim_time("ns")
+    assert await nic.rd("RX_HEAD") == 0
+    await Timer(20, unit="us")
+    rings = {RX_RING, new_ring}
+    sta = {r: [nic.ram.read(r + 16 * i + regs.RX_DESC_STA_OFF, 1)[0] for i in range(4)] for r in rings}
+    assert all(s == 0 for r in rings for s in sta[r]), f"STA after the reset: {sta}"
+    assert await nic.rd("RX_HEAD") == 0
+    stats = await nic.rd_stat()
+    assert (stats["RX_FRAMES"], stats["RX_MISSED"], stats["DMA_ERR"]) == (0, 1, 0)
+    late = [b for b in nic.bursts.bursts if b.time_ns > t_reset]
+    assert len(late) <= 1 and not [b for b in late if b.channel == "AR"], f"bursts after the reset: {late}"
+    assert not any(r <= b.addr < r + 256 for b in late for r in rings), f"a descriptor written: {late}"
+    assert not await nic.rd("STATUS") & (regs.STATUS_RX_BUSY | regs.STATUS_RX_STOPPED)
+
+    g = frame(MAC_STR, 100, 2)
+    await tb.inject(g)  # TAIL 0: no descriptor handed over
+    stats = await nic.rd_stat()
+    assert (stats["RX_FRAMES"], stats["RX_MISSED"]) == (0, 2)
+    assert await nic.rd("RX_HEAD") == 0
+    assert nic.ram.read(new_buf + 0x800, 100) != g and nic.ram.read(new_buf, 100) != g
+    assert all(nic.ram.read(new_ring + 16 * i + regs.RX_DESC_STA_OFF, 1)[0] == 0 for i in range(4))
+
+    await nic.wr("RX_TAIL", 2)
+    h = frame(MAC_STR, 200, 3)
+    await tb.inject(h)
+    assert nic.ram.read(new_buf, 200) == h
+    st = nic.ram.read(new_ring + regs.RX_DESC_STA_OFF, 1)[0]
+    assert st == regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP
+    assert nic.ram.read(new_ring + 16 + regs.RX_DESC_STA_OFF, 1)[0] == 0
+    assert await nic.rd("RX_HEAD") == 1
+    stats = await nic.rd_stat()
+    assert (stats["RX_FRAMES"], stats["RX_MISSED"]) == (1, 2)
+    if new_ring != RX_RING:
+        assert all(s == 0 for s in (nic.ram.read(RX_RING + 16 * i + regs.RX_DESC_STA_OFF, 1)[0]
+                                    for i in range(4)))
+    tb.check_bursts(1)
+
+
+@cocotb.test()
+async def test_rx_base_moved_mid_frame(dut):
+    """RX_TAIL 0 then RX_BASE_LO moved while a frame is being written: the frame is dropped as missed,
+    the old ring gets no DD, the new ring nothing until TAIL hands it over."""
+    await rx_reset_mid_frame(dut, "RX_BASE_LO", 0x3000, 0x3000)
+
+
+@cocotb.test()
+async def test_rx_len_written_mid_frame(dut):
+    """RX_TAIL 0 then RX_LEN rewritten while a frame is being written: as for RX_BASE_LO, in the same ring."""
+    await rx_reset_mid_frame(dut, "RX_LEN", 16, RX_RING)
+
+
+@cocotb.test()
+async def test_rx_base_hi_rewritten_mid_frame(dut):
+    """RX_TAIL 0 then RX_BASE_HI rewritten with its value (still a ring reset) while a frame is being written."""
+    await rx_reset_mid_frame(dut, "RX_BASE_HI", 0, RX_RING)
+
+
+@cocotb.test()
+async def test_tx_len_grown_past_tail(dut):
+    """TX_LEN 2 with TX_TAIL 5 hands over nothing; growing TX_LEN to 16 (no TAIL write) makes TAIL < LEN, so
+    descriptors 0..4 go out, once each, in order (datasheet: "until TAIL < LEN, by writing either")."""
+    tb, nic = await start(dut, tx_len=2)
+    frames = [frame(PEER_STR, 80, i) for i in range(5)]
+    known = {f: str(i) for i, f in enumerate(frames)}
+    for i, f in enumerate(frames):
+        nic.ram.write(0x40000 + 0x1000 * i, f)
+        nic.ram.write(nic.tx_desc_addr(i), tx_desc(0x40000 + 0x1000 * i, len(f), EOP | RS))
+    await nic.wr("TX_TAIL", 5)
+    assert await wire_labels(tb, 10, known) == []
+    assert await nic.rd("TX_HEAD") == 0 and not any(nic.tx_sta(i) for i in range(5))
+    await nic.wr("TX_LEN", 16)
+    assert await wire_labels(tb, 20, known) == ["0", "1", "2", "3", "4"]
+    assert await nic.rd("TX_HEAD") == 5
+    assert all(nic.tx_sta(i) & regs.TX_DESC_STA_DD for i in range(5))

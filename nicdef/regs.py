@@ -61,20 +61,28 @@ def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
     ro = {"legal": "read-only", "outside": "writes are ignored"}
     stop = (f"stops the {what} ring: {prefix}_ERR_INFO.CAUSE 1 (address out of range), {prefix}_ERR_ADDR = the "
             "descriptor's full address, no bus access")
+    lost = ("a TX frame cut short is discarded, counted in no STAT_TX_*" if prefix == "TX"
+            else "the frame being written is dropped and counted in STAT_RX_MISSED")
+    reset = (" (even with the value it holds): HEAD reads 0 at once; the descriptor in flight is abandoned (no DD "
+             "in the old ring or the new one, HEAD not advanced; " + lost + ") and nothing more is fetched until "
+             "TAIL hands over descriptors of the new ring; only a write-back already on the bus completes "
+             "(datasheet, Ring and descriptor rules)")
     return (
         Register(f"{prefix}_BASE_LO", base + 0x00, "rw", f"{what} ring base address, bits 31:0 (16-byte aligned)",
                  legal="a multiple of 16; the descriptors the NIC is handed must lie below 2**ADDR_WIDTH "
                        "(4 GiB at rtl/nic.v's ADDR_WIDTH = 32)",
                  outside="bits 3:0 are ignored and read 0; a descriptor at or beyond 2**ADDR_WIDTH " + stop
-                         + "; every write zeroes HEAD (a ring reset)"),
+                         + "; every write is a ring reset" + reset),
         Register(f"{prefix}_BASE_HI", base + 0x04, "rw", f"{what} ring base address, bits 63:32",
                  legal="0 at ADDR_WIDTH 32 (any value that keeps the descriptors below 2**ADDR_WIDTH)",
-                 outside="a descriptor at or beyond 2**ADDR_WIDTH " + stop + "; every write zeroes HEAD"),
+                 outside="a descriptor at or beyond 2**ADDR_WIDTH " + stop + "; every write is a ring reset"
+                         + reset),
         Register(f"{prefix}_LEN", base + 0x08, "rw", f"{what} ring length in descriptors (2..65535; 0 = ring off)",
                  legal="2..65535, or 0 (ring off)",
                  outside="bits 31:16 are ignored and read 0; 1: the ring can hold nothing (TAIL 0 is empty, TAIL 1 "
-                         "is not below LEN); every write zeroes HEAD, and a TAIL already written that is not below "
-                         "the new LEN hands the NIC nothing (see TAIL)"),
+                         "is not below LEN); every write is a ring reset" + reset + "; a TAIL already written that "
+                         "is not below the new LEN hands the NIC nothing, one below a longer LEN hands it "
+                         "HEAD..TAIL (see TAIL)"),
         Register(f"{prefix}_HEAD", base + 0x0C, "ro",
                  f"{what} head: the next descriptor the NIC will process "
                  "(hardware-owned; zeroed when BASE or LEN is written)", **ro),
@@ -85,7 +93,7 @@ def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
                          "LEN 0 included) hands the NIC no descriptor: "
                          + ("nothing is fetched or sent" if prefix == "TX"
                             else "every frame is dropped and counted in STAT_RX_MISSED (RX_MISS)")
-                         + " until TAIL is written below LEN; HEAD stays where it is"),
+                         + " until TAIL < LEN (by writing either); HEAD stays where it is"),
         Register(f"{prefix}_ERR_ADDR_LO", base + 0x20, "ro",
                  f"address of the burst that got the {what} engine's last AXI error response, bits 31:0 "
                  "(kept per engine, so errors of both engines before the driver looks are both reported; "
@@ -240,8 +248,8 @@ REGISTERS: tuple[Register, ...] = (
         legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
         outside="writes are ignored"),
     Register("STAT_RX_MISSED", 0x414, "ro", "good frames dropped for want of an RX descriptor or RX FIFO space, "
-             "because CTRL.RX_EN was clear at their end, or flushed from the RX FIFO by a ring reset "
-             "while RX_EN was clear",
+             "because CTRL.RX_EN was clear at their end, flushed from the RX FIFO by a ring reset "
+             "while RX_EN was clear, or being written when a ring reset came",
         legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
         outside="writes are ignored"),
     Register("STAT_RX_FILTERED", 0x418, "ro", "frames dropped by the address filter",

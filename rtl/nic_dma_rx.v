@@ -25,7 +25,7 @@
  *
  * Ring rules (checked before any bus access): TAIL >= LEN (in whatever order
  * they were written) hands the NIC no descriptor, so every frame is dropped
- * as missed until TAIL is written below LEN. A descriptor, or the bytes of a
+ * as missed until TAIL < LEN (by writing either). A descriptor, or the bytes of a
  * buffer to be written, at or above 2**ADDR_WIDTH stops the ring like an
  * error response (cause RANGE, the full 64-bit address), with no bus access.
  *
@@ -35,6 +35,17 @@
  * miss, so a rebuilt ring never receives stale frames; frames committed
  * after the reset are not touched. A ring reset with enable high (restarting
  * a ring stopped by an error) keeps them.
+ *
+ * A ring reset while a frame is in flight (between taking its length and its
+ * last write-back) abandons it (abandon_reg): HEAD stays 0, no descriptor is
+ * written back, and the frame's rest is dropped and counted as a miss, like a
+ * flushed frame. A bus transaction already issued still ends by the AXI rules
+ * (a descriptor read is drained, a data burst gets all its beats, those not
+ * yet presented with no byte strobed, error responses are ignored), but no
+ * further burst starts. Only a write-back whose address and data were
+ * already presented when the reset came completes (AXI forbids taking them
+ * back): DD then lands in the descriptor it was fetched from, yet HEAD still
+ * stays 0.
  */
 
 `resetall
@@ -176,6 +187,8 @@ reg [1:0] dma_err_resp_reg;
 reg [1:0] dma_err_cause_reg;
 reg draining_reg;                // after an error: dropping the frame's rest
 reg [FRAMES_W-1:0] flush_reg;    // waiting frames a ring reset (enable low) still has to drop
+reg abandon_reg;                 // a ring reset came while a frame was in flight
+reg strb_off_reg;                // the data beat presented strobes no byte (abandoned burst)
 
 // ring_base is 64 bits; the DMA bus may be narrower: the bits above it only
 // feed the range check. BASE is 16-byte aligned, so a descriptor lies below
@@ -238,6 +251,8 @@ wire [2*DATA_WIDTH-1:0] pair = {cur_word, prev_reg};
 wire [2*DATA_WIDTH-1:0] pair_shifted = pair << {shift_reg, 3'b000};
 /* verilator lint_on UNUSEDSIGNAL */
 wire data_beat_last = (beat_reg == burst_len_reg);
+// the frame in flight is abandoned from the clock the reset comes
+wire abandon = abandon_reg || ring_reset;
 wire [BYTES-1:0] strb_first = first_beat_reg ? (ALL_LANES << first_lane_reg) : ALL_LANES;
 wire [BYTES-1:0] strb_last = data_beat_last ? (ALL_LANES >> ~last_lane_reg) : ALL_LANES;
 wire data_w_valid = (state_reg == STATE_DATA_W) && (!have_word || fifo_valid);
@@ -276,7 +291,8 @@ assign m_axi_awlen = in_data ? burst_len : 8'd0;
 assign m_axi_awvalid = (state_reg == STATE_DATA_AW) || (in_wb && !aw_done_reg);
 assign m_axi_wdata = in_wb ? ({{(DATA_WIDTH-64){1'b0}}, wb_qword} << (wb_lane * 8))
                            : pair_shifted[2*DATA_WIDTH-1:DATA_WIDTH];
-assign m_axi_wstrb = in_wb ? ({{(BYTES-8){1'b0}}, 8'hff} << wb_lane) : (strb_first & strb_last);
+assign m_axi_wstrb = in_wb ? ({{(BYTES-8){1'b0}}, 8'hff} << wb_lane)
+                           : (strb_off_reg ? {BYTES{1'b0}} : (strb_first & strb_last));
 assign m_axi_wlast = in_wb ? 1'b1 : data_beat_last;
 assign m_axi_wvalid = data_w_valid || (in_wb && !w_done_reg);
 assign m_axi_bready = (state_reg == STATE_DATA_B) || (state_reg == STATE_WB_B);
@@ -345,6 +361,7 @@ always @(posedge clk) begin
 
     case (state_reg)
         STATE_IDLE: begin
+            abandon_reg <= 1'b0;
             if (fifo_len_ready) begin
                 frame_len_reg <= fifo_len;
                 meta_reg <= fifo_meta;
@@ -364,7 +381,9 @@ always @(posedge clk) begin
         end
         STATE_CHECK: begin
             avail_reg <= avail;
-            if (!fits_one && chunk_len == 0) begin
+            if (abandon) begin
+                drop_abandoned();
+            end else if (!fits_one && chunk_len == 0) begin
                 stat_toolong_reg <= 1'b1;
                 state_reg <= STATE_DROP;
             end else begin
@@ -372,7 +391,9 @@ always @(posedge clk) begin
             end
         end
         STATE_COUNT: begin
-            if (need_reg == avail_reg) begin
+            if (abandon) begin
+                drop_abandoned();
+            end else if (need_reg == avail_reg) begin
                 rx_miss_reg <= 1'b1;
                 state_reg <= STATE_DROP;
             end else begin
@@ -394,7 +415,9 @@ always @(posedge clk) begin
             desc_addr_reg <= desc_addr;
             buf_len_reg <= next_buf_len;
             last_buf_reg <= left_fits;
-            if (desc_out_of_range) begin
+            if (abandon) begin
+                drop_abandoned();
+            end else if (desc_out_of_range) begin
                 fail(desc_addr_full, 1'b0, 2'b00, NIC_DMA_ERR_CAUSE_RANGE);
             end else begin
                 state_reg <= STATE_DESC_AR;
@@ -413,7 +436,10 @@ always @(posedge clk) begin
                     rd_resp_reg <= m_axi_rresp;
                 end
                 if (m_axi_rlast) begin
-                    if (rd_err_reg || resp_err_r) begin
+                    if (abandon) begin
+                        // the fetched descriptor is thrown away
+                        drop_abandoned();
+                    end else if (rd_err_reg || resp_err_r) begin
                         fail(bus_addr(desc_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
                              NIC_DMA_ERR_CAUSE_BUS);
                     end else if (buf_out_of_range) begin
@@ -441,6 +467,7 @@ always @(posedge clk) begin
                 first_lane_reg <= burst_first_lane;
                 last_lane_reg <= burst_last_lane;
                 last_burst_reg <= (burst_chunk == remaining_reg);
+                strb_off_reg <= abandon;
                 state_reg <= STATE_DATA_W;
             end
         end
@@ -452,6 +479,8 @@ always @(posedge clk) begin
                 if (have_word) begin
                     words_left_reg <= words_left_reg - 1;
                 end
+                // a beat keeps its strobes until taken; the next one strobes nothing once abandoned
+                strb_off_reg <= abandon;
                 if (data_beat_last) begin
                     state_reg <= STATE_DATA_B;
                 end
@@ -459,7 +488,9 @@ always @(posedge clk) begin
         end
         STATE_DATA_B: begin
             if (m_axi_bvalid) begin
-                if (resp_err_b) begin
+                if (abandon) begin
+                    drop_abandoned();
+                end else if (resp_err_b) begin
                     fail(bus_addr(burst_addr_reg), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
                 end else begin
                     state_reg <= last_burst_reg ? STATE_WB : STATE_DATA_AW;
@@ -481,17 +512,25 @@ always @(posedge clk) begin
             aw_done_reg <= 1'b0;
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
-                if (resp_err_b) begin
+                if (resp_err_b && !abandon) begin
                     fail(bus_addr(wb_addr), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
                 end else begin
-                    rx_done_reg <= last_buf_reg;
+                    // a write-back presented before a ring reset completes (see above)
+                    rx_done_reg <= last_buf_reg && !resp_err_b;
                     state_reg <= STATE_NEXT;
                 end
             end
         end
         STATE_NEXT: begin
-            head_reg <= (head_reg + 16'd1 == ring_len) ? 16'd0 : head_reg + 16'd1;
-            state_reg <= last_buf_reg ? STATE_IDLE : STATE_DESC;
+            if (abandon && !last_buf_reg) begin
+                drop_abandoned();
+            end else if (abandon) begin
+                // HEAD stays 0
+                state_reg <= STATE_IDLE;
+            end else begin
+                head_reg <= (head_reg + 16'd1 == ring_len) ? 16'd0 : head_reg + 16'd1;
+                state_reg <= last_buf_reg ? STATE_IDLE : STATE_DESC;
+            end
         end
         STATE_STOPPED: ;
         default: state_reg <= STATE_IDLE;
@@ -500,6 +539,9 @@ always @(posedge clk) begin
     if (ring_reset) begin
         head_reg <= 0;
         draining_reg <= 1'b0;   // an error drop in progress ends in IDLE, not STOPPED
+        if (state_reg != STATE_IDLE && state_reg != STATE_STOPPED && state_reg != STATE_DROP) begin
+            abandon_reg <= 1'b1;
+        end
         if (state_reg == STATE_STOPPED || drop_done) begin
             state_reg <= STATE_IDLE;
         end
@@ -523,6 +565,8 @@ always @(posedge clk) begin
         dma_err_reg <= 1'b0;
         draining_reg <= 1'b0;
         flush_reg <= 0;
+        abandon_reg <= 1'b0;
+        strb_off_reg <= 1'b0;
     end
 end
 
@@ -548,6 +592,16 @@ task fail;
         dma_err_resp_reg <= resp;
         dma_err_cause_reg <= cause;
         draining_reg <= 1'b1;
+        aw_done_reg <= 1'b0;
+        w_done_reg <= 1'b0;
+        state_reg <= STATE_DROP;
+    end
+endtask
+
+// leave an abandoned frame: drop what is left of it from the FIFO, counted as missed
+task drop_abandoned;
+    begin
+        rx_miss_reg <= 1'b1;
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;
         state_reg <= STATE_DROP;

@@ -21,10 +21,19 @@
  * engine is idle between two descriptors of one frame (TX_EN cleared
  * mid-frame) aborts the partial frame the same way.
  *
+ * A ring reset while a descriptor is in flight abandons it (abandon_reg):
+ * HEAD stays 0, no DD is written, and a frame it leaves cut short in the FIFO
+ * is aborted as above. A bus transaction already issued still ends by the
+ * AXI rules (the address handshake is completed, read data is drained and
+ * thrown away, error responses are ignored), but starts no further burst.
+ * Only a write-back whose address and data were already presented when the
+ * reset came completes (AXI forbids taking them back): DD then lands in the
+ * descriptor it was fetched from, yet HEAD still stays 0.
+ *
  * Ring and descriptor rules (checked before any bus access, so nothing
  * outside them is ever read or written):
  * - TAIL >= LEN (whatever order they were written in) hands the NIC no
- *   descriptor: the engine idles until TAIL is written below LEN.
+ *   descriptor: the engine idles until TAIL < LEN (by writing either).
  * - A descriptor or buffer address the bus cannot carry (any byte of it at or
  *   above 2**ADDR_WIDTH) stops the ring like an error response, with
  *   cause RANGE and the full 64-bit address, and no bus access.
@@ -150,6 +159,7 @@ reg rd_err_reg;
 reg [1:0] rd_resp_reg;
 reg [ADDR_WIDTH-1:0] burst_addr_reg;
 reg abort_stop_reg;        // after ABORT: stop (error) or go idle (ring reset)
+reg abandon_reg;           // a ring reset came while a descriptor was in flight
 reg dma_err_reg;
 reg [63:0] dma_err_addr_reg;
 reg dma_err_write_reg;
@@ -225,7 +235,7 @@ assign fifo_last = in_abort || (m_axi_rlast && burst_ends_desc_reg && desc_eop);
 assign fifo_abort = in_abort;
 assign fifo_csum = csum_reg;
 assign fifo_wait = (state_reg == STATE_DATA_AR) && !burst_room;
-assign fifo_valid = ((state_reg == STATE_DATA_R) && m_axi_rvalid && !resp_err_r && !rd_err_reg)
+assign fifo_valid = ((state_reg == STATE_DATA_R) && m_axi_rvalid && !resp_err_r && !rd_err_reg && !abandon_reg)
     || (in_abort && in_frame_reg && fifo_free != 0);
 assign dma_err = dma_err_reg;
 assign dma_err_addr = dma_err_addr_reg;
@@ -259,6 +269,8 @@ wire buf_out_of_range = ((buf_start >> ADDR_WIDTH) != 64'd0) || buf_last[ADDR_WI
 wire ring_valid = (ring_tail < ring_len);
 wire [15:0] desc_len = desc_shifted[TX_DESC_LEN_LSB +: 16];
 wire [16:0] frame_len_next = (frame_open_reg ? frame_len_reg : 17'd0) + {1'b0, desc_len};
+// the descriptor in flight is abandoned from the clock the reset comes
+wire abandon = abandon_reg || ring_reset;
 wire desc_bad = (desc_len > NIC_TX_DESC_LEN_MAX) || (desc_len == 0 && desc_shifted[TX_DESC_CMD_EOP_BIT])
     || (frame_len_next > NIC_TX_FRAME_LEN_MAX);
 
@@ -272,6 +284,7 @@ always @(posedge clk) begin
 
     case (state_reg)
         STATE_IDLE: begin
+            abandon_reg <= 1'b0;
             if (ring_reset && in_frame_reg) begin
                 abort_stop_reg <= 1'b0;
                 state_reg <= STATE_ABORT;
@@ -297,7 +310,10 @@ always @(posedge clk) begin
                     rd_err_reg <= 1'b1;
                     rd_resp_reg <= m_axi_rresp;
                 end
-                if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
+                if (m_axi_rlast && abandon) begin
+                    // the fetched descriptor is thrown away
+                    end_abandoned();
+                end else if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
                     fail(bus_addr(desc_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
                          NIC_DMA_ERR_CAUSE_BUS);
                 end else if (m_axi_rlast && desc_bad) begin
@@ -322,7 +338,10 @@ always @(posedge clk) begin
             end
         end
         STATE_DATA_AR: begin
-            if (m_axi_arvalid && m_axi_arready) begin
+            if (abandon && !m_axi_arvalid) begin
+                // the burst was never presented: no bus access
+                end_abandoned();
+            end else if (m_axi_arvalid && m_axi_arready) begin
                 burst_addr_reg <= burst_addr;
                 rd_err_reg <= 1'b0;
                 addr_reg <= addr_reg + {{(ADDR_WIDTH-16){1'b0}}, burst_chunk};
@@ -341,7 +360,10 @@ always @(posedge clk) begin
                     rd_err_reg <= 1'b1;
                     rd_resp_reg <= m_axi_rresp;
                 end
-                if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
+                if (m_axi_rlast && abandon) begin
+                    // the burst's data is drained, not queued (fifo_valid)
+                    end_abandoned();
+                end else if (m_axi_rlast && (rd_err_reg || resp_err_r)) begin
                     fail(bus_addr(burst_addr_reg), 1'b0, rd_err_reg ? rd_resp_reg : m_axi_rresp,
                          NIC_DMA_ERR_CAUSE_BUS);
                 end else if (m_axi_rlast) begin
@@ -368,8 +390,10 @@ always @(posedge clk) begin
             aw_done_reg <= 1'b0;
             w_done_reg <= 1'b0;
             if (m_axi_bvalid) begin
-                if (m_axi_bresp[1]) begin
+                if (m_axi_bresp[1] && !abandon) begin
                     fail(bus_addr(wb_addr), 1'b1, m_axi_bresp, NIC_DMA_ERR_CAUSE_BUS);
+                end else if (m_axi_bresp[1]) begin
+                    end_abandoned();
                 end else begin
                     tx_done_reg <= 1'b1;
                     state_reg <= STATE_NEXT;
@@ -377,8 +401,13 @@ always @(posedge clk) begin
             end
         end
         STATE_NEXT: begin
-            head_reg <= (head_reg + 1 == ring_len) ? 16'd0 : head_reg + 1;
-            state_reg <= STATE_IDLE;
+            if (abandon) begin
+                // HEAD stays 0; a frame the descriptor left open is aborted
+                end_abandoned();
+            end else begin
+                head_reg <= (head_reg + 1 == ring_len) ? 16'd0 : head_reg + 1;
+                state_reg <= STATE_IDLE;
+            end
         end
         STATE_ABORT: begin
             if (!in_frame_reg || fifo_free != 0) begin
@@ -393,6 +422,9 @@ always @(posedge clk) begin
     if (ring_reset) begin
         head_reg <= 0;
         frame_open_reg <= 1'b0;
+        if (state_reg != STATE_IDLE && state_reg != STATE_STOPPED && state_reg != STATE_ABORT) begin
+            abandon_reg <= 1'b1;
+        end
         if (state_reg == STATE_STOPPED) begin
             state_reg <= STATE_IDLE;
         end
@@ -420,6 +452,7 @@ always @(posedge clk) begin
         frame_len_reg <= 17'd0;
         rd_err_reg <= 1'b0;
         abort_stop_reg <= 1'b0;
+        abandon_reg <= 1'b0;
         dma_err_reg <= 1'b0;
     end
 end
@@ -448,6 +481,16 @@ task fail;
         aw_done_reg <= 1'b0;
         w_done_reg <= 1'b0;
         abort_stop_reg <= 1'b1;
+        state_reg <= STATE_ABORT;
+    end
+endtask
+
+// leave an abandoned descriptor: end any frame it left open in the FIFO, then go idle
+task end_abandoned;
+    begin
+        aw_done_reg <= 1'b0;
+        w_done_reg <= 1'b0;
+        abort_stop_reg <= 1'b0;
         state_reg <= STATE_ABORT;
     end
 endtask
