@@ -57,8 +57,13 @@ RING_ERR_FIELDS = (
 )
 
 
+# the legal/outside texts every read-only register and every statistics counter share
+_READ_ONLY = {"legal": "read-only", "outside": "writes are ignored"}
+_COUNTER = {"legal": "read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
+            "outside": "writes are ignored"}
+
+
 def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
-    ro = {"legal": "read-only", "outside": "writes are ignored"}
     stop = (f"stops the {what} ring: {prefix}_ERR_INFO.CAUSE 1 (address out of range), {prefix}_ERR_ADDR = the "
             "descriptor's full address, no bus access")
     lost = ("a TX frame cut short is discarded, counted in no STAT_TX_*" if prefix == "TX"
@@ -85,7 +90,7 @@ def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
                          "HEAD..TAIL (see TAIL)"),
         Register(f"{prefix}_HEAD", base + 0x0C, "ro",
                  f"{what} head: the next descriptor the NIC will process "
-                 "(hardware-owned; zeroed when BASE or LEN is written)", **ro),
+                 "(hardware-owned; zeroed when BASE or LEN is written)", **_READ_ONLY),
         Register(f"{prefix}_TAIL", base + 0x10, "rw",
                  f"{what} tail: one past the last descriptor the driver has handed to the NIC",
                  legal="0..LEN-1",
@@ -97,10 +102,10 @@ def _ring(prefix: str, base: int, what: str) -> tuple[Register, ...]:
         Register(f"{prefix}_ERR_ADDR_LO", base + 0x20, "ro",
                  f"address of the burst that got the {what} engine's last AXI error response, bits 31:0 "
                  "(kept per engine, so errors of both engines before the driver looks are both reported; "
-                 "for CAUSE 1 or 2 the refused address itself, all 64 bits)", **ro),
-        Register(f"{prefix}_ERR_ADDR_HI", base + 0x24, "ro", f"that {what} burst's address, bits 63:32", **ro),
+                 "for CAUSE 1 or 2 the refused address itself, all 64 bits)", **_READ_ONLY),
+        Register(f"{prefix}_ERR_ADDR_HI", base + 0x24, "ro", f"that {what} burst's address, bits 63:32", **_READ_ONLY),
         Register(f"{prefix}_ERR_INFO", base + 0x28, "ro", f"the {what} engine's last DMA error",
-                 fields=RING_ERR_FIELDS, **ro),
+                 fields=RING_ERR_FIELDS, **_READ_ONLY),
     )
 
 
@@ -109,14 +114,12 @@ REGISTERS: tuple[Register, ...] = (
         Field("DEVICE", 0, 16, "device id"),
         Field("VENDOR", 16, 16, "vendor id"),
     ),
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("VERSION", 0x004, "ro", "hardware revision", reset=REVISION, fields=(
         Field("MINOR", 0, 8, "minor revision"),
         Field("MAJOR", 8, 8, "major revision"),
     ),
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("CTRL", 0x008, "rw", "device control", fields=(
         Field("RST", 0, doc="write 1: reset the whole device (registers, rings, counters); reads 0"),
         Field("TX_EN", 1, doc="transmit DMA and MAC enabled"),
@@ -140,8 +143,7 @@ REGISTERS: tuple[Register, ...] = (
                                    "buffer, MAC mid-frame or mid-discard); falls once the last fetched frame has "
                                    "been sent or discarded"),
     ),
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("MAC_LO", 0x010, "rw", "station address bytes 0..3 (byte 0, first on the wire, in bits 7:0)",
         legal="any value",
         outside="none (every value is a station address; a group address here only matches frames sent to it)"),
@@ -159,8 +161,7 @@ REGISTERS: tuple[Register, ...] = (
         outside="other bits are ignored and read 0"),
     Register("INT_MASK", 0x024, "ro", "enabled interrupt causes (set by INT_MASK_SET, cleared by INT_MASK_CLR)",
              fields=INT_CAUSE_FIELDS,
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("INT_MASK_SET", 0x028, "wo", "write 1s to enable causes (e1000 IMS)", fields=INT_CAUSE_FIELDS,
         legal="1s in bits 5:0",
         outside="other bits are ignored; reads 0"),
@@ -214,11 +215,9 @@ REGISTERS: tuple[Register, ...] = (
                 "IEEE 802.3 22.3.4) would make it at any MDC above 2.5 MHz"),
     Register("DMA_ERR_ADDR_LO", 0x070, "ro", "address of the burst that got the last AXI error response, bits 31:0 "
              "(for CAUSE 1 or 2 the refused address itself, all 64 bits)",
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("DMA_ERR_ADDR_HI", 0x074, "ro", "address of that burst, bits 63:32",
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     Register("DMA_ERR_INFO", 0x078, "ro", "the last DMA error: which engine and access, and why", fields=(
         Field("TX", 0, doc="the transmit engine's access"),
         Field("RX", 1, doc="the receive engine's access"),
@@ -227,71 +226,53 @@ REGISTERS: tuple[Register, ...] = (
         Field("CAUSE", 6, 2, "why the ring stopped: 0 = an AXI error response, 1 = address out of range, "
                              "2 = a TX descriptor refused (as in TX_ERR_INFO.CAUSE)"),
     ),
-        legal="read-only",
-        outside="writes are ignored"),
+        **_READ_ONLY),
     *_ring("TX", 0x100, "transmit"),
     *_ring("RX", 0x200, "receive"),
     Register("STAT_TX_FRAMES", 0x400, "ro", "frames transmitted",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_TX_OCTETS", 0x404, "ro", "bytes of the frames counted in STAT_TX_FRAMES, as read from host "
              "memory (no padding, no FCS)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_FRAMES", 0x408, "ro", "good frames received and written to host memory",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_OCTETS", 0x40C, "ro", "bytes of good frames written to host memory (FCS stripped)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_FCS_ERR", 0x410, "ro", "frames dropped for a bad FCS",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_MISSED", 0x414, "ro", "good frames dropped for want of an RX descriptor or RX FIFO space, "
              "because CTRL.RX_EN was clear at their end, flushed from the RX FIFO by a ring reset "
              "while RX_EN was clear, or being written when a ring reset came",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_FILTERED", 0x418, "ro", "frames dropped by the address filter",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_TOOLONG", 0x41C, "ro", "frames dropped for being longer than MAX_FRAME_LEN (oversize)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_RUNT", 0x420, "ro", "frames dropped for being shorter than 64 bytes with FCS",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_TX_BCAST", 0x424, "ro", "broadcast frames transmitted",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_TX_MCAST", 0x428, "ro", "multicast (not broadcast) frames transmitted",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_BCAST", 0x42C, "ro", "good broadcast frames received (included in STAT_RX_FRAMES)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_MCAST", 0x430, "ro", "good multicast (not broadcast) frames received (in STAT_RX_FRAMES)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_FIFO_OVF", 0x434, "ro", "frames dropped because the RX FIFO was full "
              "(also counted in STAT_RX_MISSED)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_DMA_ERR", 0x438, "ro", "DMA errors (each stops a ring): AXI error responses, "
              "addresses out of range, refused descriptors",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_TX_NO_CARRIER", 0x43C, "ro", "frames discarded because the PHY had no link when they were due "
              "to start (e1000's TNCRS counterpart)",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
     Register("STAT_RX_FRAMING", 0x440, "ro", "carrier bursts (gmii_rx_dv) dropped for a framing error: a byte "
              "other than preamble (0x55) before the SFD (0xD5), or no SFD before the burst ends (preamble only). "
              "Named for what failed, the frame's delimiting: not ALIGN_ERR, which IEEE 802.3 (30.3.1.1.7 "
              "aAlignmentErrors) and e1000 (ALGNERRC) keep for frames that are not a whole number of octets, "
              "something GMII's byte-wide data cannot carry",
-        legal="read-only; counts wrap at 2**32; cleared by reset and CTRL.STAT_CLR",
-        outside="writes are ignored"),
+        **_COUNTER),
 )
 
 TX_DESC = Descriptor("TX_DESC", DESC_SIZE, "transmit descriptor, written by the driver", (
