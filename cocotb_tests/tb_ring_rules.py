@@ -61,22 +61,6 @@ async def frames_on_wire(tb: GmiiBench, us: float) -> list[bytes]:
     return out
 
 
-async def expect_stopped(nic, side: str, addr: int, info: int) -> None:
-    """The ring ``side`` stopped on an error as the datasheet's *DMA errors* gives it: STATUS.*_STOPPED,
-    INT_CAUSE.DMA_ERR, one STAT_DMA_ERR, the engine's and the shared latches holding ``addr`` (64 bits)
-    and ``info`` (the ring's *_ERR_INFO value)."""
-    assert await nic.rd("STATUS") & getattr(regs, f"STATUS_{side}_STOPPED")
-    assert await nic.rd("INT_CAUSE") & regs.INT_DMA_ERR
-    assert (await nic.rd_stat())["DMA_ERR"] == 1
-    got = await nic.rd(f"{side}_ERR_ADDR_LO") | await nic.rd(f"{side}_ERR_ADDR_HI") << 32
-    assert got == addr, f"{side}_ERR_ADDR {got:#x}, want {addr:#x}"
-    assert await nic.rd(f"{side}_ERR_INFO") == info
-    shared = await nic.rd("DMA_ERR_ADDR_LO") | await nic.rd("DMA_ERR_ADDR_HI") << 32
-    assert shared == addr
-    engine = regs.DMA_ERR_INFO_TX if side == "TX" else regs.DMA_ERR_INFO_RX
-    assert await nic.rd("DMA_ERR_INFO") == engine | info  # the same bit positions for WRITE, RESP, CAUSE
-
-
 # ----------------------------------------------------------------- ring registers
 
 
@@ -175,7 +159,7 @@ async def test_tx_zero_length_eop_descriptor_is_refused(dut):
     nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x40800, 0, EOP | RS))
     await nic.wr("TX_TAIL", 2)
     assert await frames_on_wire(tb, 10) == []
-    await expect_stopped(nic, "TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    await nic.expect_stopped("TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
     assert nic.tx_sta(1) == 0 and await nic.rd("TX_HEAD") == 1
     stats = await nic.rd_stat()
     assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["TX_NO_CARRIER"]) == (0, 0, 0)
@@ -235,7 +219,7 @@ async def test_tx_descriptor_len_above_limit_is_refused(dut):
     nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x50000, limit + 1, EOP | RS))
     await nic.wr("TX_TAIL", 2)
     assert await frames_on_wire(tb, 20) == []
-    await expect_stopped(nic, "TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    await nic.expect_stopped("TX", nic.tx_desc_addr(1), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
     assert [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x50000] == reads_before
     assert nic.tx_sta(1) == 0 and (await nic.rd_stat())["TX_FRAMES"] == 1
 
@@ -303,7 +287,7 @@ async def test_rx_buffer_size_extremes_and_buffer_past_the_bus(dut):
     await nic.post_rx([near_top])
     ring_before = nic.ram.read(RX_RING, 16 * regs.DESC_SIZE)
     await tb.inject(frame(MAC_STR, 100, 5))
-    await expect_stopped(nic, "RX", near_top, regs.RX_ERR_INFO_WRITE
+    await nic.expect_stopped("RX", near_top, regs.RX_ERR_INFO_WRITE
                          | (regs.DMA_ERR_CAUSE_RANGE << regs.RX_ERR_INFO_CAUSE_SHIFT))
     assert nic.ram.read(RX_RING, 16 * regs.DESC_SIZE) == ring_before, "no descriptor is written back"
     assert not [b for b in nic.bursts.bursts if b.channel == "AW" and b.addr >= near_top - 64]
@@ -324,7 +308,7 @@ async def test_rx_address_beyond_bus_stops_ring(dut):
     await nic.wr("RX_TAIL", 1)
     ring_before = nic.ram.read(RX_RING, 16 * regs.DESC_SIZE)
     await tb.inject(frame(MAC_STR, 100, 1))
-    await expect_stopped(nic, "RX", high, regs.RX_ERR_INFO_WRITE
+    await nic.expect_stopped("RX", high, regs.RX_ERR_INFO_WRITE
                          | (regs.DMA_ERR_CAUSE_RANGE << regs.RX_ERR_INFO_CAUSE_SHIFT))
     assert nic.ram.read(RX_RING, 16 * regs.DESC_SIZE) == ring_before, "the ring itself was overwritten"
     assert not [b for b in nic.bursts.bursts if b.channel == "AW"]
@@ -367,7 +351,7 @@ async def test_tx_address_beyond_bus_stops_ring(dut):
     nic.ram.write(nic.tx_desc_addr(0), tx_desc(BUS_LIMIT + 0x70000, len(decoy), EOP | RS))
     await nic.wr("TX_TAIL", 1)
     assert await frames_on_wire(tb, 10) == []
-    await expect_stopped(nic, "TX", BUS_LIMIT + 0x70000, regs.DMA_ERR_CAUSE_RANGE << regs.TX_ERR_INFO_CAUSE_SHIFT)
+    await nic.expect_stopped("TX", BUS_LIMIT + 0x70000, regs.DMA_ERR_CAUSE_RANGE << regs.TX_ERR_INFO_CAUSE_SHIFT)
     assert nic.tx_sta(0) == 0
     assert not [b for b in nic.bursts.bursts if b.channel == "AR" and b.addr >= 0x70000]
 

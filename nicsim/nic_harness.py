@@ -195,6 +195,23 @@ class NicHarness:
     async def rd_stat(self) -> dict[str, int]:
         return {r.name[5:]: await self.rd(r.name) for r in regs.REGISTERS if r.name.startswith("STAT_")}
 
+    async def expect_stopped(self, side: str, addr: int, info: int, dma_errors: int = 1) -> None:
+        """Assert ring ``side`` ("TX" or "RX") stopped on an error as the datasheet's *DMA errors* gives
+        it: STATUS.*_STOPPED, INT_CAUSE.DMA_ERR, ``dma_errors`` in STAT_DMA_ERR, the engine's and the
+        shared latches holding ``addr`` (64 bits) and ``info`` (the ring's *_ERR_INFO value).
+        Raises ``AssertionError`` naming the register that differs."""
+        assert await self.rd("STATUS") & getattr(regs, f"STATUS_{side}_STOPPED"), f"{side} ring not stopped"
+        assert await self.rd("INT_CAUSE") & regs.INT_DMA_ERR
+        assert (await self.rd_stat())["DMA_ERR"] == dma_errors
+        got = await self.rd(f"{side}_ERR_ADDR_LO") | await self.rd(f"{side}_ERR_ADDR_HI") << 32
+        assert got == addr, f"{side}_ERR_ADDR {got:#x}, want {addr:#x}"
+        got = await self.rd(f"{side}_ERR_INFO")
+        assert got == info, f"{side}_ERR_INFO {got:#x}, want {info:#x}"
+        shared = await self.rd("DMA_ERR_ADDR_LO") | await self.rd("DMA_ERR_ADDR_HI") << 32
+        assert shared == addr, f"DMA_ERR_ADDR {shared:#x}, want {addr:#x}"
+        engine = regs.DMA_ERR_INFO_TX if side == "TX" else regs.DMA_ERR_INFO_RX
+        assert await self.rd("DMA_ERR_INFO") == engine | info  # the same bit positions for WRITE, RESP, CAUSE
+
     # bring-up
     async def setup(self, mac: bytes, tx_base: int, tx_len: int, rx_base: int, rx_len: int,
                     irq_mask: int = regs.INT_ALL, enable: bool = True) -> None:
