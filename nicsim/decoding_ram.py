@@ -48,9 +48,27 @@ class _Decoder:
     """The decision of the burst in flight, made at its address handshake: one
     slave processes one burst at a time, so a flag per direction suffices."""
 
-    def _decode(self, addr: int, length: int, size: int, burst: int) -> None:
-        lo, hi = burst_span(addr, length + 1, size, burst)
-        self.decerr = not 0 <= lo < hi <= self.size
+    def _hook(self, addr_channel, prefix: str, resp_channel, resp_field: str) -> None:
+        """Decode each burst as ``addr_channel`` (AW or AR; its signals named
+        ``{prefix}addr``, ``{prefix}len``, ...) hands it over, and answer DECERR
+        in ``resp_field`` of every response ``resp_channel`` (B or R) sends for it."""
+        self.decerr = False
+        addr_recv, resp_send = addr_channel.recv, resp_channel.send
+
+        async def recv_addr():
+            a = await addr_recv()
+            lo, hi = burst_span(int(getattr(a, f"{prefix}addr")), int(getattr(a, f"{prefix}len", 0)) + 1,
+                                int(getattr(a, f"{prefix}size", self.max_burst_size)),
+                                int(getattr(a, f"{prefix}burst", AxiBurstType.INCR)))
+            self.decerr = not 0 <= lo < hi <= self.size
+            return a
+
+        async def send_resp(r):
+            if self.decerr:
+                setattr(r, resp_field, AxiResp.DECERR)
+            await resp_send(r)
+
+        addr_channel.recv, resp_channel.send = recv_addr, send_resp
 
 
 class DecodingRamWrite(AxiRamWrite, _Decoder):
@@ -58,22 +76,7 @@ class DecodingRamWrite(AxiRamWrite, _Decoder):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.decerr = False
-        aw_recv, b_send = self.aw_channel.recv, self.b_channel.send
-
-        async def recv_aw():
-            aw = await aw_recv()
-            self._decode(int(aw.awaddr), int(getattr(aw, "awlen", 0)),
-                         int(getattr(aw, "awsize", self.max_burst_size)),
-                         int(getattr(aw, "awburst", AxiBurstType.INCR)))
-            return aw
-
-        async def send_b(b):
-            if self.decerr:
-                b.bresp = AxiResp.DECERR
-            await b_send(b)
-
-        self.aw_channel.recv, self.b_channel.send = recv_aw, send_b
+        self._hook(self.aw_channel, "aw", self.b_channel, "bresp")
 
     async def _write(self, address, data):
         if self.decerr:
@@ -86,22 +89,7 @@ class DecodingRamRead(AxiRamRead, _Decoder):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.decerr = False
-        ar_recv, r_send = self.ar_channel.recv, self.r_channel.send
-
-        async def recv_ar():
-            ar = await ar_recv()
-            self._decode(int(ar.araddr), int(getattr(ar, "arlen", 0)),
-                         int(getattr(ar, "arsize", self.max_burst_size)),
-                         int(getattr(ar, "arburst", AxiBurstType.INCR)))
-            return ar
-
-        async def send_r(r):
-            if self.decerr:
-                r.rresp = AxiResp.DECERR
-            await r_send(r)
-
-        self.ar_channel.recv, self.r_channel.send = recv_ar, send_r
+        self._hook(self.ar_channel, "ar", self.r_channel, "rresp")
 
     async def _read(self, address, length):
         if self.decerr:
