@@ -191,9 +191,8 @@ class DmaChecker:
         # every driver access to host memory comes here: a plain loop, no generator
         end = addr + n
         for nic in self.nics.values():
-            for r in (nic.tx, nic.rx):
-                if r.length and addr < r.base + r.length * DESC and end > r.base:
-                    return True
+            if nic.tx.in_ring(addr, end) or nic.rx.in_ring(addr, end):
+                return True
         return False
 
     def _hook_memory(self, memory) -> None:

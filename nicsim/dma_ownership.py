@@ -135,13 +135,9 @@ class Ring:
         self.stopped = False
         self.clear()
 
-    @property
-    def span(self) -> tuple[int, int]:
-        return self.base, self.base + self.length * DESC
-
     def in_ring(self, lo: int, hi: int) -> bool:
-        b, e = self.span
-        return self.length > 0 and lo < e and hi > b
+        """[lo, hi) overlaps the ring's descriptors (called for every DMA burst and driver access)."""
+        return self.length > 0 and lo < self.base + self.length * DESC and hi > self.base
 
     @property
     def moving(self) -> bool:
