@@ -18,7 +18,10 @@ DURATIONS = .test_durations/$(SIM).json
 SHARD = $(if $(filter-out 1,$(SPLITS)),-$(GROUP)of$(SPLITS))
 SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS) \
              --splitting-algorithm least_duration)
-SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
+# TESTS=pattern: only the cocotb tests whose pytest id matches (pytest -k: a name, part of one, or an expression)
+TESTS ?=
+SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) $(if $(TESTS),-k '$(TESTS)') \
+                  --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
 COV ?= 0
 COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --cov-report=term:skip-covered \
            --cov-report=xml:$(REPORTS)/coverage-stack.xml)
@@ -51,8 +54,11 @@ help:
 	@echo "make test        the whole regression: generated files, framework tests, RTL tests on Icarus and Verilator"
 	@echo "make test-stack  the framework's own tests (io-pkt, devnp-sam, nicdef, nicsim; plain pytest, no simulator)"
 	@echo "make test-rtl    the cocotb tests on both simulators"
-	@echo "make sim SIM=x   the cocotb tests on one simulator (icarus or verilator); WAVES=1 writes waveforms;"
-	@echo "                 SPLITS=N GROUP=k runs shard k of N (pytest-split, recorded durations)"
+	@echo "make sim SIM=x   the cocotb tests on one simulator (icarus or verilator), one pytest item per cocotb test;"
+	@echo "                 TESTS=pattern runs only the tests matching it (pytest -k, e.g. TESTS=soft_reset);"
+	@echo "                 WAVES=1 writes waveforms; VERBOSE=1 logs the bus models' accesses;"
+	@echo "                 SPLITS=N GROUP=k runs shard k of N (pytest-split, recorded durations)."
+	@echo "                 Each test leaves sim.log, results.xml (and waves) in $(REPORTS)/tests/<sim>/<module>.<test>/"
 	@echo "make durations   record each cocotb test's duration on SIM for the shards (.test_durations/)"
 	@echo "make lint        verilator -Wall lint of the RTL and the testbench tops, ruff, actionlint of the CI workflow"
 	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches (installs Yosys)"
@@ -114,11 +120,11 @@ sim: tools
 	@mkdir -p $(REPORTS)
 	@touch $(REPORTS)/.sim-start
 	@echo "SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS)"
-	@SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS); \
+	@SIM=$(SIM) NICSIM_REPORTS=$(abspath $(REPORTS)) $(PY) -m pytest $(SIM_PYTEST_ARGS); \
 	status=$$?; \
 	if [ "$(WAVES)" = 1 ]; then \
 	  echo "waveforms written (open with gtkwave):"; \
-	  find sim_build -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' \) | sort | sed 's/^/  /'; \
+	  find $(REPORTS)/tests/$(SIM) -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' \) | sort | sed 's/^/  /'; \
 	fi; \
 	exit $$status
 

@@ -1,19 +1,23 @@
 """DMA engines of one NIC: buffers at any byte address, 4 KiB boundaries,
 scatter-gather, burst splitting, and the AXI4 rules on every burst.
 
-Runs at whatever DATA_WIDTH the toplevel was built with (test_dma.py builds
-several). Every test ends by checking the log of AR/AW handshakes: INCR,
+Runs at whatever DATA_WIDTH the toplevel was built with (``PARAMETERS``
+below: 64, 128 and 512). Every test ends by checking the log of AR/AW handshakes: INCR,
 full-width, at most 256 beats, never across a 4 KiB boundary.
 """
 
 from __future__ import annotations
 
-import cocotb
 from cocotb.triggers import Timer
 from cocotbext.eth import GmiiFrame
 
 from nicdef import regs
+from nicsim import testing
 from nicsim.nic_harness import MAC, RX_RING, GmiiBench, wait_until
+
+TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
+# every test at the RTL default bus width (64 bits: the build tb_regs and tb_mac share) and at 128 and 512
+PARAMETERS = [{}, {"DATA_WIDTH": 128}, {"DATA_WIDTH": 512}]
 
 
 def pattern(n: int, seed: int) -> bytes:
@@ -25,7 +29,7 @@ def frame_for_us(length: int, seed: int) -> bytes:
     return MAC + bytes.fromhex("020000000002") + b"\x88\xb5" + pattern(length - 14, seed)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_odd_addresses_and_4k(dut):
     """TX buffers at odd addresses, across 4 KiB boundaries and longer than one 256-beat burst arrive intact."""
     tb = GmiiBench(dut)
@@ -50,7 +54,7 @@ async def test_tx_odd_addresses_and_4k(dut):
         assert any(b.len == 255 for b in reads), "3000 bytes at 64 bits should need a full 256-beat burst"
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_scatter_gather(dut):
     """A frame made of descriptors of 1, 7 and 100 bytes at odd addresses (one across 4 KiB) goes out as one frame;
     only the RS descriptor is written back; a short scatter-gather frame is padded once, at its end."""
@@ -78,7 +82,7 @@ async def test_tx_scatter_gather(dut):
     tb.check_bursts(5)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_odd_addresses_and_4k(dut):
     """RX buffers at odd addresses and across 4 KiB boundaries receive exactly the frame: every other byte of
     memory (canary-filled first) is untouched, and only the upper 8 bytes of each descriptor are written back."""
@@ -120,7 +124,7 @@ async def test_rx_odd_addresses_and_4k(dut):
     assert sum(1 for b in writes if 0x66800 <= b.addr < 0x66801 + 3000) >= 2
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_rx_ring_wrap(dut):
     """Both rings wrap: more frames than descriptors, sent in batches the ring can hold."""
     tb = GmiiBench(dut)

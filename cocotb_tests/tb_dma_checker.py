@@ -4,14 +4,13 @@ Each test proves the checker catches that breach and that its message names
 the descriptor (ring and index), the address and the DMA port; the last
 proves a breach seen inside a forked task of io-pkt fails the test.
 
-Each test runs in a simulation of its own (test_dma_checker.py): a broken
+Each test runs in a simulation of its own (one pytest item each): a broken
 driver leaves the hosts in no state for another test."""
 
 from __future__ import annotations
 
 import re
 
-import cocotb
 from cocotb.triggers import Timer
 
 import devnp_nic.init
@@ -22,8 +21,11 @@ from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MCLBYTES, MT_DATA, m_freem, m_
 from iopkt.platform.base import RegisterBus
 from nicdef import regs as R
 from nicdef.desc import rx_desc
+from nicsim import testing
 from nicsim.dma_checker import DmaPermissionError
 from nicsim.two_hosts import bring_up_pair, build_hosts
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 
 async def _caught(checker, what: str, limit_us: int = 400) -> DmaPermissionError:
@@ -82,7 +84,7 @@ async def _refill_freed_cluster(dut, raise_in_driver: bool):
         restore()
 
 
-@cocotb.test()
+@testing.test()
 async def test_the_real_driver_keeps_every_rule(dut):
     """devnp-nic as it is: pings both ways and a down/up, every DMA transaction of both NICs checked (both
     directions on both ports, writes with their strobed bytes), no breach."""
@@ -98,7 +100,7 @@ async def test_the_real_driver_keeps_every_rule(dut):
         assert checker.failure is None and checker.transactions > 30, (name, checker.transactions)
 
 
-@cocotb.test()
+@testing.test()
 async def test_refill_posting_a_freed_cluster(dut):
     """RX refill posts a cluster it freed: the RX_TAIL write that hands it over fails, naming RX[slot]."""
     hosts, err = await _refill_freed_cluster(dut, raise_in_driver=False)
@@ -107,7 +109,7 @@ async def test_refill_posting_a_freed_cluster(dut):
     assert "not inside one live mbuf or cluster" in str(err), err
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_buf_size_larger_than_the_cluster(dut):
     """RX_BUF_SIZE 4096 over 2048-byte clusters: enabling the receiver hands over RX[0] with a buffer the NIC
     could overrun by 2 KiB."""
@@ -143,7 +145,7 @@ class _TailFirst(RegisterBus):
             self.held.clear()
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_tail_bumped_before_the_descriptor_is_written(dut):
     """TX_TAIL written before the descriptor behind it: the hand-over finds a descriptor with no live buffer
     (an empty slot) and fails, naming TX[slot] and its address."""
@@ -196,7 +198,7 @@ class _FreeAfterTail(RegisterBus):
             m_freem(pkt.m)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_buffer_freed_before_its_dd(dut):
     """A transmitted packet's mbuf freed right after TX_TAIL, before DD: the free fails, naming the TX
     descriptor the NIC still owns and the freed buffer."""
@@ -212,7 +214,7 @@ async def test_tx_buffer_freed_before_its_dd(dut):
     assert "the driver frees" in str(err), err
 
 
-@cocotb.test(expect_fail=True)
+@testing.test(expect_fail=True)
 async def test_a_breach_in_a_forked_task_fails_the_test(dut):
     """With the checker as every end-to-end test has it (raising where the breach is seen), the freed
     cluster of the first test, posted from io-pkt's interrupt thread (a forked task), fails the test

@@ -18,9 +18,12 @@ from cocotb.triggers import Timer
 from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
 from iopkt.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFF_UP
 from nicdef import regs as R
+from nicsim import testing
 from nicsim.faults import DMA_KINDS, MDIO_BUSY_STUCK, StuckRegisters
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, hold_all_clusters, inject_dma_error, stall_stack
 from nicsim.udp_flow import Flow, run_flows, udp_flow
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 BURST = 150
 FAULT_AT = 50
@@ -153,7 +156,7 @@ def _fault_test(name: str):
         await _fault_case(dut, name)
 
     run.__doc__ = f"Fault matrix: {name.replace('_', ' ')} in the middle of a UDP burst; recovery and accounting."
-    return cocotb.test(name=f"test_fault_{name}")(run)
+    return testing.test(name=f"test_fault_{name}")(run)
 
 
 for _name in FAULTS:
@@ -163,7 +166,7 @@ for _name in FAULTS:
 # -------------------------------------------------------- the failing cases
 
 
-@cocotb.test()
+@testing.test()
 async def test_dma_error_on_rx_buffer_write_is_logged_counted_and_recovered(dut):
     """An SLVERR on host B's first RX buffer write: B logs the engine and address, counts the lost frame under
     "Packets Dropped on receive" (not as a transmit event), resets only its receive ring, stays RUNNING, and
@@ -190,7 +193,7 @@ async def test_dma_error_on_rx_buffer_write_is_logged_counted_and_recovered(dut)
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_stop_racing_an_interrupt_leaves_nothing_to_misread(dut):
     """While A pings B every 10 us, B runs `ifconfig nic0` (MDIO holds the stack ~100 us) and 1 us later
     `ifconfig nic0 down`: the process pass queued before the stop runs after it and must leave the rings
@@ -210,7 +213,7 @@ async def test_stop_racing_an_interrupt_leaves_nothing_to_misread(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_second_mount_does_not_take_over_a_nic_in_use(dut):
     """A second `mount` of devnp-nic on a host whose only NIC is nic0 attaches nothing, says why, and fails;
     nic0 keeps working and the driver is loaded once."""
@@ -224,7 +227,7 @@ async def test_second_mount_does_not_take_over_a_nic_in_use(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_failed_up_can_be_retried(dut):
     """With every cluster taken, `ifconfig nic0 up` fails with ENOBUFS and leaves nic0 UP but not RUNNING;
     once the clusters are back, `ifconfig nic0 up` again runs init (NetBSD's ether_ioctl) and pings pass."""
@@ -246,7 +249,7 @@ async def test_failed_up_can_be_retried(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_link_down_drops_are_counted_and_traffic_resumes(dut):
     """With the cable pulled, every datagram sendto() accepts is counted as no-carrier (nicinfo's "No Carrier
     on Transmit", if_oerrors), none is reported sent; once it is back, traffic flows without ifconfig."""
@@ -266,7 +269,7 @@ async def test_link_down_drops_are_counted_and_traffic_resumes(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_phy_that_never_answers_fails_the_mount_cleanly(dut):
     """With MDIO_CMD.BUSY stuck, attach fails with EIO: mount says so, and nothing stays loaded or allocated."""
     hosts = await build_hosts(dut)
@@ -282,7 +285,7 @@ async def test_phy_that_never_answers_fails_the_mount_cleanly(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_mac_option_takes_only_station_addresses(dut):
     """`-o mac=` refuses the all-zero address, group addresses and malformed text, naming the problem;
     nothing stays loaded. A good address is used."""
@@ -325,21 +328,21 @@ async def _dma_error_then_stop(dut, host: str, kind: str, counter: str) -> None:
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_dma_error_while_stop_waits_is_reported_by_stop(dut):
     """An RX DMA error that the process pass never sees because `ifconfig down` runs first: stop logs it and
     counts the frame it cost (nothing vanishes through the race)."""
     await _dma_error_then_stop(dut, "hostB", "rx_buffer_write", "B rx DMA error")
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_dma_error_while_stop_waits_is_reported_by_stop(dut):
     """The transmit side of the same race: stop logs the error and counts the frame as a DMA error, not as one
     merely dropped by the stop."""
     await _dma_error_then_stop(dut, "hostA", "tx_buffer_read", "A tx DMA error")
 
 
-@cocotb.test()
+@testing.test()
 async def test_frames_without_sfd_are_counted_in_nicinfo(dut):
     """A MAC clocked at the wrong speed: with B's PHY withholding 1000 both drivers run at 100; A's MAC then put
     back at 1000 by hand sends each ping as a 1000 Mb/s burst that B's MAC, at 100, samples every tenth byte of:
@@ -374,7 +377,7 @@ async def test_frames_without_sfd_are_counted_in_nicinfo(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_ifnet_counters_agree_with_nicinfo_after_a_cable_pull(dut):
     """Frames the NIC discards for want of a link were harvested as done: `ifconfig -v` (if_opackets,
     if_oerrors) must agree with nicinfo's "Packets Transmitted OK" and "No Carrier on Transmit" once read."""
@@ -393,7 +396,7 @@ async def test_ifnet_counters_agree_with_nicinfo_after_a_cable_pull(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_phy_that_stops_answering_shows_no_stale_status(dut):
     """MDIO stuck after a good attach: ifconfig shows no media status rather than the last one read, the log
     says so once; when the PHY answers again, so does the status."""
@@ -415,7 +418,7 @@ async def test_phy_that_stops_answering_shows_no_stale_status(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_dma_errors_on_both_rings_before_one_pass_are_each_settled(dut):
     """Traffic both ways; B's stack is busy while its NIC takes a TX write-back error and then an RX buffer
     write error, so one process pass finds both rings stopped. Each is logged from its own ring's latch
@@ -489,7 +492,7 @@ async def _queue_filled_under_a_queued_pass(dut, style: str) -> None:
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_queue_filled_under_a_queued_pass_drains_with_kernel_masking(dut):
     """intr=kernel: a burst queued from stack context while the process pass is queued (as tcp_output sending
     a window on an incoming ACK would) fills the ring; the TX_DONE interrupt the driver then asks for must be
@@ -497,13 +500,13 @@ async def test_queue_filled_under_a_queued_pass_drains_with_kernel_masking(dut):
     await _queue_filled_under_a_queued_pass(dut, "kernel")
 
 
-@cocotb.test()
+@testing.test()
 async def test_queue_filled_under_a_queued_pass_drains_with_hardware_masking(dut):
     """The same with intr=hw."""
     await _queue_filled_under_a_queued_pass(dut, "hw")
 
 
-@cocotb.test()
+@testing.test()
 async def test_down_at_10_mbps_with_the_fifo_full(dut):
     """At 10 Mb/s a burst fills the 16 KiB TX FIFO, and the transmit engine waits for room for its next burst
     (1.2 ms of the MAC's time for a full frame) when `ifconfig nic0 down` comes: stop must wait for it at the

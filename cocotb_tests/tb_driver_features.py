@@ -17,10 +17,13 @@ from iopkt.net.if_ import SIOCADDMULTI, SIOCDELMULTI
 from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
 from iopkt.netinet import udp_socket
 from nicdef import regs as R
+from nicsim import testing
 from nicsim.two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
 
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
-@cocotb.test()
+
+@testing.test()
 async def test_nicinfo_reports_the_nic_counters(dut):
     """nicinfo shows the PHY-resolved media and counts that equal the NIC's registers."""
     hosts = await build_hosts(dut)
@@ -47,7 +50,7 @@ async def test_nicinfo_reports_the_nic_counters(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_media_follows_the_phy(dut):
     """ifconfig -v shows 1000baseT full-duplex from the PHY; forcing 100baseTX on
     both ends renegotiates, the MAC is re-clocked, and traffic still passes, slower."""
@@ -92,7 +95,7 @@ async def _speeds_and_ping(hosts, want_speed: int, media: str) -> None:
     assert ping.received == 3, ping
 
 
-@cocotb.test()
+@testing.test()
 async def test_media_follows_what_the_phys_resolve(dut):
     """The partner's PHY stops offering 1000 Mb/s (the testbench withholds it): both PHYs resolve 100FD, both
     drivers re-clock their MAC at 100 from the PHY's registers and ping works; after a cable pull and replug
@@ -123,7 +126,7 @@ def _group_bin(mac: bytes) -> int:
     return ((zlib.crc32(mac) ^ 0xFFFFFFFF) & 0xFFFFFFFF) >> 26
 
 
-@cocotb.test()
+@testing.test()
 async def test_multicast_filter_from_the_group_list(dut):
     """SIOCADDMULTI programs the hash bit zlib's CRC-32 predicts; a frame to that
     group reaches the stack, and after SIOCDELMULTI the NIC drops it."""
@@ -160,7 +163,7 @@ async def test_multicast_filter_from_the_group_list(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_jumbo_frames_with_mtu_9000(dut):
     """ifconfig mtu 9000 on both hosts: an 8000-byte ping crosses in one frame,
     received in several 2 KiB buffers and handed up as one chain."""
@@ -181,7 +184,7 @@ async def test_jumbo_frames_with_mtu_9000(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_checksum_offload_both_ways(dut):
     """A inserts checksums in hardware (ifconfig ip4csum udp4csum); B, with
     offload off, verifies every one in software; then B verifies in hardware."""

@@ -22,11 +22,14 @@ from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
 from iopkt.netinet import inet_attach, udp_socket
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
+from nicsim import testing
 from nicsim.dma_checker import attach_dma_checker
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
 from nicsim.udp_flow import Flow, run_flows, udp_flow
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC0 = bytes.fromhex("020000000c00")
 MAC1 = bytes.fromhex("020000000c01")
@@ -122,7 +125,7 @@ def _style_test(style: str):
 
     run.__doc__ = (f"intr={style}: two NICs on one interrupt line of one io-pkt carry traffic both ways at once; "
                    f"nothing hangs or storms, every frame arrives in order, nothing is left behind.")
-    return cocotb.test(name=f"test_shared_line_intr_{style}")(run)
+    return testing.test(name=f"test_shared_line_intr_{style}")(run)
 
 
 for _style in ("kernel", "hw", "shared"):
@@ -145,7 +148,7 @@ async def _interrupts_per_frame(hosts: Hosts, what: str, size: int | None = None
     return (line.entries - entries) / len(res.delivered)
 
 
-@cocotb.test()
+@testing.test()
 async def test_interrupt_moderation_option(dut):
     """itr=40 (microseconds) programs INT_THROTTLE and cuts B's interrupts per received frame under a burst to
     well under half of what it takes without moderation; every frame still arrives."""
@@ -178,7 +181,7 @@ async def _ping_rtt_us(hosts: Hosts) -> float:
     return res.value.rtt_stats_us()[1]
 
 
-@cocotb.test()
+@testing.test()
 async def test_adaptive_moderation_is_the_default(dut):
     """With no itr= option the throttle is off while traffic is light (back-to-back pings take as long as with
     itr=0), goes on during floods of small datagrams (64-byte frames: the receiver B, and the sender A, whose
@@ -228,7 +231,7 @@ async def test_adaptive_moderation_is_the_default(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_phy_thread_named_quiesced_and_reaped(dut):
     """phythread=20: each NIC gets a driver thread named "nicN mii" (pidin thread shows it) that polls the PHY
     and hands link changes to the process function; destroying nic0 (a self-quiescing detach) parks nic1's
@@ -266,7 +269,7 @@ async def test_phy_thread_named_quiesced_and_reaped(dut):
         plat.dma_checker.finish()
 
 
-@cocotb.test()
+@testing.test()
 async def test_reconfigure_under_load_in_every_masking_style(dut):
     """For each intr= style on B: an MTU change on B while A's burst flows and B's stack is held up, so init
     runs with a process pass queued. No style may leave the NIC unmasked under that pass (an interrupt

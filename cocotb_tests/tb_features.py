@@ -22,8 +22,13 @@ from scapy.packet import Raw
 
 from nicdef import regs
 from nicdef.desc import tx_desc
+from nicsim import testing
 from nicsim.faults import DmaFaults
 from nicsim.nic_harness import CLK_NS, RX_BUF0, TX_EOP, TX_RS, GmiiBench, wait_until
+
+TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
+# the DMA-heavy tests also run at a 512-bit DMA bus (the build tb_dma's wide tests share)
+WIDE = {"DATA_WIDTH": 512}
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
@@ -55,7 +60,7 @@ def inject_axi_errors(ram, lo: int, hi: int) -> None:
 # ----------------------------------------------------------------- receive
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_jumbo_multi_buffer_rx(dut):
     """MAX_FRAME_LEN 9018: a 9014-byte frame (+FCS) fills 2048-byte buffers (DD without EOP) and ends in a
     fifth (DD|EOP); no byte past any buffer's RX_BUF_SIZE nor any descriptor past TAIL is written; 9019 bytes is
@@ -101,7 +106,7 @@ async def test_jumbo_multi_buffer_rx(dut):
     assert stats["RX_OCTETS"] == 9014 + 1000
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_rx_buffer_smaller_than_frame(dut):
     """RX_BUF_SIZE 100 (not a multiple of 64): a 300-byte frame fills 64-byte chunks until the rest fits one
     buffer; no buffer is written past 100 bytes."""
@@ -121,7 +126,7 @@ async def test_rx_buffer_smaller_than_frame(dut):
         assert tail == bytes([0xEE]) * len(tail)
 
 
-@cocotb.test()
+@testing.test()
 async def test_address_filter(dut):
     """Station address always; broadcast only with RX_CTRL.BAM; multicast on a hash hit (ether_crc32_le >> 26),
     with ALLMULTI, or in PROMISC; other unicast only in PROMISC. Rejected frames are counted in RX_FILTERED;
@@ -160,7 +165,7 @@ async def test_address_filter(dut):
     assert stats["RX_FRAMES"] == 7
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_stats_and_clear(dut):
     """Broadcast and multicast frames sent are counted in TX_BCAST/TX_MCAST; CTRL.STAT_CLR zeroes every
     counter and leaves the rest of CTRL alone."""
@@ -210,7 +215,7 @@ def rx_csum_cases():
     ]
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_checksum_status(dut):
     """The EOP descriptor's CSUM byte reports the IPv4 header and TCP/UDP checksums as checked good, checked bad
     or not checked (UDP checksum 0, fragments, non-IP), padding beyond the IP total length ignored."""
@@ -245,7 +250,7 @@ def offload_frame(proto: str, n: int) -> tuple[bytes, bytes]:
     return bytes(given), wire
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_tx_checksum_offload(dut):
     """TX_DESC CMD.IPCS/L4CS (first descriptor) make the NIC insert the IPv4 header and TCP/UDP checksums, across
     scatter-gather descriptors; frames without them (or another one in between) leave unchanged."""
@@ -301,7 +306,7 @@ class EdgeLog:
             self.times.append(cocotb.utils.get_sim_time("ns"))
 
 
-@cocotb.test()
+@testing.test()
 async def test_interrupt_moderation(dut):
     """INT_THROTTLE = N holds irq's rising edges at least N * 256 ns apart (the cause waits, it is not lost);
     0 lets every edge through at once."""
@@ -335,7 +340,7 @@ async def test_interrupt_moderation(dut):
     assert edges.times[1] - t0 < 20 * regs.INT_THROTTLE_UNIT_NS + 200
 
 
-@cocotb.test()
+@testing.test()
 async def test_mac_loopback(dut):
     """CTRL.LOOPBACK: a transmitted frame comes back into the RX ring; nothing appears on gmii_tx and frames
     on gmii_rx are ignored."""
@@ -364,7 +369,7 @@ async def paced_capture(dut, div: int) -> tuple[bytes, int]:
     return bytes(data), len(data)
 
 
-@cocotb.test()
+@testing.test()
 async def test_speed_pacing(dut):
     """CTRL.SPEED 100 and 10 Mb/s: each GMII byte lasts 10 or 100 clocks (sampled once per byte time the
     frame is preamble, data, FCS per zlib), and the receiver, in MAC loopback, takes frames at the same pace."""
@@ -389,7 +394,7 @@ async def test_speed_pacing(dut):
 # ------------------------------------------------------------ DMA errors
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_rx_dma_error_and_ring_reset(dut):
     """A SLVERR on an RX buffer write stops the RX ring (STATUS.RX_STOPPED), raises DMA_ERR, latches the burst
     address and DMA_ERR_INFO, writes no descriptor back. Recovery without a device reset, as the datasheet gives
@@ -453,7 +458,7 @@ async def test_rx_dma_error_and_ring_reset(dut):
     assert (await nic.rd_stat())["RX_FRAMES"] == 3
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_tx_dma_error_and_ring_reset(dut):
     """A SLVERR on a TX buffer read mid-frame stops the TX ring; the partial frame, which the MAC has not started
     (store-and-forward), is discarded: nothing reaches the wire and no STAT_TX_* counter counts it. A frame left
@@ -506,7 +511,7 @@ async def test_tx_dma_error_and_ring_reset(dut):
     assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["TX_NO_CARRIER"]) == (1, len(after), 0)
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_tx_larger_than_fifo_cut_through(dut):
     """A frame larger than the 16 KiB TX FIFO goes out cut-through, intact (FCS per zlib) and counted; one cut by
     a DMA error after the MAC started it is ended with gmii_tx_er (the only case a cut frame reaches the wire);
@@ -539,7 +544,7 @@ async def test_tx_larger_than_fifo_cut_through(dut):
     assert rx.get_payload() == after and rx.check_fcs() and not any(rx.error or [])
 
 
-@cocotb.test()
+@testing.test()
 async def test_each_engine_latches_its_own_dma_error(dut):
     """A transmit buffer read and a receive buffer write both fail before software looks: DMA_ERR_* holds only
     the last, but TX_ERR_* and RX_ERR_* each hold their own engine's address and access, so a driver can tell
@@ -563,7 +568,7 @@ async def test_each_engine_latches_its_own_dma_error(dut):
     assert await nic.rd("DMA_ERR_INFO") & regs.DMA_ERR_INFO_RX  # the last one
 
 
-@cocotb.test()
+@testing.test(also_at=WIDE)
 async def test_dma_beyond_host_memory_gets_decerr(dut):
     """Host memory (1 MiB) ends where its size says, as on a real bus: an RX buffer posted past its end gets
     DECERR for its write, the RX ring stops with the address in RX_ERR_ADDR and RESP=3 in RX_ERR_INFO
@@ -597,7 +602,7 @@ async def test_dma_beyond_host_memory_gets_decerr(dut):
     assert (await nic.rd_stat())["DMA_ERR"] == 2
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_ring_reset_while_a_cut_frame_is_being_ended(dut):
     """At 10 Mb/s a descriptor fetch fails just after a cut-through frame has filled the TX FIFO: the engine must
     wait for a free word to end the frame, and reports TX_STOPPED meanwhile. A ring reset (TAIL, then LEN) that
@@ -634,7 +639,7 @@ async def wait_status_clear(nic, bits: int, timeout_us: float = 200, poll_ns: in
     return cocotb.utils.get_sim_time("ns")
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_no_carrier(dut):
     """With phy_link_up low a frame due to start is discarded, not sent: gmii_tx_en never rises, STAT_TX_NO_CARRIER
     counts it and no other STAT_TX_* counter does, its descriptor still gets DD, and it drains at one byte per
@@ -683,7 +688,7 @@ async def test_tx_no_carrier(dut):
     assert stats["TX_BCAST"] == 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_pending_until_fetched_frames_leave(dut):
     """STATUS.TX_PENDING: 0 at rest; after CTRL.TX_EN is cleared and TX_BUSY has fallen it stays 1 while frames
     the driver already saw DD for (one of them checksum-offloaded, so held in the frame buffer) are still on
@@ -720,7 +725,7 @@ async def test_tx_pending_until_fetched_frames_leave(dut):
     assert (await nic.rd_stat())["TX_FRAMES"] == len(done)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_disable_mid_frame(dut):
     """Clearing CTRL.RX_EN while a frame is arriving: the frame is received and checked, but RX_EN is clear at its
     end, so it is dropped and counted in RX_MISSED (raising RX_MISS); no descriptor or buffer is touched and
@@ -763,7 +768,7 @@ async def test_rx_disable_mid_frame(dut):
     assert (stats["RX_MISSED"], stats["RX_FRAMES"]) == (1, 2)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_frames_while_disabled_are_missed(dut):
     """With CTRL.RX_EN clear the MAC still receives and checks every frame: good ones (unicast, broadcast) are
     dropped and counted in RX_MISSED with RX_MISS; bad ones (FCS per zlib, runt, too long, filtered) in their own
@@ -797,7 +802,7 @@ async def test_rx_frames_while_disabled_are_missed(dut):
     assert (await nic.rd_stat())["RX_MISSED"] == 2
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_ring_reset_flushes_waiting_frames(dut):
     """A receive ring reset (RX_LEN) while RX_EN is clear discards every frame waiting in the RX FIFO, each counted
     in RX_MISSED (raising RX_MISS), so the rebuilt ring never receives a stale frame; a frame arriving after the

@@ -11,9 +11,12 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from cocotbext.axi import AxiBurstType, AxiBus, AxiMaster, AxiResp
 
-from nicsim import host_mem
+from nicsim import host_mem, testing
 from nicsim.faults import PortDmaFaults
 from nicsim.nic_harness import quiet_models
+
+TOPLEVEL = "host_mem_axi"  # the HDL toplevel these tests run on (read by nicsim.collect)
+PARAMETERS = [{"DATA_WIDTH": 64}, {"DATA_WIDTH": 512}]  # every test, at 64 and 512 bits
 
 MEM = 64 * 1024
 PORT = 0  # the toplevel's PORT parameter (default)
@@ -33,7 +36,7 @@ async def setup(dut) -> tuple[AxiMaster, host_mem.SharedMemory, int]:
     return axi, mem, len(dut.s_axi_wdata) // 8
 
 
-@cocotb.test()
+@testing.test()
 async def test_any_bytes_at_any_address_and_beat_size(dut):
     """Random writes and reads of 1..600 bytes at random byte addresses, full-width and narrow beats (the
     master splits them into INCR bursts with strobes): every read returns the reference copy and the C buffer
@@ -59,7 +62,7 @@ async def test_any_bytes_at_any_address_and_beat_size(dut):
     assert sum(t.write for t in txns) and sum(not t.write for t in txns)
 
 
-@cocotb.test()
+@testing.test()
 async def test_fixed_bursts_stay_on_one_address(dut):
     """A FIXED write of 4 full beats leaves the last beat's bytes; a FIXED read returns one word every beat."""
     axi, mem, bus = await setup(dut)
@@ -71,7 +74,7 @@ async def test_fixed_bursts_stay_on_one_address(dut):
     assert mem.read(0x2000, bus) == beats[-1] and mem.read(0x2000 + bus, bus) == bytes(bus)
 
 
-@cocotb.test()
+@testing.test()
 async def test_outside_the_memory_is_decerr_and_rules_give_slverr(dut):
     """A read or write past the memory's end gets DECERR and writes nothing (no wrap to address 0), burst by
     burst; a fault
@@ -92,7 +95,7 @@ async def test_outside_the_memory_is_decerr_and_rules_give_slverr(dut):
     assert (f.addr, f.write) == (0x30F0, True) and 0 < f.time_ns <= cocotb.utils.get_sim_time("ns")
 
 
-@cocotb.test()
+@testing.test()
 async def test_back_to_back_bursts_stream_without_gaps(dut):
     """Eight 8-beat reads issued at once: after the first beat, R carries a beat on every clock until the
     last (AR for the next burst is taken while the previous one's last beat loads)."""

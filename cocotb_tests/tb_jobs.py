@@ -1,17 +1,19 @@
 """The bench's own correctness checks, on ``nic_pair_tb``: a flood that
 loses a datagram fails, naming the loss and where it was counted."""
 
-import cocotb
 
+from nicsim import testing
 from nicsim.jobs import Probe, bench_flood
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, inject_dma_error
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 
 async def _lose_one_on_b(hosts: Hosts) -> None:
     inject_dma_error(hosts, "hostB", "rx_buffer_write")
 
 
-@cocotb.test()
+@testing.test()
 async def test_bench_flood_fails_on_a_lost_datagram(dut):
     """A DMA error on B's receive side drops one datagram of a 16-datagram
     flood: the driver recovers and counts it, and the bench's flood fails

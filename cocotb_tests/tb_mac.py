@@ -18,7 +18,10 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from nicdef import regs
+from nicsim import testing
 from nicsim.nic_harness import CLK_NS, RX_BUF0, RX_RING, GmiiBench, wait_irq
+
+TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
@@ -65,7 +68,7 @@ class MacBench(GmiiBench):
         self.preambles = PreambleLog(dut)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_frames_on_gmii(dut):
     """Frames queued back to back leave on GMII with preamble, SFD, padding to 60, a correct FCS and a 12-byte IFG."""
     tb = MacBench(dut)
@@ -99,7 +102,7 @@ async def test_tx_frames_on_gmii(dut):
     assert stats["TX_OCTETS"] == sum(len(f) for f in frames)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_without_rs(dut):
     """A descriptor without RS is consumed (HEAD moves) but not written back and raises no TX_DONE."""
     tb = MacBench(dut)
@@ -113,7 +116,7 @@ async def test_tx_without_rs(dut):
     assert await nic.rd("INT_CAUSE") == 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_unicast_and_broadcast(dut):
     """Frames for the station address and for broadcast land in host memory; LEN, STA, RX_DONE and stats follow."""
     tb = MacBench(dut)
@@ -132,7 +135,7 @@ async def test_rx_unicast_and_broadcast(dut):
     assert stats["RX_FCS_ERR"] + stats["RX_FILTERED"] + stats["RX_RUNT"] + stats["RX_MISSED"] == 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_drops_bad_frames(dut):
     """Bad FCS, rx_er, another station's address and runts are dropped before DMA and each counted once."""
     tb = MacBench(dut)
@@ -171,7 +174,7 @@ def raw_burst(data: bytes, er_at: int | None = None) -> GmiiFrame:
     return frame
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_framing(dut):
     """A carrier burst whose bytes before the SFD are not all preamble, or that has no SFD, is a framing error:
     dropped and counted once in STAT_RX_FRAMING and nowhere else, and the next frame is received intact. That
@@ -215,7 +218,7 @@ async def test_rx_framing(dut):
         await nic.post_rx([nic.last_rx.addr])
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_without_descriptor(dut):
     """With no free RX descriptor a frame is dropped, counted in RX_MISSED, raises RX_MISS; HEAD never passes TAIL."""
     tb = MacBench(dut)
@@ -242,7 +245,7 @@ async def test_rx_without_descriptor(dut):
     assert nic.ram.read(RX_RING + regs.DESC_SIZE, regs.DESC_SIZE) == bytes(regs.DESC_SIZE)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_too_long(dut):
     """A frame longer than MAX_FRAME_LEN (FCS included) is dropped and counted in RX_TOOLONG; one of exactly
     MAX_FRAME_LEN is received."""
@@ -259,7 +262,7 @@ async def test_rx_too_long(dut):
     assert stats["RX_FRAMES"] == 1
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_disabled(dut):
     """With CTRL.RX_EN clear a good frame is received but not admitted: nothing is written, and it is counted
     in RX_MISSED; once RX_EN is set the next frame lands in the first descriptor."""

@@ -16,9 +16,12 @@ from iopkt.net.if_ import ifunit
 from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
 from iopkt.netinet import inet_attach, udp_socket
 from iopkt.sbin.shell import run_command
+from nicsim import testing
 from nicsim.dma_checker import attach_dma_checker
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC0 = bytes.fromhex("020000000c00")
 MAC1 = bytes.fromhex("020000000c01")
@@ -36,7 +39,7 @@ async def _send_raw(iopkt, out_if: str, dst_mac: bytes, dst_ip: str, payload: by
     return await iopkt.stack_call(send)
 
 
-@cocotb.test()
+@testing.test()
 async def test_two_nics_one_driver_destroy_one_by_one(dut):
     """Both NICs attach as nic0/nic1 from one mount; frames cross the cable between
     them, both NICs DMAing into the host's one memory (its transaction log shows

@@ -22,9 +22,11 @@ from cocotb.utils import get_sim_time
 
 from nicdef import regs
 from nicdef.desc import tx_desc
-from nicsim import host_mem
+from nicsim import host_mem, testing
 from nicsim.host_platform import HdlRegisters
 from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_irq, wait_until
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC_A = bytes.fromhex("02000000000a")
 MAC_B = bytes.fromhex("02000000000b")
@@ -69,7 +71,7 @@ async def wait_link(dut, up: bool = True, timeout_us: float = 50) -> None:
     await wait_until(lambda: int(dut.link_a.value) == up and int(dut.link_b.value) == up, timeout_us, poll_ns=80)
 
 
-@cocotb.test()
+@testing.test()
 async def test_the_clock_and_every_trigger_keep_cocotb_time(dut):
     """However the toplevel's clock is made (by the design under Icarus, by the simulator's main loop under
     Verilator, which runs stretches with no callback due without cocotb's per-step work), cocotb's triggers
@@ -138,7 +140,7 @@ async def test_the_clock_and_every_trigger_keep_cocotb_time(dut):
     await wait_link(dut, True, timeout_us=200)
 
 
-@cocotb.test()
+@testing.test()
 async def test_register_accesses_of_both_nics_overlap_and_each_completes(dut):
     """The HDL register masters (one write of reg_*_cmd per access, done at a toggle of reg_*_ack): both NICs'
     accesses interleaved at every phase of the clock, each one completes within a microsecond and reads back
@@ -159,7 +161,7 @@ async def test_register_accesses_of_both_nics_overlap_and_each_completes(dut):
         await task
 
 
-@cocotb.test()
+@testing.test()
 async def test_a_second_bench_takes_the_register_master_as_the_first_left_it(dut):
     """A bench made after another in the same simulation (the next test of a module) finds reg_*_cmd's req
     where the first left it, at 1 after an odd number of accesses and with an access still in flight, with or
@@ -182,7 +184,7 @@ async def test_a_second_bench_takes_the_register_master_as_the_first_left_it(dut
         await check(HdlRegisters(dut, "a"), 0x300 + 0x10 * reset_between)
 
 
-@cocotb.test()
+@testing.test()
 async def test_a_to_b_and_back(dut):
     """A frame sent by A arrives in B's memory with B's RX_DONE interrupt, and B's reply arrives at A."""
     ab = WireCount(dut.wire_ab_en)
@@ -205,7 +207,7 @@ async def test_a_to_b_and_back(dut):
         nic.bursts.check()
 
 
-@cocotb.test()
+@testing.test()
 async def test_full_duplex(dut):
     """Both NICs send several frames at once; each side receives all of the other's, in order."""
     a, b = await bring_up(dut)
@@ -227,7 +229,7 @@ async def test_full_duplex(dut):
         nic.bursts.check()
 
 
-@cocotb.test()
+@testing.test()
 async def test_dma_beyond_host_memory_gets_decerr(dut):
     """Host memory ends where its size says (1 MiB here), as a real bus does: an RX buffer posted beyond B's
     memory gets DECERR for its write, and B's NIC stops its RX ring with the address in RX_ERR_ADDR and DECERR
@@ -310,7 +312,7 @@ class StallCount:
         self.task.cancel()
 
 
-@cocotb.test()
+@testing.test()
 async def test_host_memory_never_stalls_the_dma(dut):
     """Full throughput from host_mem_axi: while A sends three 1514-byte frames (descriptor reads, buffer reads
     of up to 256 beats, write-backs) and B receives them, no AR, AW or W beat the NICs offer waits a cycle,

@@ -9,7 +9,10 @@ import cocotb
 from cocotb.triggers import Timer
 
 from nicdef import regs
+from nicsim import testing
 from nicsim.nic_harness import NicHarness, start_clock_and_reset, wait_until
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC_A = bytes.fromhex("02000000000a")
 MAC_B = bytes.fromhex("02000000000b")
@@ -92,7 +95,7 @@ async def garbled(a: NicHarness, b: NicHarness, seed: int, length: int = 64, tim
     return name
 
 
-@cocotb.test()
+@testing.test()
 async def test_mdio_phy_registers(dut):
     """MDIO reads and writes reach the PHY: IDs, BMSR abilities (full duplex only), ANAR/GBCR defaults and
     write-back, BMSR link latched low (reads 0 once after power-up), MDIO cause per transaction; MDIO_DIV's
@@ -129,7 +132,7 @@ async def test_mdio_phy_registers(dut):
     await wait_link(dut, True)
 
 
-@cocotb.test()
+@testing.test()
 async def test_autoneg_speed_and_mismatch(dut):
     """Auto-negotiation resolves the highest common mode: withholding 1000FD on B brings both to 100FD (and
     A's ANLPAR/GBSR show B's page); MACs at 100 pass frames. A MAC at the wrong speed (sender, receiver or both)
@@ -169,7 +172,7 @@ async def test_autoneg_speed_and_mismatch(dut):
     dut.phy_b_adv_withhold.value = 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_cable_pull_link_interrupt(dut):
     """Pulling the cable drops the link: STATUS.LINK_UP falls, LINK is raised (irq with it unmasked), BMSR reads
     link down and keeps reading it (latched) once after re-plugging; frames do not pass while it is out."""
@@ -193,7 +196,7 @@ async def test_cable_pull_link_interrupt(dut):
     assert await passes(a, b, 2)
 
 
-@cocotb.test()
+@testing.test()
 async def test_phy_loopback(dut):
     """BMCR loopback returns A's frames to A and sends nothing to B; clearing it (and restarting AN) restores
     the link to B."""
@@ -242,7 +245,7 @@ async def check_every_frame_counted(a: NicHarness, b: NicHarness, queued: int, w
     assert ta["TX_FRAMES"] == rb["RX_FRAMES"] + sum(drops.values()), line
 
 
-@cocotb.test()
+@testing.test()
 async def test_cable_pulls_and_speed_changes_account_for_every_frame(dut):
     """A stream of frames A -> B while the cable is pulled and re-plugged and while A's MAC speed and B's
     advertisement change under it: every frame A queued is sent or counted as no carrier, and every frame sent
@@ -368,7 +371,7 @@ async def check_registers_tell_the_truth(dut, a: NicHarness, b: NicHarness, want
             assert int(getattr(dut, f"phy_{me}_speed").value) == SPEED_OF[mode], (me, want)
 
 
-@cocotb.test()
+@testing.test()
 async def test_registers_tell_what_is_advertised_and_resolved(dut):
     """Every way the testbench changes what a PHY offers or resolves (withholding each ability on either side,
     an ANAR/GBCR write, forced modes through BMCR, AN restart, cable pull and replug) leaves both PHYs' registers

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import cocotb
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiResp
 
 from nicdef import regs
+from nicsim import testing
 from nicsim.nic_harness import REG, REG_BY_NAME, NicHarness, start_clock_and_reset, tie_off_gmii_rx
+
+TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 # bits each read-write register implements (the rest read 0)
 RW_BITS = {
@@ -47,7 +49,7 @@ async def reset_values_hold(nic: NicHarness) -> None:
         assert await nic.rd(reg.name) == reg.reset, f"{reg.name} not at its reset value"
 
 
-@cocotb.test()
+@testing.test()
 async def test_id_version_and_reset_values(dut):
     """ID and VERSION carry the values nicdef defines; every readable register starts at its reset value."""
     nic = await setup(dut)
@@ -56,7 +58,7 @@ async def test_id_version_and_reset_values(dut):
     await reset_values_hold(nic)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rw_registers_read_back(dut):
     """Read-write registers return what was written, limited to their implemented bits; the map covers every one."""
     nic = await setup(dut)
@@ -75,7 +77,7 @@ async def test_rw_registers_read_back(dut):
             assert got == pattern & RW_BITS[name], f"{name}: wrote {pattern:#x}, read {got:#x}"
 
 
-@cocotb.test()
+@testing.test()
 async def test_byte_strobes(dut):
     """Partial writes (wstrb) change only the addressed bytes."""
     nic = await setup(dut)
@@ -84,7 +86,7 @@ async def test_byte_strobes(dut):
     assert await nic.rd("MAC_LO") == 0x11AB3344
 
 
-@cocotb.test()
+@testing.test()
 async def test_read_only_registers_ignore_writes(dut):
     """Writes to ID, VERSION, STATUS, INT_MASK, the HEAD registers and the statistics change nothing."""
     nic = await setup(dut)
@@ -99,7 +101,7 @@ async def test_read_only_registers_ignore_writes(dut):
             assert await nic.rd(reg.name) == 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_interrupt_controller(dut):
     """INT_CAUSE is W1C, INT_MASK follows SET/CLR, CAUSE_SET raises causes, irq == |(cause & mask)."""
     nic = await setup(dut)
@@ -143,7 +145,7 @@ async def test_interrupt_controller(dut):
     assert await nic.rd("INT_MASK") == 0
 
 
-@cocotb.test()
+@testing.test()
 async def test_soft_reset(dut):
     """CTRL.RST restores every register to its reset value, reads back 0, and the write still completes."""
     nic = await setup(dut)
@@ -160,7 +162,7 @@ async def test_soft_reset(dut):
     await reset_values_hold(nic)
 
 
-@cocotb.test()
+@testing.test()
 async def test_unmapped_addresses(dut):
     """Unmapped addresses read 0 with an OKAY response; writes there change nothing."""
     nic = await setup(dut)

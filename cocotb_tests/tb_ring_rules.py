@@ -26,7 +26,10 @@ from scapy.packet import Raw
 
 from nicdef import regs
 from nicdef.desc import encode, rx_desc, tx_desc
+from nicsim import testing
 from nicsim.nic_harness import MAC, RX_BUF0, RX_RING, TX_RING, GmiiBench, start_clock_and_reset
+
+TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 MAC_STR = "02:00:00:00:00:01"
 PEER_STR = "02:00:00:00:00:02"
@@ -64,7 +67,7 @@ async def frames_on_wire(tb: GmiiBench, us: float) -> list[bytes]:
 # ----------------------------------------------------------------- ring registers
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_tail_at_or_beyond_len_hands_over_nothing(dut):
     """TX_LEN 2 with both descriptors valid and TX_TAIL 2 (= LEN), or 7: the NIC fetches no descriptor and sends
     nothing (HEAD stays 0, no DD); TAIL 1 then sends exactly the one frame. LEN shrunk below a TAIL already
@@ -106,7 +109,7 @@ async def test_tx_tail_at_or_beyond_len_hands_over_nothing(dut):
     assert await nic.rd("RX_BASE_LO") == RX_RING
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_tail_at_or_beyond_len_drops_frames_as_missed(dut):
     """RX_LEN 2 with 2 buffers posted and RX_TAIL 2, then RX_LEN 4 with RX_TAIL 7: every frame is dropped and
     counted in STAT_RX_MISSED (RX_MISS raised); no buffer and no descriptor is written. LEN shrunk below a
@@ -144,7 +147,7 @@ async def test_rx_tail_at_or_beyond_len_drops_frames_as_missed(dut):
 # ----------------------------------------------------------------- TX descriptor fields
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_zero_length_eop_descriptor_is_refused(dut):
     """Descriptor 0 = {LEN 1, 0xAA, no EOP}, descriptor 1 = {LEN 0, EOP|RS}, TX_TAIL 2: the NIC refuses
     descriptor 1 (it would end a frame with nothing, or end nothing): the ring stops with CAUSE = DESC at
@@ -195,7 +198,7 @@ async def test_tx_zero_length_eop_descriptor_is_refused(dut):
     assert (stats["TX_FRAMES"], stats["DMA_ERR"]) == (2, 2)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_descriptor_len_above_limit_is_refused(dut):
     """A descriptor's LEN above TX_DESC_LEN_MAX (16383): the ring stops with CAUSE = DESC before any byte of
     its buffer is read; LEN 16383 itself is sent. Reserved bits (CMD bits 4..7, RSVD) are ignored and written
@@ -224,7 +227,7 @@ async def test_tx_descriptor_len_above_limit_is_refused(dut):
     assert nic.tx_sta(1) == 0 and (await nic.rd_stat())["TX_FRAMES"] == 1
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_frame_past_65535_bytes_is_refused(dut):
     """A frame whose five descriptors add up to exactly TX_FRAME_LEN_MAX (65535) bytes is sent intact (FCS per
     zlib) and counted with all its bytes. One whose last descriptor takes it to 65537 bytes is refused at that
@@ -262,7 +265,7 @@ async def test_tx_frame_past_65535_bytes_is_refused(dut):
 # ----------------------------------------------------------------- RX buffer size
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_buffer_size_extremes_and_buffer_past_the_bus(dut):
     """RX_BUF_SIZE 0 and 1..63: a frame that does not fit one buffer is dropped as too long (STAT_RX_TOOLONG),
     nothing written; a huge RX_BUF_SIZE (0xFFFFFFFF) takes any frame in one buffer. A buffer that starts below
@@ -296,7 +299,7 @@ async def test_rx_buffer_size_extremes_and_buffer_past_the_bus(dut):
 # ----------------------------------------------------------------- addresses beyond the bus
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_address_beyond_bus_stops_ring(dut):
     """An RX descriptor address of 0x1_0000_2000 (ADDR_WIDTH 32) is not truncated to 0x2000 (the RX ring): the
     ring stops with CAUSE = RANGE, RX_ERR_ADDR and DMA_ERR_ADDR hold the full 64-bit address, nothing is
@@ -340,7 +343,7 @@ async def test_rx_address_beyond_bus_stops_ring(dut):
     assert await nic.recv() == good
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_address_beyond_bus_stops_ring(dut):
     """A TX buffer at 0x1_0007_0000 (ADDR_WIDTH 32) does not send the bytes at 0x70000: the ring stops with
     CAUSE = RANGE and the full address, no buffer read, nothing on the wire, no DD. So does a buffer that starts
@@ -480,7 +483,7 @@ async def tx_reset_mid_descriptor(dut, reset, new_ring: int = TX_RING) -> None:
     tb.check_bursts(1)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_tail0_then_len_mid_descriptor(dut):
     """TX_TAIL 0 then TX_LEN 16 while the engine reads a frame: an empty ring stays empty (no stale
     descriptor resent, HEAD 0)."""
@@ -490,7 +493,7 @@ async def test_tx_tail0_then_len_mid_descriptor(dut):
     await tx_reset_mid_descriptor(dut, reset)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_en_cleared_then_len_at_once(dut):
     """TX_EN cleared and TX_LEN written at once, not waiting for TX_BUSY to fall: HEAD stays 0, and the
     rebuilt descriptors 0 and 1 both go out (the first is not skipped)."""
@@ -500,7 +503,7 @@ async def test_tx_en_cleared_then_len_at_once(dut):
     await tx_reset_mid_descriptor(dut, reset)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_len_below_tail_mid_descriptor(dut):
     """TX_LEN 8 with TAIL 10 left in place (TAIL >= LEN: the NIC owns nothing): HEAD stays 0."""
     async def reset(nic):
@@ -508,7 +511,7 @@ async def test_tx_len_below_tail_mid_descriptor(dut):
     await tx_reset_mid_descriptor(dut, reset)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_base_moved_mid_descriptor(dut):
     """TX_TAIL 0 then TX_BASE_LO moved to a ring being built: no DD in the old ring after the move, nothing
     of the new ring sent or written back until TAIL hands it over."""
@@ -518,7 +521,7 @@ async def test_tx_base_moved_mid_descriptor(dut):
     await tx_reset_mid_descriptor(dut, reset, NEW_TX_RING)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_base_hi_rewritten_mid_descriptor(dut):
     """TX_TAIL 0 then TX_BASE_HI rewritten with its value (still a ring reset): as for TX_LEN."""
     async def reset(nic):
@@ -585,26 +588,26 @@ async def rx_reset_mid_frame(dut, reg: str, value: int, new_ring: int) -> None:
     tb.check_bursts(1)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_base_moved_mid_frame(dut):
     """RX_TAIL 0 then RX_BASE_LO moved while a frame is being written: the frame is dropped as missed,
     the old ring gets no DD, the new ring nothing until TAIL hands it over."""
     await rx_reset_mid_frame(dut, "RX_BASE_LO", 0x3000, 0x3000)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_len_written_mid_frame(dut):
     """RX_TAIL 0 then RX_LEN rewritten while a frame is being written: as for RX_BASE_LO, in the same ring."""
     await rx_reset_mid_frame(dut, "RX_LEN", 16, RX_RING)
 
 
-@cocotb.test()
+@testing.test()
 async def test_rx_base_hi_rewritten_mid_frame(dut):
     """RX_TAIL 0 then RX_BASE_HI rewritten with its value (still a ring reset) while a frame is being written."""
     await rx_reset_mid_frame(dut, "RX_BASE_HI", 0, RX_RING)
 
 
-@cocotb.test()
+@testing.test()
 async def test_tx_len_grown_past_tail(dut):
     """TX_LEN 2 with TX_TAIL 5 hands over nothing; growing TX_LEN to 16 (no TAIL write) makes TAIL < LEN, so
     descriptors 0..4 go out, once each, in order (datasheet: "until TAIL < LEN, by writing either")."""

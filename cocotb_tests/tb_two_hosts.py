@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 
-import cocotb
-
+from nicsim import testing
 from nicsim.jobs import PING
 from nicsim.two_hosts import bring_up_pair, build_hosts, driver_vs_nic_counters
+
+TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
 
 async def _ping_ten(dut):
@@ -21,7 +22,7 @@ async def _ping_ten(dut):
     return hosts, res, ping, wall
 
 
-@cocotb.test()
+@testing.test()
 async def test_ping_ten_replies(dut):
     """Ten echo requests, ten replies with the payloads sent; both drivers' counters equal their NICs'."""
     hosts, res, ping, wall = await _ping_ten(dut)
@@ -42,7 +43,7 @@ async def test_ping_ten_replies(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_down_up_and_reinit_keep_working(dut):
     """`ifconfig down` stops the wire and frees every buffer; `up` and an MTU
     change (init called again on a running interface) bring it back intact."""
@@ -79,7 +80,7 @@ async def test_down_up_and_reinit_keep_working(dut):
     await hosts.teardown()
 
 
-@cocotb.test()
+@testing.test()
 async def test_udp_burst_overfills_tx_ring_and_recovers(dut):
     """A burst larger than the TX ring: start sets IFF_OACTIVE, TX_DONE wakes
     the queue, and every datagram arrives intact and in order."""

@@ -10,6 +10,9 @@ benches.
 - :mod:`nicsim.faults`, :mod:`nicsim.udp_flow`, :mod:`nicsim.accounting` —
   fault injection, numbered UDP flows, and the ``sent = delivered + drops`` line
 - :mod:`nicsim.runner` — build and run a cocotb module on either simulator
+- :mod:`nicsim.testing`, :mod:`nicsim.artifacts`, :mod:`nicsim.collect` — the
+  test decorator, each test's artifact folder and test-end hook, one pytest
+  item per cocotb test
 - :mod:`nicsim.demo`, :mod:`nicsim.bench` (cocotb side: :mod:`nicsim.jobs`),
   :mod:`nicsim.cli` — the ``nicsim`` command
 """

@@ -47,7 +47,7 @@ from xml.etree import ElementTree
 
 from nicdef import __version__
 from nicsim import dma_checker
-from nicsim.runner import SIM_BUILD, SIMULATORS, build_plain, check_simulator, run_cocotb
+from nicsim.runner import SIM_BUILD, SIMULATORS, CocotbTestFailed, build_plain, check_simulator, run_cocotb
 
 CLK_NS = 8  # 125 MHz: one GMII byte per clock
 LINE_BPS = 1_000_000_000
@@ -105,10 +105,12 @@ def run_job(sim: str, testcase: str, toplevel: str, plan: dict, clock: Clock | N
         run_cocotb("nicsim.jobs", toplevel, testcase=testcase,
                    extra_env={"BENCH_RESULT": str(out), "BENCH_PLAN": json.dumps({**plan, "t0": clock.t0, "sim": sim}),
                               "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
-    except SystemExit:
-        pass  # cocotb's runner exits when the simulator fails; what the job wrote says the rest
+    except CocotbTestFailed as e:
+        failed = e  # what the job wrote says the rest, if it wrote anything
+    else:
+        failed = None
     if not out.exists():
-        raise BenchFailed(f"{sim}: {testcase} did not run (see the simulator's output above)")
+        raise BenchFailed(f"{sim}: {testcase} did not run:\n{failed}" if failed else f"{sim}: {testcase} did not run")
     result = json.loads(out.read_text())
     out.unlink()
     if "error" in result:

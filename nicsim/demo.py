@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from nicsim.runner import SIM_BUILD, run_cocotb
+from nicsim.runner import SIM_BUILD, CocotbTestFailed, run_cocotb
 
 
 def run_demo(sim: str = "icarus") -> int:
@@ -29,11 +29,11 @@ def run_demo(sim: str = "icarus") -> int:
         run_cocotb("nicsim.jobs", "nic_pair_tb", testcase="demo_two_host_ping",
                    extra_env={"DEMO_TRANSCRIPT": str(transcript),
                               "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
-    except SystemExit:
-        pass  # cocotb's runner exits on a failed test; the missing transcript says so below
+    except CocotbTestFailed as e:
+        print(e, file=sys.stderr)  # the failure report; the missing transcript says so below
     wall = time.perf_counter() - t0
     if not transcript.exists():
-        print("demo: the simulation did not finish its script; see the log above", file=sys.stderr)
+        print("demo: the simulation did not finish its script; see the report above", file=sys.stderr)
         return 1
     print()
     print(f"==== two hosts, two RTL NICs on one cable ({sim}) ====")

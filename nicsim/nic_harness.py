@@ -15,6 +15,7 @@ A :class:`GmiiBench` adds cocotbext-eth GMII models to one NIC (toplevel ``nic``
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -146,9 +147,14 @@ class HostMemBurstLog:
 
 
 def quiet_models(dut, *prefixes: str) -> None:
-    """Keep the bus models' per-transaction INFO lines out of the log (they cost time too)."""
+    """Keep the bus models' INFO lines (their banner, and a line per access
+    or burst with raw offsets) out of the log: the cocotbext-axi/-eth model on
+    the signals ``<prefix>...`` of ``dut`` logs as ``cocotb.<dut>.<prefix>``,
+    set here to WARNING. They cost time too. ``VERBOSE=1`` in the
+    environment (passed to the simulation) leaves them at INFO."""
+    level = logging.INFO if os.environ.get("VERBOSE", "0") not in ("", "0") else logging.WARNING
     for prefix in prefixes:
-        logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
+        logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(level)
 
 
 class NicHarness:

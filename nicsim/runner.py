@@ -1,12 +1,15 @@
 """Build and run one cocotb test module against an RTL toplevel, from pytest.
 
-Every ``test_*.py`` pytest file in ``cocotb_tests/`` calls :func:`run_cocotb`
-with the name of a cocotb module (``tb_*.py``, the code that runs inside the
-simulator) and a toplevel; :mod:`nicsim.demo` and :mod:`nicsim.bench` run
-:mod:`nicsim.jobs` the same way. A user's own bench does the same from its own
-folder: the cocotb module is imported by name from ``sys.path``. The
-simulator comes from ``SIM`` (``icarus``, the default, or ``verilator``);
-``WAVES=1`` records an FST waveform per test and prints where.
+The pytest items of ``cocotb_tests/`` (:mod:`nicsim.collect`, one per cocotb
+test) call :func:`run_cocotb` with the name of a cocotb module (``tb_*.py``,
+the code that runs inside the simulator), its toplevel and one test;
+:mod:`nicsim.demo` and :mod:`nicsim.bench` run :mod:`nicsim.jobs` the same
+way. A user's own bench does the same from its own folder: the cocotb module
+is imported by name from ``sys.path``. The simulator comes from ``SIM``
+(``icarus``, the default, or ``verilator``); ``WAVES=1`` records an FST
+waveform per test. Each run leaves its artifacts (``sim.log``, ``results.xml``,
+waves, the test's own files) in one folder per test (:func:`artifact_dir`),
+and a failed run raises :class:`CocotbTestFailed` with a short report.
 
 Builds are cached per (toplevel, simulator, parameters, waves) under
 ``sim_build/`` at the repository root, and guarded by a file lock so parallel
@@ -25,12 +28,16 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib
+import importlib.util
+import itertools
 import json
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -310,6 +317,69 @@ def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
     return key
 
 
+class CocotbTestFailed(Exception):
+    """A cocotb run whose tests did not all pass (or did not run at all).
+
+    ``str()`` is the short failure report: test, simulator, parameters, the
+    failing assertion from cocotb's results and the last lines of its
+    traceback in ``sim.log``, the seed, ``diagnosis.txt`` when the test wrote
+    one, a one-line command that reruns the test with waves, and the
+    artifact folder with its files (:func:`failure_report`). The pytest items
+    of :mod:`nicsim.collect` show exactly this text.
+
+    Attributes: ``artifacts`` (the folder, a Path), ``seed`` (int),
+    ``cause`` (the one-line summary)."""
+
+    def __init__(self, report: str, *, artifacts: Path, seed: int, cause: str):
+        super().__init__(report)
+        self.artifacts = artifacts
+        self.seed = seed
+        self.cause = cause
+
+
+# cocotb loads pytest in the simulator for its assertion rewriting (the
+# values of a failed assert); by default it rewrites every module imported
+# (scapy, the bus models) and pytest loads every installed plugin (xdist,
+# execnet, cov): 0.5 to 1 s of each test's start. Rewritten here: the test
+# modules and this project's packages, where the asserts are.
+SIM_PYTEST_ENV = {
+    "COCOTB_REWRITE_ASSERTION_FILES": "tb_*.py test_*.py nicsim/*.py iopkt/*.py devnp_nic/*.py devnp_sam/*.py "
+                                      "nicdef/*.py",
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+}
+
+# environment variables that pick cocotb tests: left over in a shell, they
+# would run another test under this one's name
+TEST_SELECTION_ENV = ("COCOTB_TEST_FILTER", "COCOTB_TESTCASE")
+# where `make` puts its reports (REPORTS, passed on as NICSIM_REPORTS); the test folders go under tests/
+REPORTS_ENV = "NICSIM_REPORTS"
+
+
+def artifact_dir(sim: str, test_module: str, testcase: str | None, parameters: dict) -> Path:
+    """``reports/tests/<sim>/<tb_module>.<test>[<NAME=value,...>]/``: where
+    one run's sim.log, results.xml, waves and the test's own files go
+    (``<tb_module>`` alone for a run of a whole module). ``reports/`` is the
+    repository root's, or ``NICSIM_REPORTS`` when set (``make sim REPORTS=...``)."""
+    root = Path(os.environ.get(REPORTS_ENV) or REPO_ROOT / "reports").resolve()
+    name = test_module + (f".{testcase}" if testcase else "")
+    if parameters:
+        name += "[" + ",".join(f"{k}={v}" for k, v in sorted(parameters.items())) + "]"
+    return root / "tests" / sim / re.sub(r"[^A-Za-z0-9_.=,\[\]-]", "_", name)
+
+
+def _seed() -> int:
+    """The run's COCOTB_RANDOM_SEED: the environment's, or a new one, set
+    explicitly so the report can name it (cocotb seeds each test from it and
+    the test's name, so a rerun of one test with it repeats that test)."""
+    given = os.environ.get("COCOTB_RANDOM_SEED", "").strip()
+    if given:
+        try:
+            return int(given)
+        except ValueError:
+            raise ValueError(f"COCOTB_RANDOM_SEED={given!r} is not an integer") from None
+    return int.from_bytes(os.urandom(4), "little") >> 1
+
+
 def run_cocotb(
     test_module: str,
     toplevel: str,
@@ -317,7 +387,8 @@ def run_cocotb(
     parameters: dict | None = None,
     testcase: str | None = None,
     extra_env: dict | None = None,
-) -> None:
+    nodeid: str | None = None,
+) -> Path:
     """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module``.
 
     test_module: importable name of the cocotb module, e.g. ``"tb_regs"`` or
@@ -327,11 +398,28 @@ def run_cocotb(
     parameters: Verilog parameters of the toplevel, e.g. ``{"DATA_WIDTH": 128}``.
     testcase: run only this cocotb test (comma-separated names allowed).
     extra_env: extra environment variables for the simulation.
+    nodeid: the pytest id of the test, for the report's rerun command
+        (:mod:`nicsim.collect` passes it; otherwise the command calls this
+        function).
+
+    Returns the run's artifact folder (:func:`artifact_dir`, emptied first):
+    ``sim.log`` (the simulator's whole output), ``results.xml``, and with
+    ``WAVES=1`` ``waves.fst`` (``waves.vcd`` on a Verilator without lz4).
+    The simulation finds it in ``NICSIM_ARTIFACTS`` (:mod:`nicsim.artifacts`).
+    The seed is ``COCOTB_RANDOM_SEED`` if set, else a new one, passed explicitly.
 
     Raises :class:`SimulatorMissing` (with the command that installs it) when
-    ``SIM`` names no supported simulator or its tools are not installed, and
-    cocotb's ``SystemExit`` when a cocotb test fails.
+    ``SIM`` names no supported simulator or its tools are not installed,
+    ``ValueError`` when ``COCOTB_TEST_FILTER`` or ``COCOTB_TESTCASE`` is set
+    in the environment (it would select other tests than asked), and
+    :class:`CocotbTestFailed`, whose text is the failure report, when a test
+    fails or none ran.
     """
+    for var in TEST_SELECTION_ENV:
+        if os.environ.get(var):
+            raise ValueError(f"{var}={os.environ[var]!r} is set in the environment: cocotb would run the tests it "
+                             f"selects instead of {testcase or 'all of ' + test_module}. Unset it "
+                             f"(`unset {var}`) and pick tests with `pytest -k NAME` or run_cocotb(testcase=...)")
     sim = os.environ.get("SIM", "icarus")
     check_simulator(sim)
     waves = os.environ.get("WAVES", "0") not in ("", "0")
@@ -343,14 +431,18 @@ def run_cocotb(
         _verilator_make_fix()
 
     build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
-    run_name = test_module + (f"-{re.sub(r'[^A-Za-z0-9_]', '_', testcase)}" if testcase else "")
-    test_dir = build_dir / run_name
-    test_dir.mkdir(parents=True, exist_ok=True)
+    test_dir = artifact_dir(sim, test_module, testcase, parameters)
+    shutil.rmtree(test_dir, ignore_errors=True)
+    test_dir.mkdir(parents=True)
+    seed = _seed()
 
     build_args: list[str] = []
     test_args: list[str] = []
     plusargs: list[str] = []
-    env = dict(extra_env or {})
+    env = {"NICSIM_ARTIFACTS": str(test_dir), **SIM_PYTEST_ENV, **(extra_env or {})}
+    for var in SIM_PYTEST_ENV:  # the caller's own choice wins
+        if var in os.environ and var not in (extra_env or {}):
+            env[var] = os.environ[var]
     if any(Path(src).resolve() == HOST_MEM_V.resolve() for src in sources):
         lib = build_host_mem(sim)
         env[HOST_MEM_LIB_ENV] = str(lib)
@@ -358,7 +450,7 @@ def run_cocotb(
             build_args += _host_mem_args(sim, lib)
         else:
             test_args += _host_mem_args(sim, lib)
-    wave_file = test_dir / f"{run_name}.fst"
+    wave_file = test_dir / "waves.fst"
     clock = _clock_source(sim, toplevel)
     if sim == "verilator":
         defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
@@ -379,61 +471,224 @@ def run_cocotb(
         plusargs.append(f"+dumpfile_path={wave_file}")
 
     runner = _TopOnlyVerilator() if sim == "verilator" else get_runner(sim)
+    verbose = os.environ.get("VERBOSE", "0") not in ("", "0")
+    if not verbose:
+        # the runner's own INFO and WARNING lines (each command, "Skipping compilation") only when asked
+        runner.log.setLevel(logging.ERROR)
     SIM_BUILD.mkdir(exist_ok=True)
     (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
+    build_log = build_dir / "build.log"
     with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        runner.build(
-            sources=sources,
-            includes=[RTL_DIR],
+        try:
+            runner.build(
+                sources=sources,
+                includes=[RTL_DIR],
+                hdl_toplevel=toplevel,
+                parameters=parameters,
+                defines={"hdl": {"HDL_CLOCK": 1}, "main": {"MAIN_CLOCK": 1}}.get(clock, {}),
+                build_args=build_args,
+                build_dir=build_dir,
+                timescale=("1ns", "1ps"),
+                waves=waves,
+                # the compiler's output: shown when the build fails, else only kept
+                log_file=build_log if not verbose else None,
+            )
+        except subprocess.CalledProcessError:
+            tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:]) if build_log.exists() else ""
+            raise RuntimeError(f"the {sim} build of {toplevel} failed ({_rel(build_log)}):\n{tail}") from None
+
+    # cocotb hands sys.path to the simulator as PYTHONPATH, and the simulator
+    # runs in the artifact folder: a relative entry ('cocotb_tests', '' for
+    # the current folder) would no longer find the caller's modules there
+    sys.path[:] = [os.path.abspath(entry) for entry in sys.path]
+    results = test_dir / "results.xml"
+    if not verbose:
+        runner.log.setLevel(logging.CRITICAL)  # how the test ended is the report's to say
+    try:
+        runner.test(
+            test_module=test_module,
             hdl_toplevel=toplevel,
+            testcase=testcase,
+            seed=seed,
             parameters=parameters,
-            defines={"hdl": {"HDL_CLOCK": 1}, "main": {"MAIN_CLOCK": 1}}.get(clock, {}),
-            build_args=build_args,
             build_dir=build_dir,
-            timescale=("1ns", "1ps"),
+            test_dir=test_dir,
+            results_xml=str(results),
+            log_file=test_dir / "sim.log",
+            extra_env=env,
+            test_args=test_args,
+            plusargs=plusargs,
             waves=waves,
+            timescale=("1ns", "1ps"),
         )
-
-    results = runner.test(
-        test_module=test_module,
-        hdl_toplevel=toplevel,
-        testcase=testcase,
-        parameters=parameters,
-        build_dir=build_dir,
-        test_dir=test_dir,
-        extra_env=env,
-        test_args=test_args,
-        plusargs=plusargs,
-        waves=waves,
-        timescale=("1ns", "1ps"),
-    )
-    _check_tests_ran(results, test_module, testcase)
+    except SystemExit:
+        pass  # cocotb's runner exits on a failed test or simulator; the results say which
+    cause = _check_tests_ran(results, test_module, testcase)
+    if cause:
+        report = failure_report(sim=sim, test_module=test_module, toplevel=toplevel, testcase=testcase,
+                                parameters=parameters, seed=seed, artifacts=test_dir, cause=cause, nodeid=nodeid)
+        raise CocotbTestFailed(report, artifacts=test_dir, seed=seed, cause=cause)
     if waves:
-        print(f"waveform: {wave_file}  (gtkwave {wave_file})")
+        print(f"waveform: {_rel(wave_file)}  (gtkwave {_rel(wave_file)})")
+    return test_dir
 
 
-def _check_tests_ran(results: Path, test_module: str, testcase: str | None) -> None:
-    """Fail a run that cocotb's runner lets pass: outside pytest it checks no
-    results at all, and in or out of it a run in which no test ran (the
-    module did not import, or ``testcase`` named nothing) counts as passed.
-    Raises ``SystemExit`` (as cocotb does for a failed test) naming the cause."""
+def _check_tests_ran(results: Path, test_module: str, testcase: str | None) -> str | None:
+    """Why a run failed, or None if every test it was to run ran and
+    passed. cocotb's runner checks no results outside pytest, and in or out
+    of it counts a run in which no test ran (the module did not import, or
+    ``testcase`` named nothing) as passed; both are failures here."""
     if not results.is_file():
-        raise SystemExit(f"the simulation of {test_module} ended without a results file ({results}): "
-                         f"it stopped before cocotb finished (see the log above)")
+        return (f"the simulation of {test_module} ended without a results file ({_rel(results)}): "
+                f"it stopped before cocotb finished (see sim.log)")
     cases = list(ElementTree.parse(results).getroot().iter("testcase"))
     ran = {case.get("name") for case in cases}
     if not ran:
-        raise SystemExit(f"no cocotb test ran from {test_module}: the module did not import "
-                         f"(its traceback is above) or has no @cocotb.test")
+        return (f"no cocotb test ran from {test_module}: the module did not import "
+                f"(its traceback is in sim.log) or has no @cocotb.test")
     missing = [name for name in (testcase or "").split(",") if name and name not in ran]
     if missing:
-        raise SystemExit(f"{test_module} has no cocotb test named {', '.join(missing)} "
-                         f"(it ran: {', '.join(sorted(ran))})")
+        return (f"{test_module} has no cocotb test named {', '.join(missing)} "
+                f"(it ran: {', '.join(sorted(ran))})")
     failed = [case.get("name") for case in cases
               if case.find("failure") is not None or case.find("error") is not None]
     if failed:
-        raise SystemExit(f"{test_module}: failed {len(failed)} of {len(cases)}: {', '.join(failed)}")
+        return f"{test_module}: failed {len(failed)} of {len(cases)}: {', '.join(failed)}"
+    return None
+
+
+def _rel(path: Path) -> str:
+    """``path`` relative to the repository root when it is under it (the
+    report's commands run from there); a symlink such as ``.venv/bin/python``
+    is kept as it is named."""
+    for candidate in (Path(path).absolute(), Path(path).resolve()):
+        try:
+            return str(candidate.relative_to(REPO_ROOT))
+        except ValueError:
+            pass
+    return str(path)
+
+
+# a cocotb log record starts with the simulated time and a level
+_LOG_RECORD = re.compile(r"^\s*[\d.]+(?:fs|ps|ns|us|ms|s|step)?\s+(?:DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE)\s")
+
+
+def _failure_messages(results: Path) -> list[tuple[str, str]]:
+    """``[(test name, failure message), ...]`` from cocotb's results.xml."""
+    if not results.is_file():
+        return []
+    out = []
+    for case in ElementTree.parse(results).getroot().iter("testcase"):
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        if bad is not None:
+            out.append((case.get("name", "?"), (bad.get("message") or "").strip()))
+    return out
+
+
+def _failure_traceback(log: Path, test: str, frames: int = 3, message: int = 10) -> list[str]:
+    """The end of the traceback cocotb logged for ``test``'s failure in
+    ``sim.log``: its last ``frames`` frames (file, line, source; the wrapper
+    of :mod:`nicsim.testing` left out) and up to ``message`` lines of the
+    exception (with pytest's assertion rewriting, active in cocotb's test
+    modules, the compared values). Paths are made relative to the repository
+    root. Empty when the log holds no such record (the simulator stopped)."""
+    if not log.is_file():
+        return []
+    text = log.read_text(errors="replace").splitlines()
+    for i in range(len(text) - 1, -1, -1):
+        if re.search(rf"\b{re.escape(test)} failed\b", text[i]) and _LOG_RECORD.match(text[i]):
+            block = []
+            for line in text[i + 1:]:
+                if _LOG_RECORD.match(line):
+                    break
+                block.append(line)
+            break
+    else:
+        return []
+    block = textwrap.dedent("\n".join(block)).replace(f"{REPO_ROOT}/", "").splitlines()
+    starts = [n for n, line in enumerate(block) if line.startswith("Traceback (most recent call last)")]
+    if not starts:
+        return [b for b in block if b.strip()][:message]
+    block = block[starts[-1] + 1:]
+    stack = list(itertools.takewhile(lambda line: line.startswith(" "), block))
+    exc = [line for line in block[len(stack):] if line.strip()]
+    # frames: a "  File ..." line and the source lines under it
+    split: list[list[str]] = []
+    for line in stack:
+        if line.startswith("  File "):
+            split.append([line])
+        elif split and not set(line.strip()) <= set("^~ "):
+            split[-1].append(line)
+    split = [f for f in split if "nicsim/testing.py" not in f[0]]
+    return [line for f in split[-frames:] for line in f] + exc[:message]
+
+
+def _sim_log_tail(log: Path, lines: int = 12) -> list[str]:
+    """The last ``lines`` nonblank lines of ``sim.log``."""
+    if not log.is_file():
+        return []
+    return [t for t in log.read_text(errors="replace").splitlines() if t.strip()][-lines:]
+
+
+def _rerun_command(sim: str, seed: int, nodeid: str | None, test_module: str, toplevel: str,
+                   testcase: str | None, parameters: dict) -> str:
+    """One shell line, run from the repository root, that reruns this test
+    with waves and the same seed."""
+    prefix = f"SIM={sim} WAVES=1 COCOTB_RANDOM_SEED={seed}"
+    exe = Path(sys.executable)
+    if nodeid:
+        pytest_bin = exe.parent / "pytest"
+        cmd = _rel(pytest_bin) if pytest_bin.exists() else f"{_rel(exe)} -m pytest"
+        return f"{prefix} {cmd} '{nodeid}'"
+    call = (f"from nicsim.runner import run_cocotb; run_cocotb({test_module!r}, {toplevel!r}, "
+            f"parameters={parameters!r}, testcase={testcase!r})")
+    spec = importlib.util.find_spec(test_module)
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parents[test_module.count(".")]
+        if folder != REPO_ROOT:  # the module's own folder, as the caller had it on sys.path
+            call = f"import sys; sys.path.insert(0, {_rel(folder)!r}); {call}"
+    return f'{prefix} {_rel(exe)} -c "{call}"'
+
+
+def failure_report(*, sim: str, test_module: str, toplevel: str, testcase: str | None, parameters: dict,
+                   seed: int, artifacts: Path, cause: str, nodeid: str | None = None) -> str:
+    """The first screen of a failed run, about 20 to 40 lines: which test, on
+    which simulator and parameters, with which seed; the assertion as cocotb
+    recorded it and the last lines of its traceback (``sim.log``); the
+    artifact folder's ``diagnosis.txt`` (written by checks inside the
+    simulation); a command that reruns the test with waves; the folder and
+    its files."""
+    params = ", ".join(f"{k}={v}" for k, v in sorted(parameters.items())) or "defaults"
+    name = f"{test_module}.{testcase}" if testcase else test_module
+    failures = _failure_messages(artifacts / "results.xml")
+    log = artifacts / "sim.log"
+    shown = _failure_traceback(log, failures[0][0]) if failures else []
+    exc = [line for line in shown if not line.startswith(" ")]
+    what = exc[0] if exc else (failures[0][1].splitlines() or [""])[0] if failures else cause
+    out = [f"{name} FAILED on {sim}: {what}",
+           f"  toplevel {toplevel}, parameters {params}, COCOTB_RANDOM_SEED={seed}"]
+    if len(failures) > 1 or not shown:
+        out += [f"  {test}: {(message.splitlines() or ['(no message)'])[0]}" for test, message in failures[:4]]
+    if shown:
+        out += [f"  {line}" for line in shown]
+    elif not failures:
+        tail = _sim_log_tail(log)
+        if tail:
+            out.append(f"end of {_rel(log)}:")
+            out += [f"  {t}" for t in tail]
+    diagnosis = artifacts / "diagnosis.txt"
+    if diagnosis.is_file():
+        lines = [d for d in diagnosis.read_text(errors="replace").splitlines() if d.strip()]
+        out.append("diagnosis:")
+        out += [f"  {d}" for d in lines[:8]] + ([f"  ... ({_rel(diagnosis)})"] if len(lines) > 8 else [])
+    out.append("rerun with waves:")
+    out.append("  " + _rerun_command(sim, seed, nodeid, test_module, toplevel, testcase, parameters))
+    files = sorted(p.name for p in artifacts.iterdir()) if artifacts.is_dir() else []
+    out.append(f"artifacts: {_rel(artifacts)}/  ({', '.join(files)})")
+    return "\n".join(out)
 
 
 def build_plain(toplevel: str, sim: str) -> list[str]:
@@ -502,7 +757,7 @@ def build_plain(toplevel: str, sim: str) -> list[str]:
 def cocotb_test_names(test_module: str) -> list[str]:
     """The cocotb tests ``test_module`` defines, in order, found by importing
     it as the simulator does (cocotb collects the ``Test`` objects a module
-    holds), so a pytest file never keeps a list of them by hand."""
+    holds), so no list of them is kept by hand (:mod:`nicsim.collect`)."""
     mod = importlib.import_module(test_module)
     names = []
     for obj in vars(mod).values():

@@ -2,10 +2,14 @@
 from the durations in ``.test_durations/``, least-duration algorithm) run
 every test exactly once: the groups are disjoint, none is empty, and together
 they are the whole collection. Checked by collecting, as pytest itself sees
-the tests, for each simulator at 4 shards (the CI workflow's) and at 8."""
+the tests, for each simulator at 4 shards (the CI workflow's) and at 8. And
+the recorded durations name tests that exist: a renamed or removed test
+would leave its time behind and the shards would be cut by stale figures
+(a test not recorded yet gets the average)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +37,8 @@ def test_every_test_runs_in_exactly_one_shard(sim):
     assert durations.exists(), f"record them: make durations SIM={sim}"
     everything = collect(sim)
     assert len(everything) == len(set(everything)) > 0
+    stale = sorted(set(json.loads(durations.read_text())) - set(everything))
+    assert not stale, f"{durations.name} names tests that do not exist (make durations SIM={sim}): {stale}"
     for splits in (4, 8):
         args = [("--splits", str(splits), "--group", str(k), "--durations-path", str(durations),
                  "--splitting-algorithm", "least_duration")

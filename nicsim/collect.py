@@ -1,0 +1,111 @@
+"""pytest items from cocotb modules: one item per cocotb test, per parameter set.
+
+A folder of ``tb_*.py`` cocotb modules becomes a pytest suite with a
+``conftest.py`` of two lines (``cocotb_tests/conftest.py`` is one)::
+
+    from nicsim.collect import pytest_collect_file  # noqa: F401
+
+Each module says where it runs, at module level:
+
+- ``TOPLEVEL = "nic"`` — the HDL toplevel (required; a ``tb_*`` module
+  without it is not collected, so helper modules may share the prefix);
+- ``PARAMETERS = [{}, {"DATA_WIDTH": 512}]`` — optional: the parameter sets
+  every test runs at (default ``[{}]``: the toplevel's defaults);
+
+and a test that also runs at another set says so beside its definition,
+``@testing.test(also_at={"DATA_WIDTH": 512})`` (:mod:`nicsim.testing`).
+
+The tests are found by importing the module as cocotb does
+(:func:`nicsim.runner.cocotb_test_names` and the ``TestGenerator`` objects),
+so no name is kept in a list. Item ids are
+``<path>::<test>`` and, for a nonempty parameter set,
+``<path>::<test>[NAME=value,...]``; ``pytest -k soft_reset`` selects by them.
+Each item runs :func:`nicsim.runner.run_cocotb` for its one test; a failure is
+reported by :class:`nicsim.runner.CocotbTestFailed`'s short report instead of
+a traceback of the runner.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from nicsim import runner
+from nicsim.testing import ALSO_AT
+
+
+def variant_id(parameters: dict) -> str:
+    """``"[DATA_WIDTH=512]"`` for ``{"DATA_WIDTH": 512}``, ``""`` for ``{}``:
+    the suffix of an item's name and of its artifact folder."""
+    if not parameters:
+        return ""
+    return "[" + ",".join(f"{k}={v}" for k, v in sorted(parameters.items())) + "]"
+
+
+def module_items(module_name: str) -> list[tuple[str, dict]]:
+    """``[(cocotb test name, parameters), ...]`` of a cocotb module, in
+    definition order: each test at every set of the module's ``PARAMETERS``,
+    then at its own ``also_at`` sets. Imports the module. Raises
+    ``AttributeError`` if it has no ``TOPLEVEL``."""
+    mod = importlib.import_module(module_name)
+    base = [dict(p) for p in getattr(mod, "PARAMETERS", [{}])]
+    extra: dict[str, list[dict]] = {}
+    for obj in vars(mod).values():
+        if hasattr(obj, "generate_tests"):
+            for t in obj.generate_tests():
+                extra[t.name] = list(getattr(obj, ALSO_AT, []))
+    items = []
+    for name in runner.cocotb_test_names(module_name):
+        for params in base + [p for p in extra.get(name, []) if p not in base]:
+            items.append((name, params))
+    return items
+
+
+class CocotbItem(pytest.Item):
+    """One cocotb test of one module at one parameter set."""
+
+    def __init__(self, *, module_name: str, toplevel: str, testcase: str, parameters: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.module_name = module_name
+        self.toplevel = toplevel
+        self.testcase = testcase
+        self.parameters = parameters
+
+    def runtest(self) -> None:
+        runner.run_cocotb(self.module_name, self.toplevel, parameters=self.parameters, testcase=self.testcase,
+                          nodeid=self.nodeid)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, runner.CocotbTestFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.module_name}.{self.name}"
+
+
+class CocotbModule(pytest.File):
+    """A ``tb_*.py`` cocotb module: one :class:`CocotbItem` per test and parameter set."""
+
+    def collect(self):
+        folder = str(self.path.parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)  # cocotb hands sys.path to the simulator, which imports by name
+        name = self.path.stem
+        mod = importlib.import_module(name)
+        toplevel = getattr(mod, "TOPLEVEL", None)
+        if toplevel is None:
+            return
+        for testcase, params in module_items(name):
+            yield CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
+                                         toplevel=toplevel, testcase=testcase, parameters=params)
+
+
+def pytest_collect_file(file_path: Path, parent):
+    """pytest hook: a ``tb_*.py`` file is a :class:`CocotbModule`."""
+    if file_path.suffix == ".py" and file_path.name.startswith("tb_"):
+        return CocotbModule.from_parent(parent, path=file_path)
+    return None

@@ -1,0 +1,56 @@
+"""One pytest item per cocotb test (nicsim.collect), as pytest itself
+collects cocotb_tests/: ``-k`` picks a single cocotb test by name; each test
+of a module with several ``PARAMETERS`` sets is an item per set; a test marked
+``also_at`` beside its definition (found here in the source, with ``ast``)
+has its extra item, and no other test has one; ids are unique."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = ROOT / "cocotb_tests"
+
+
+def collect(*args: str) -> list[str]:
+    res = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                          "cocotb_tests", *args],
+                         cwd=ROOT, env={**os.environ, "SIM": "icarus"}, capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert res.returncode in (0, 5), res.stdout + res.stderr
+    return [line for line in res.stdout.splitlines() if "::" in line]
+
+
+def also_at_tests(path: Path) -> list[str]:
+    """Names of the functions whose decorator passes ``also_at=``."""
+    tree = ast.parse(path.read_text())
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.AsyncFunctionDef):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and any(k.arg == "also_at" for k in deco.keywords):
+                    names.append(node.name)
+    return names
+
+
+def test_minus_k_selects_one_cocotb_test():
+    assert collect("-k", "soft_reset") == ["cocotb_tests/tb_regs.py::test_soft_reset"]
+
+
+def test_items_per_test_and_parameter_set():
+    ids = collect()
+    assert len(ids) == len(set(ids))
+    modules = sorted(p.name for p in TESTS.glob("tb_*.py"))
+    assert sorted({i.split("::")[0].split("/")[-1] for i in ids if "/tb_" in i}) == modules
+    wide = sorted(i.split("::")[1].removesuffix("[DATA_WIDTH=512]") for i in ids
+                  if i.startswith("cocotb_tests/tb_features.py::") and i.endswith("[DATA_WIDTH=512]"))
+    assert wide == sorted(also_at_tests(TESTS / "tb_features.py")) and len(wide) == 7
+    dma = [i.split("::")[1] for i in ids if i.startswith("cocotb_tests/tb_dma.py::")]
+    plain = [d for d in dma if "[" not in d]
+    assert sorted(dma) == sorted(plain + [f"{d}[DATA_WIDTH={w}]" for d in plain for w in (128, 512)])
+    assert len(plain) == sum(1 for line in (TESTS / "tb_dma.py").read_text().splitlines()
+                             if line.startswith("@testing.test("))
