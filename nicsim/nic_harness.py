@@ -29,6 +29,7 @@ from nicdef import regs
 from nicdef.desc import decode, rx_desc, tx_desc
 from nicsim import host_mem
 from nicsim.decoding_ram import DecodingAxiRam
+from nicsim.pcap import record_gmii
 
 # cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
@@ -341,7 +342,8 @@ def tie_off_gmii_rx(dut) -> None:
 class GmiiBench:
     """One NIC (toplevel ``nic``) on GMII: a GmiiSource on its receive pins, a
     GmiiSink on its transmit pins, ``phy_link_up`` high (tests may drop it), and
-    a :class:`NicHarness` for the host side."""
+    a :class:`NicHarness` for the host side. With ``NICSIM_ARTIFACTS`` set, every
+    frame either model carries goes to a pcap there (:func:`nicsim.pcap.record_gmii`)."""
 
     def __init__(self, dut):
         self.dut = dut
@@ -351,6 +353,8 @@ class GmiiBench:
         dut.phy_link_up.value = 1
         self.source = GmiiSource(dut.gmii_rxd, dut.gmii_rx_er, dut.gmii_rx_dv, dut.clk, dut.rst)
         self.sink = GmiiSink(dut.gmii_txd, dut.gmii_tx_er, dut.gmii_tx_en, dut.clk, dut.rst)
+        # wire-to-nic.pcap and wire-from-nic.pcap in $NICSIM_ARTIFACTS (nothing when it is unset)
+        self.wires = record_gmii(self.source, self.sink)
 
     async def start(self, rx_buffers: int = 8, buf_stride: int = 0x800) -> NicHarness:
         """Clock, reset, both rings set up for MAC, and rx_buffers RX buffers posted from RX_BUF0."""

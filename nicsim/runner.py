@@ -17,8 +17,9 @@ pytest workers (``-n 2``) sharing one build wait instead of racing.
 :func:`build_plain` builds a top with no cocotb at all, the baseline
 ``nicsim bench`` compares the cocotb build with.
 
-A design that includes ``rtl/tb/host_mem_axi.v`` (``nic_pair_tb``) also gets
-its C side, ``rtl/tb/host_mem_axi.c``, built by :func:`build_host_mem` (cached
+A design that includes ``rtl/tb/host_mem_axi.v`` or ``rtl/tb/gmii_pcap.v``
+(``nic_pair_tb``) also gets their C side, ``rtl/tb/host_mem_axi.c`` and
+``rtl/tb/gmii_pcap.c`` in one library, built by :func:`build_host_mem` (cached
 in ``sim_build/host_mem/``): linked into the Verilator model, loaded into vvp
 with ``-m``, and named to the simulation's Python in ``NICSIM_HOST_MEM_LIB``.
 """
@@ -53,8 +54,13 @@ NIC_SOURCES = sorted(p for p in RTL_DIR.glob("nic*.v"))
 # the testbench host memory: an AXI4 slave whose storage is C (see nicsim/host_mem.py)
 HOST_MEM_V = RTL_DIR / "tb" / "host_mem_axi.v"
 HOST_MEM_C = RTL_DIR / "tb" / "host_mem_axi.c"
+# the wire capture (a pcap per GMII transmit path): its C side is built into
+# the host memory's library, which nic_pair_tb loads anyway
+GMII_PCAP_V = RTL_DIR / "tb" / "gmii_pcap.v"
+GMII_PCAP_C = RTL_DIR / "tb" / "gmii_pcap.c"
+HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C]
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
-                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, *NIC_SOURCES]
+                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, GMII_PCAP_V, *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
     "nic_pair_tb": PAIR_SOURCES,
@@ -259,7 +265,8 @@ class HostMemBuildError(RuntimeError):
 
 
 def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
-    """Compile ``rtl/tb/host_mem_axi.c`` for ``sim`` and return the result's path.
+    """Compile ``rtl/tb/host_mem_axi.c`` (with the wire capture,
+    ``rtl/tb/gmii_pcap.c``) for ``sim`` and return the result's path.
 
     Verilator: ``libhost_mem.so``, a shared library the model links against
     (its DPI-C imports). Icarus: ``host_mem.vpi``, a VPI module built with
@@ -267,7 +274,7 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
     (default ``sim_build/host_mem/``). Python in the simulation dlopens the
     same file and so gets the same instance (``nicsim.host_mem``).
 
-    Cached: rebuilt only when the C source (or this recipe) changes, which a
+    Cached: rebuilt only when a C source (or this recipe) changes, which a
     SHA-1 stamp next to the result records. A file lock makes parallel
     pytest workers wait for one build, and the result is renamed into place,
     so a simulation that has it loaded keeps its copy. (A simulation started
@@ -285,10 +292,11 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
         _setup_verilator()
         vltstd = Path(os.environ.get("VERILATOR_ROOT", "")) / "include" / "vltstd"
         cmd = ["gcc", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", f"-I{vltstd}",
-               "-Wl,-soname,libhost_mem.so", "-o", "{out}", str(HOST_MEM_C)]
+               "-Wl,-soname,libhost_mem.so", "-o", "{out}", *map(str, HOST_MEM_LIB_SOURCES)]
     else:
-        cmd = ["iverilog-vpi", "-DHOST_MEM_VPI", "--name={out_stem}", str(HOST_MEM_C)]
-    digest = hashlib.sha1(HOST_MEM_C.read_bytes() + " ".join(cmd).encode()).hexdigest()
+        cmd = ["iverilog-vpi", "-DHOST_MEM_VPI", "--name={out_stem}", *map(str, HOST_MEM_LIB_SOURCES)]
+    digest = hashlib.sha1(b"".join(p.read_bytes() for p in HOST_MEM_LIB_SOURCES)
+                          + " ".join(cmd).encode()).hexdigest()
     stamp = out_dir / f".{name}.sha1"
     with open(out_dir / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -443,7 +451,7 @@ def run_cocotb(
     for var in SIM_PYTEST_ENV:  # the caller's own choice wins
         if var in os.environ and var not in (extra_env or {}):
             env[var] = os.environ[var]
-    if any(Path(src).resolve() == HOST_MEM_V.resolve() for src in sources):
+    if any(Path(src).resolve() in (HOST_MEM_V.resolve(), GMII_PCAP_V.resolve()) for src in sources):
         lib = build_host_mem(sim)
         env[HOST_MEM_LIB_ENV] = str(lib)
         if sim == "verilator":

@@ -12,6 +12,8 @@
  *     system tasks $hm_burst, $hm_read and $hm_write.
  * A testbench with no Python (nic_pair_plain_tb.v) gives a port memory with
  * hm_port_new ($hm_port_new) and fills it with hm_write ($hm_write).
+ * Both builds also hold the wire capture (gmii_pcap.c, gmii_pcap.v), whose
+ * VPI tasks are registered below with these.
  * Python (nicsim/host_mem.py) dlopens the very file the simulator loaded,
  * so the loader hands back the same instance: the same buffers, log and
  * rules. Its calls (hm_mem_*, hm_port_*, hm_rule_*, hm_fired_*, hm_log_*)
@@ -677,5 +679,8 @@ static void register_tasks(void)
         vpi_register_systf(&tf[i]);
 }
 
-void (*vlog_startup_routines[])(void) = {register_tasks, NULL};
+/* the wire capture (gmii_pcap.c) is built into the same VPI module */
+void gmii_pcap_register_tasks(void);
+
+void (*vlog_startup_routines[])(void) = {register_tasks, gmii_pcap_register_tasks, NULL};
 #endif

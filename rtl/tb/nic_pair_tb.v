@@ -23,6 +23,10 @@
  * 1000FD PHY_AN_DELAY clocks after reset. Tests pull the cable with
  * cable_pull = 1 and remove abilities ({1000FD, 100FD, 10FD}) from a PHY's
  * advertisement with phy_*_adv_withhold; link_a/b and phy_a/b_speed show the result.
+ *
+ * With NICSIM_ARTIFACTS set in the simulation's environment, each direction
+ * of the cable is written to a pcap there, wire-a-to-b.pcap and
+ * wire-b-to-a.pcap (gmii_pcap, below).
  */
 
 `resetall
@@ -656,6 +660,35 @@ host_mem_axi #(
     .s_axi_rlast(m_axi_b_rlast),
     .s_axi_rvalid(m_axi_b_rvalid),
     .s_axi_rready(m_axi_b_rready)
+);
+
+// A pcap of each direction of the cable (gmii_pcap: only when the simulation
+// runs with NICSIM_ARTIFACTS set). The tap is the PHYs' line side, not the
+// MACs' GMII: what the far end can receive. A frame the PHY holds back
+// (link down, isolated, powered down, in its own loopback) is on no wire and
+// in no file, a frame cut by the link dropping is there as cut, and the
+// tx_er a speed mismatch forces is there too. Each byte lasts as long as the
+// sender's MAC paces it (its mac_speed), which the PHY passes one clock later.
+gmii_pcap #(
+    .NAME("wire-a-to-b")
+) pcap_ab_inst (
+    .clk(clk),
+    .rst(rst),
+    .gmii_txd(wire_ab_txd),
+    .gmii_tx_en(wire_ab_en),
+    .gmii_tx_er(wire_ab_er),
+    .speed(a_mac_speed)
+);
+
+gmii_pcap #(
+    .NAME("wire-b-to-a")
+) pcap_ba_inst (
+    .clk(clk),
+    .rst(rst),
+    .gmii_txd(wire_ba_txd),
+    .gmii_tx_en(wire_ba_en),
+    .gmii_tx_er(wire_ba_er),
+    .speed(b_mac_speed)
 );
 
 endmodule
