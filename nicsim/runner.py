@@ -532,14 +532,36 @@ def run_cocotb(
         )
     except SystemExit:
         pass  # cocotb's runner exits on a failed test or simulator; the results say which
+    if waves:
+        _write_layout(wave_file, toplevel, results)
     cause = _check_tests_ran(results, test_module, testcase)
     if cause:
         report = failure_report(sim=sim, test_module=test_module, toplevel=toplevel, testcase=testcase,
                                 parameters=parameters, seed=seed, artifacts=test_dir, cause=cause, nodeid=nodeid)
         raise CocotbTestFailed(report, artifacts=test_dir, seed=seed, cause=cause)
     if waves:
-        print(f"waveform: {_rel(wave_file)}  (gtkwave {_rel(wave_file)})")
+        layout = wave_file.with_suffix(".gtkw")
+        opened = layout if layout.is_file() else wave_file
+        print(f"waveform: {_rel(wave_file)}  (gtkwave {_rel(opened)})")
     return test_dir
+
+
+def _write_layout(wave_file: Path, toplevel: str, results: Path) -> None:
+    """The GTKWave layout beside ``wave_file`` (``waves.gtkw``, :mod:`nicsim.wave_layout`),
+    zoomed to the run's simulated time; a toplevel with no layout gets none. A
+    layout that cannot be written is a note, never the test's result."""
+    from nicsim import wave_layout
+
+    if toplevel not in wave_layout.LAYOUTS or not wave_file.is_file():
+        return
+    end_ns = None
+    if results.is_file():
+        times = [float(c.get("sim_time_ns", 0)) for c in ElementTree.parse(results).getroot().iter("testcase")]
+        end_ns = sum(times) or None
+    try:
+        wave_layout.write_gtkw(wave_file, toplevel, end_ns=end_ns)
+    except Exception as err:  # noqa: BLE001 - a broken dump must not hide the test's own result
+        print(f"note: no GTKWave layout for {_rel(wave_file)}: {err}")
 
 
 def _check_tests_ran(results: Path, test_module: str, testcase: str | None) -> str | None:
