@@ -47,7 +47,7 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools demo test test-stack test-rtl sim durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
@@ -59,6 +59,8 @@ help:
 	@echo "                 WAVES=1 writes waveforms; VERBOSE=1 logs the bus models' accesses;"
 	@echo "                 SPLITS=N GROUP=k runs shard k of N (pytest-split, recorded durations)."
 	@echo "                 Each test leaves sim.log, results.xml (and waves) in $(REPORTS)/tests/<sim>/<module>.<test>/"
+	@echo "make waves TEST=name  rerun one cocotb test (SIM=x) with waves and open it in GTKWave with its layout"
+	@echo "                 (waves.fst + waves.gtkw in its folder; without a display, prints the command)"
 	@echo "make durations   record each cocotb test's duration on SIM for the shards (.test_durations/)"
 	@echo "make lint        verilator -Wall lint of the RTL and the testbench tops, ruff, actionlint of the CI workflow"
 	@echo "make synth       Yosys synthesis of the NIC: cell counts, no latches (installs Yosys)"
@@ -127,6 +129,9 @@ sim: tools
 	  find $(REPORTS)/tests/$(SIM) -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' \) | sort | sed 's/^/  /'; \
 	fi; \
 	exit $$status
+
+waves: tools
+	@SIM=$(SIM) NICSIM_REPORTS=$(abspath $(REPORTS)) $(PY) -m nicsim.waves "$(TEST)"
 
 durations: tools
 	@mkdir -p .test_durations
