@@ -125,8 +125,9 @@ sim: tools
 	@SIM=$(SIM) NICSIM_REPORTS=$(abspath $(REPORTS)) $(PY) -m pytest $(SIM_PYTEST_ARGS); \
 	status=$$?; \
 	if [ "$(WAVES)" = 1 ]; then \
-	  echo "waveforms written (open with gtkwave):"; \
-	  find $(REPORTS)/tests/$(SIM) -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' \) | sort | sed 's/^/  /'; \
+	  echo "waveforms written, each with its GTKWave layout (open with: gtkwave <folder>/waves.gtkw):"; \
+	  find $(REPORTS)/tests/$(SIM) -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' -o -name '*.gtkw' \) \
+	    | sort | sed 's/^/  /'; \
 	fi; \
 	exit $$status
 
