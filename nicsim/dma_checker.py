@@ -8,11 +8,29 @@ It wakes only at events it already sees, never per clock: each register
 access of the driver (through a wrapper around each device's register bus),
 each rise of a NIC's interrupt line, each driver access to a descriptor ring
 in host memory, each mbuf or cluster freed, and ``finish()`` at the end of a
-test. Each time it reads the host memory's C transaction log
-(``nicsim.host_mem.DmaLog``: port, address, beats, the bytes a write strobed,
-response, simulated time) and replays it in time order with the register
-writes it saw, so a TAIL write's hand-over applies only after everything the
-NIC did before it.
+test. Each time it replays the host memory's C transaction log (port,
+address, beats, the bytes a write strobed, response, simulated time) in time
+order with the register writes it saw, so a TAIL write's hand-over applies
+only after everything the NIC did before it.
+
+The replay runs in C, beside the log (``hm_chk_run`` in
+``rtl/tb/host_mem_axi.c``), because a flood makes about six DMA bursts per
+frame and a Python check of each cost a third of a 64-byte Verilator flood.
+Each ring's state (``Ring.c``: base, length, HEAD, TAIL, the flags, each owned
+descriptor's buffer) is laid out where C reads it; Python still writes it at
+every register write and hand-over. C accepts what the rules plainly allow
+(a fetch or write-back of owned descriptors, a buffer access inside an owned
+descriptor's buffer), advances HEAD at a write-back and names the
+descriptors given back, which Python files (``Ring.file_released``). Anything
+else, a breach included, it hands back whole to ``NicOwnership.dma``, the
+reference rules, which decide and write the message: C never fails a
+transaction itself, so no message comes from it. The driver's frees and
+ring writes run the full rules only when a cheap test says they may hit
+(a free: the 2 KiB granules Python indexes the owned buffers by; a ring
+write: ``Ring.owns_any``). Those stay in Python: a call into C through
+ctypes costs more than the few dictionary and integer tests they need.
+nicsim/tests/test_dma_checker_fast_path.py holds C to the Python rules on
+random streams.
 
 A breach raises ``DmaPermissionError`` (an ``AssertionError``) where it is
 seen: in the driver's register access, memory access or free, so the test
@@ -27,15 +45,17 @@ dma_checker=False)``.
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 from iopkt.kern.mbuf import M_EXT, MCLBYTES, MLEN, MSIZE
 from iopkt.platform.base import RegisterBus
 from nicdef import regs as R
 from nicsim import host_mem
-from nicsim.dma_ownership import DESC, DmaPermissionError, NicOwnership
+from nicsim.dma_ownership import DESC, GRANULE_SHIFT, DmaPermissionError, NicOwnership
 
 ENV = "NICSIM_DMA_CHECKER"
+_FOREVER = (1 << 64) - 1  # no register write pending: replay to the log's end
 STUCK_WRITE_NS = 100_000  # no write burst takes this long: its missing beats will never come
 
 __all__ = ["DmaChecker", "DmaPermissionError", "attach_dma_checker", "enabled_by_default"]
@@ -62,7 +82,8 @@ class CheckedRegisters(RegisterBus):
     async def read32(self, offset: int) -> int:
         self._checker.sync()
         value = await self._regs.read32(offset)
-        self._checker._guard(self._nic.reg_read, offset, value)
+        if offset == R.REG_STATUS:  # the only read that changes what the NIC may do
+            self._checker._guard(self._nic.reg_read, offset, value)
         return value
 
     async def write32(self, offset: int, value: int) -> None:
@@ -80,27 +101,41 @@ class DmaChecker:
     def __init__(self, platform, iopkt):
         self.platform = platform
         self.pool = iopkt.mbufs
-        self.log = host_mem.DmaLog(platform.dma_ports)
         self.nics: dict[int, NicOwnership] = {}
         self.failure: DmaPermissionError | None = None
         self.raise_in_driver = True
-        self.transactions = 0  # DMA transactions checked so far
         self.stopped = False
-        self._entries: list = []
         self._events: list = []  # (time_ns, nic, offset, value): register writes not yet applied
         self._live_mbufs = {m._slot for m in self.pool.live}
+        c = host_mem.lib()
+        self._run = c.hm_chk_run
+        # the replay state C reads and writes: the log cursor from now on, each NIC's rings
+        self._state = host_mem.CheckerState()
+        self._state.cursor = c.hm_log_head()
+        self._state_ref = ctypes.byref(self._state)
+        self._head = ctypes.c_uint64.from_address(c.hm_log_head_ptr())  # a plain load: anything new?
         for dev, port in zip(platform.devices, platform.dma_ports, strict=True):
             nic = NicOwnership(port, f"NIC {dev.name}", self.buffer_of)
             self.nics[port] = nic
+            for k, ring in enumerate((nic.tx, nic.rx)):
+                self._state.ring[port][k] = ctypes.addressof(ring.c)
             dev.regs = CheckedRegisters(dev.regs, self, nic)
             dev.irq.on_rise(self._on_irq)
+        self._spans: list[tuple[int, int]] | None = None  # the rings' bytes, while no register write moves them
         self._hook_memory(platform.memory)
         self._hook_pool(self.pool)
+
+    @property
+    def transactions(self) -> int:
+        """DMA transactions of its NICs checked so far."""
+        return self._state.checked
 
     # ------------------------------------------------------------ the timeline
     def sync(self) -> None:
         """Replay the log up to now against the register writes, in time order.
         Raises the first ``DmaPermissionError`` found (now or before)."""
+        if self._state.cursor == self._head.value and not self._events and self.failure is None:
+            return  # nothing new (a plain load of the C count): the common case, kept cheap
         self._guard(self._replay)
 
     def _guard(self, check, *args) -> None:
@@ -122,31 +157,38 @@ class DmaChecker:
         self.stopped = True
 
     def _replay(self, final: bool = False) -> None:
-        self._entries.extend(self.log.drain(complete=True))
-        blocked = self.log.waiting
-        if blocked is not None and (final or self.platform.now_ns() - blocked > STUCK_WRITE_NS):
-            # a write whose beats never all came (a reset cut it): take it as it is
-            self._entries.extend(self.log.drain())
-            blocked = None
-        entries, events = self._entries, self._events
-        i = 0
-        try:
-            while True:
-                e = entries[i] if i < len(entries) else None
-                ev = events[0] if events else None
-                if e is not None and (ev is None or e.time_ns <= ev[0]):
-                    i += 1
-                    nic = self.nics.get(e.port)
-                    if nic is not None:
-                        self.transactions += 1
-                        nic.dma(e)
-                elif ev is not None and (blocked is None or ev[0] < blocked):
-                    events.pop(0)
-                    self._apply(ev)
+        st, events = self._state, self._events
+        if st.cursor == self._head.value and not events:
+            return  # nothing new: the common case of a driver's register access
+        take_open = False  # a write whose beats never all came (a reset cut it) is taken as it is
+        while True:
+            code = self._run(self._state_ref, events[0][0] if events else _FOREVER, take_open)
+            if st.nrel:
+                self._file_released(st)
+            if code == host_mem.CHK_DEFER:
+                # not plainly allowed: the full rules decide, and name the breach
+                self.nics[st.txn.port].dma(host_mem.transaction(st.txn))
+            elif code == host_mem.CHK_FULL:
+                continue
+            elif code == host_mem.CHK_BLOCKED:
+                blocked = st.txn.time_ns
+                if final or self.platform.now_ns() - blocked > STUCK_WRITE_NS:
+                    take_open = True
+                elif events and events[0][0] < blocked:
+                    self._apply(events.pop(0))
                 else:
-                    break
-        finally:
-            del entries[:i]
+                    return
+            elif events:  # CHK_END, CHK_TIME: everything up to the next register write is checked
+                self._apply(events.pop(0))
+            else:
+                return
+
+    def _file_released(self, st) -> None:
+        # the descriptors the fast path gave back, in order: Python's bookkeeping (owned, released) follows
+        nics = self.nics
+        for v in st.rel[:st.nrel]:
+            nic = nics[v >> 17]
+            (nic.rx if v & 0x10000 else nic.tx).file_released(v & 0xFFFF)
 
     def register_write(self, nic: NicOwnership, offset: int, value: int) -> None:
         self._events.append((self.platform.now_ns(), nic, offset, value))
@@ -154,6 +196,7 @@ class DmaChecker:
 
     def _apply(self, ev) -> None:
         time_ns, nic, offset, value = ev
+        self._spans = None
         nic.reg_write(offset, value, time_ns, self._ring_bytes)
 
     def _ring_bytes(self, ring) -> bytes:
@@ -188,10 +231,14 @@ class DmaChecker:
 
     # ------------------------------------------------------------ hooks
     def _touches_ring(self, addr: int, n: int) -> bool:
-        # every driver access to host memory comes here: a plain loop, no generator
+        # every driver access to host memory comes here: the rings' spans, made again after a register write
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = [(r.base, r.base + r.length * DESC) for nic in self.nics.values()
+                                   for r in (nic.tx, nic.rx) if r.length > 0]
         end = addr + n
-        for nic in self.nics.values():
-            if nic.tx.in_ring(addr, end) or nic.rx.in_ring(addr, end):
+        for lo, hi in spans:
+            if addr < hi and end > lo:
                 return True
         return False
 
@@ -204,18 +251,26 @@ class DmaChecker:
                 self.sync()  # the driver looks at DD: what the NIC did so far counts first
             return read(addr, length)
 
+        rings = [r for nic in self.nics.values() for r in (nic.tx, nic.rx)]
+
         def checked_write(addr: int, data: bytes) -> None:
             if self._touches_ring(addr, len(data)):
                 self.sync()
-                now = self.platform.now_ns()
-                for nic in self.nics.values():
-                    self._guard(nic.driver_ring_write, addr, len(data), now)
+                # the driver writes a slot at TAIL (its own) once a frame or two: only a slot the NIC
+                # owns, of an engine that may move data, sends it to the rules (which name it)
+                end = addr + len(data)
+                if any(r.moving and r.owns_any(addr, end) for r in rings):
+                    now = self.platform.now_ns()
+                    for nic in self.nics.values():
+                        self._guard(nic.driver_ring_write, addr, len(data), now)
             write(addr, data)
 
         memory.read, memory.write = checked_read, checked_write
 
     def _hook_pool(self, pool) -> None:
         get, free_one = pool.get, pool.free_one
+        rings = [r for nic in self.nics.values() for r in (nic.tx, nic.rx)]
+        assert MLEN <= 1 << GRANULE_SHIFT and MCLBYTES == 1 << GRANULE_SHIFT
 
         def checked_get(*args, **kwargs):
             m = get(*args, **kwargs)
@@ -226,11 +281,19 @@ class DmaChecker:
         def checked_free(m):
             if m in pool.live:
                 self.sync()
-                now = self.platform.now_ns()
-                for nic in self.nics.values():
-                    if m.m_flags & M_EXT:
-                        self._guard(nic.driver_free, m.ext_buf, MCLBYTES, now, "cluster")
-                    self._guard(nic.driver_free, m._slot, MLEN, now, "mbuf")
+                # a free per frame or two: only a 2 KiB granule an owned buffer touches, of an engine that
+                # may move data, sends it to the rules (Ring.may_hold, inline: an mbuf's data area or a
+                # cluster spans at most two granules)
+                ext = m.m_flags & M_EXT
+                k0, k1 = m._slot >> GRANULE_SHIFT, (m._slot + MLEN - 1) >> GRANULE_SHIFT
+                c0, c1 = (m.ext_buf >> GRANULE_SHIFT, (m.ext_buf + MCLBYTES - 1) >> GRANULE_SHIFT) if ext else (-1, -1)
+                if any(r.granules and (k0 in r.granules or k1 in r.granules or c0 in r.granules
+                                       or c1 in r.granules) and r.moving for r in rings):
+                    now = self.platform.now_ns()
+                    for nic in self.nics.values():
+                        if ext:
+                            self._guard(nic.driver_free, m.ext_buf, MCLBYTES, now, "cluster")
+                        self._guard(nic.driver_free, m._slot, MLEN, now, "mbuf")
                 self._live_mbufs.discard(m._slot)
             return free_one(m)
 

@@ -6,7 +6,10 @@ No simulator here: :class:`NicOwnership` is fed register accesses
 (``reg_write``, ``reg_read``, each with the ring's bytes at that moment) and
 DMA transactions (``dma``, ``nicsim.host_mem.DmaTransaction``) in time order
 by ``nicsim.dma_checker``, and plain pytest feeds it synthetic ones. A
-breach raises :class:`DmaPermissionError`.
+breach raises :class:`DmaPermissionError`. These are the reference rules:
+the checker's C fast path (``rtl/tb/host_mem_axi.c``, ``hm_chk_*``) reads
+each :class:`Ring`'s state where this module keeps it, accepts only what
+they plainly allow and hands everything else here.
 
 The rules, each from the datasheet:
 
@@ -42,10 +45,11 @@ its size is a breach too.
 
 from __future__ import annotations
 
+import ctypes
 import struct
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nicdef import regs as R
 
@@ -59,7 +63,7 @@ class DmaPermissionError(AssertionError):
     address and length, the engine and the descriptor (ring and index)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Grant:
     """One handed-over descriptor: its buffer's address and the bytes the NIC may touch there."""
 
@@ -68,23 +72,97 @@ class Grant:
     size: int
 
 
-@dataclass
-class Ring:
-    """One descriptor ring as the checker knows it (``name`` "TX" or "RX")."""
+class _RingC(ctypes.Structure):
+    """hm_ring_t in rtl/tb/host_mem_axi.c: a ring's state where the checker's C fast path reads it."""
 
-    name: str
-    base: int = 0
-    length: int = 0  # descriptors
-    head: int = 0    # the first descriptor the NIC still owns
-    tail: int = 0
-    enabled: bool = False
-    idle: bool = True      # disabled and seen idle (STATUS), or never started
-    stopped: bool = False  # a DMA error stopped it
-    owned: dict[int, Grant] = field(default_factory=dict)  # change only through put/drop/clear
-    released: deque[Grant] = field(default_factory=deque)  # the last ring's worth given back, newest last
-    # the owned descriptors whose buffers touch each 2 KiB granule: a driver's free (one per
-    # frame) and a hand-over look here instead of at every owned descriptor
-    granules: dict[int, set[int]] = field(default_factory=dict)
+    _fields_ = [("base", ctypes.c_uint64), ("length", ctypes.c_uint32), ("head", ctypes.c_uint32),
+                ("tail", ctypes.c_uint32), ("enabled", ctypes.c_uint8), ("idle", ctypes.c_uint8),
+                ("stopped", ctypes.c_uint8), ("pad", ctypes.c_uint8), ("cap", ctypes.c_uint32),
+                ("pad2", ctypes.c_uint32), ("g_addr", ctypes.POINTER(ctypes.c_uint64)),
+                ("g_size", ctypes.POINTER(ctypes.c_uint32)), ("g_owned", ctypes.POINTER(ctypes.c_uint8))]
+
+
+def _mirrored(name: str) -> property:
+    """A ring field kept in Python (fast to read) and written through to the C struct."""
+    attr = "_" + name
+
+    def get(self):
+        return getattr(self, attr)
+
+    def put(self, value):
+        setattr(self, attr, value)
+        setattr(self.c, name, value)
+
+    return property(get, put)
+
+
+class Ring:
+    """One descriptor ring as the checker knows it (``name`` "TX" or "RX").
+
+    Its state is also laid out as C reads it (``c``, an ``hm_ring_t``: the
+    fields, and per slot the owned descriptor's buffer), for the checker's
+    fast path in ``rtl/tb/host_mem_axi.c``; no library is needed for that, so
+    plain pytest drives a Ring alone. HEAD lives only in ``c``: the fast path
+    advances it at a write-back. The fields:
+    ``base`` (bytes), ``length`` (descriptors), ``head`` (the first descriptor
+    the NIC still owns), ``tail``, ``enabled``, ``idle`` (disabled and seen
+    idle in STATUS, or never started), ``stopped`` (a DMA error stopped it),
+    ``owned`` (slot: Grant; change only through put/drop/clear), ``released``
+    (the last ring's worth given back, newest last)."""
+
+    base = _mirrored("base")
+    length = _mirrored("length")
+    tail = _mirrored("tail")
+    enabled = _mirrored("enabled")
+    idle = _mirrored("idle")
+    stopped = _mirrored("stopped")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.c = _RingC()
+        self._cap = 0
+        self._grow(1)
+        self.released: deque[Grant] = deque()
+        self.owned: dict[int, Grant] = {}
+        # the owned descriptors whose buffers touch each 2 KiB granule: a driver's free (one per
+        # frame) and a hand-over look here instead of at every owned descriptor
+        self.granules: dict[int, set[int]] = {}
+        self.forget()
+
+    def forget(self) -> None:
+        """Every field to reset (``CTRL.RST``), in place: the checker's C table points here."""
+        self.base, self.length, self.tail, self.head = 0, 0, 0, 0
+        self.enabled, self.idle, self.stopped = False, True, False
+        self.clear()
+        self.released.clear()
+
+    @property
+    def head(self) -> int:
+        return self.c.head
+
+    @head.setter
+    def head(self, value: int) -> None:
+        self.c.head = value
+
+    def _grow(self, n: int) -> None:
+        # the C arrays hold every slot below LEN; kept (with their contents) as LEN grows
+        if n <= self._cap:
+            return
+        cap = max(n, 2 * self._cap)
+        arrays = (ctypes.c_uint64 * cap)(), (ctypes.c_uint32 * cap)(), (ctypes.c_uint8 * cap)()
+        if self._cap:
+            for new, old in zip(arrays, self._arrays, strict=True):
+                ctypes.memmove(new, old, ctypes.sizeof(old))
+        self._arrays = arrays
+        self.c.g_addr = ctypes.cast(arrays[0], ctypes.POINTER(ctypes.c_uint64))
+        self.c.g_size = ctypes.cast(arrays[1], ctypes.POINTER(ctypes.c_uint32))
+        self.c.g_owned = ctypes.cast(arrays[2], ctypes.POINTER(ctypes.c_uint8))
+        self.c.cap = self._cap = cap
+
+    def set_length(self, n: int) -> None:
+        """``*_LEN`` as the NIC keeps it (descriptors)."""
+        self._grow(n)
+        self.length = n
 
     @staticmethod
     def _granules(addr: int, size: int) -> range:
@@ -93,18 +171,29 @@ class Ring:
     def put(self, g: Grant) -> None:
         self.drop(g.slot)
         self.owned[g.slot] = g
+        a, sz, own = self._arrays
+        a[g.slot], sz[g.slot], own[g.slot] = g.addr, g.size, 1
         for k in self._granules(g.addr, g.size):
             self.granules.setdefault(k, set()).add(g.slot)
 
     def drop(self, slot: int) -> Grant | None:
         g = self.owned.pop(slot, None)
         if g is not None:
+            self._arrays[2][slot] = 0
             for k in self._granules(g.addr, g.size):
                 slots = self.granules[k]
                 slots.discard(slot)
                 if not slots:
                     del self.granules[k]
         return g
+
+    def file_released(self, slot: int) -> None:
+        """The C fast path gave back owned descriptor ``slot`` at a write-back (HEAD is past it)."""
+        g = self.drop(slot)
+        if g is not None:
+            self.released.append(g)
+            while len(self.released) > max(self.length, 1):
+                self.released.popleft()
 
     def overlapping(self, addr: int, size: int) -> list[Grant]:
         """The owned descriptors whose buffers overlap [addr, addr + size), in slot order."""
@@ -117,23 +206,29 @@ class Ring:
     def clear(self) -> None:
         self.owned.clear()
         self.granules.clear()
+        ctypes.memset(self._arrays[2], 0, self._cap)
 
     def may_hold(self, start: int, size: int) -> bool:
         """Some owned buffer may overlap [start, start + size) (no false negatives)."""
         return any(k in self.granules for k in self._granules(start, size))
 
     def release_head(self) -> None:
-        g = self.drop(self.head)
-        if g is not None:
-            self.released.append(g)
-            while len(self.released) > max(self.length, 1):
-                self.released.popleft()
+        self.file_released(self.head)
         self.head = (self.head + 1) % self.length
 
     def reset(self) -> None:
         self.head = 0
         self.stopped = False
         self.clear()
+
+    def owns_any(self, lo: int, hi: int) -> bool:
+        """A descriptor slot in [lo, hi) lies between HEAD and TAIL."""
+        base, length, tail, head = self._base, self._length, self._tail, self.c.head
+        count = (tail - head) % length if tail < length else 0
+        if not count or lo >= base + length * DESC or hi <= base:
+            return False
+        first, last = max((lo - base) // DESC, 0), min((hi - 1 - base) // DESC, length - 1)
+        return any((s - head) % length < count for s in range(first, last + 1))
 
     def in_ring(self, lo: int, hi: int) -> bool:
         """[lo, hi) overlaps the ring's descriptors (called for every DMA burst and driver access)."""
@@ -163,6 +258,11 @@ class Ring:
         head, length = self.head, self.length
         for i in range(self.count):
             yield (head + i) % length
+
+
+# each ring register: (0 TX / 1 RX, which one)
+_RING_REGS = {getattr(R, f"REG_{pfx}_{kind}"): (rx, kind) for rx, pfx in enumerate(("TX", "RX"))
+              for kind in ("TAIL", "LEN", "BASE_LO", "BASE_HI")}
 
 
 def _fmt(addr: int, n: int) -> str:
@@ -209,30 +309,32 @@ class NicOwnership:
     def reg_write(self, offset: int, value: int, time_ns: int, ring_bytes: Callable[[Ring], bytes]) -> None:
         """The driver wrote ``value`` at ``offset`` (landed at ``time_ns``);
         ``ring_bytes(ring)`` reads that ring's descriptors from host memory now."""
-        for ring, pfx in ((self.tx, "TX"), (self.rx, "RX")):
-            if offset == getattr(R, f"REG_{pfx}_TAIL"):
+        which = _RING_REGS.get(offset)
+        if which is not None:
+            ring = self.rx if which[0] else self.tx
+            kind = which[1]
+            if kind == "TAIL":
                 self._set_tail(ring, value % (1 << 16), time_ns, ring_bytes)
                 return
-            if offset in (getattr(R, f"REG_{pfx}_LEN"), getattr(R, f"REG_{pfx}_BASE_LO"),
-                          getattr(R, f"REG_{pfx}_BASE_HI")):
-                # as the NIC keeps them (docs/registers.md): LEN bits 15:0, BASE_LO bits 3:0 read 0
-                if offset == getattr(R, f"REG_{pfx}_LEN"):
-                    ring.length = value & 0xFFFF
-                elif offset == getattr(R, f"REG_{pfx}_BASE_LO"):
-                    ring.base = (ring.base & ~0xFFFFFFFF) | (value & 0xFFFFFFF0)
-                else:
-                    ring.base = (ring.base & 0xFFFFFFFF) | (value << 32)
-                # datasheet "Descriptor rings": HEAD returns to 0; the NIC owns 0..TAIL
-                ring.reset()
-                self._grant(ring, ring.slots(), time_ns, ring_bytes)
-                return
+            # as the NIC keeps them (docs/registers.md): LEN bits 15:0, BASE_LO bits 3:0 read 0
+            if kind == "LEN":
+                ring.set_length(value & 0xFFFF)
+            elif kind == "BASE_LO":
+                ring.base = (ring.base & ~0xFFFFFFFF) | (value & 0xFFFFFFF0)
+            else:
+                ring.base = (ring.base & 0xFFFFFFFF) | (value << 32)
+            # datasheet "Descriptor rings": HEAD returns to 0; the NIC owns 0..TAIL
+            ring.reset()
+            self._grant(ring, ring.slots(), time_ns, ring_bytes)
+            return
         if offset == R.REG_RX_BUF_SIZE:
             self.rx_buf_size = value
             self._grant(self.rx, self.rx.slots(), time_ns, ring_bytes)
         elif offset == R.REG_CTRL:
             if value & R.CTRL_RST:
                 # datasheet "Clocking and reset": every register and ring pointer to reset, engines stopped
-                self.tx, self.rx = Ring("TX"), Ring("RX")
+                self.tx.forget()
+                self.rx.forget()
                 self.rx_buf_size = R.DEFAULT_RX_BUF_SIZE
                 return
             for ring, bit in ((self.tx, R.CTRL_TX_EN), (self.rx, R.CTRL_RX_EN)):
@@ -253,8 +355,18 @@ class NicOwnership:
                     ring.idle = True
 
     def _set_tail(self, ring: Ring, tail: int, time_ns: int, ring_bytes) -> None:
-        before = set(ring.slots())
+        had = ring.count
         ring.tail = tail
+        if len(ring.owned) == had:
+            # owned is HEAD..old TAIL (every change keeps it so, short of a breach): both lists start at
+            # HEAD, so the new TAIL hands over the positions past the old count, or takes back those past
+            # the new one, with no walk over the ring
+            head, length, now = ring.head, ring.length, ring.count
+            for i in range(now, had):
+                ring.drop((head + i) % length)
+            self._grant(ring, [(head + i) % length for i in range(had, now)], time_ns, ring_bytes)
+            return
+        before = set(ring.slots())
         now = ring.slots()
         for slot in list(ring.owned):
             if slot not in now:
@@ -267,17 +379,17 @@ class NicOwnership:
         if not slots:
             return
         raw = ring_bytes(ring)
+        moving, rx = ring.moving, ring is self.rx
         for slot in slots:
             addr, length = struct.unpack_from("<QH", raw, slot * DESC)
-            size = length if ring is self.tx else self.rx_buf_size
-            g = Grant(slot, addr, size)
-            if ring.moving and size:
+            g = Grant(slot, addr, self.rx_buf_size if rx else length)
+            if moving and g.size:
                 self._check_buffer(ring, g, time_ns)
             ring.put(g)
 
     def _check_buffer(self, ring: Ring, g: Grant, time_ns: int) -> None:
         # a descriptor with LEN 0 moves no data (datasheet "Ring and descriptor rules"): callers skip it
-        if ring is self.rx:
+        if ring is self.rx and ring.may_hold(g.addr, g.size):
             # two RX descriptors on one buffer: the second frame overwrites the first
             for other in ring.overlapping(g.addr, g.size):
                 if other.slot != g.slot:

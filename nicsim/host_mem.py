@@ -52,6 +52,21 @@ class _Txn(ctypes.Structure):
 
 
 _NO_STROBE = 0xFFFF  # HM_NO_STROBE
+MAX_PORTS = 16  # HM_MAX_PORTS
+CHK_REL = 256   # HM_CHK_REL
+# hm_chk_run's answers (HM_CHK_*)
+CHK_END, CHK_TIME, CHK_BLOCKED, CHK_DEFER, CHK_FULL = range(5)
+
+
+class CheckerState(ctypes.Structure):
+    """hm_chk_t in host_mem_axi.c: one DMA permission checker's replay of the log
+    (``nicsim.dma_checker``): per port its TX and RX ``hm_ring_t`` (NULL: not
+    checked), its log cursor, the descriptors the fast path gave back, and the
+    transaction it hands back."""
+
+    _fields_ = [("ring", ctypes.c_void_p * 2 * MAX_PORTS), ("cursor", ctypes.c_uint64),
+                ("lost", ctypes.c_uint64), ("checked", ctypes.c_uint64), ("nrel", ctypes.c_uint32),
+                ("rel", ctypes.c_uint32 * CHK_REL), ("txn", _Txn)]
 
 
 class _Fired(ctypes.Structure):
@@ -94,6 +109,8 @@ def lib() -> ctypes.CDLL:
         ("hm_log_head_ptr", ctypes.c_void_p, []),
         ("hm_log_read", u32, [ctypes.POINTER(u64), ctypes.POINTER(_Txn), u32, ctypes.POINTER(u64)]),
         ("hm_txn_size", u32, []),
+        ("hm_chk_run", i32, [ctypes.POINTER(CheckerState), u64, i32]),
+        ("hm_chk_size", u32, []),
     ):
         fn = getattr(c, name)
         fn.restype = res
@@ -101,6 +118,9 @@ def lib() -> ctypes.CDLL:
     if c.hm_txn_size() != ctypes.sizeof(_Txn):
         raise HostMemUnavailable(f"{path}: its transaction record is {c.hm_txn_size()} bytes, "
                                  f"this module expects {ctypes.sizeof(_Txn)}: rebuild it")
+    if c.hm_chk_size() != ctypes.sizeof(CheckerState):
+        raise HostMemUnavailable(f"{path}: its checker record is {c.hm_chk_size()} bytes, "
+                                 f"this module expects {ctypes.sizeof(CheckerState)}: rebuild it")
     _lib = c
     return c
 
@@ -196,6 +216,14 @@ class DmaTransaction(NamedTuple):
         return RESP_NAMES[self.resp]
 
 
+def transaction(t: _Txn) -> DmaTransaction:
+    """One C log record (``hm_txn_t``) as a :class:`DmaTransaction`."""
+    page = t.addr & ~0xFFF
+    strobed = None if t.wfirst == _NO_STROBE else (page + t.wfirst, page + t.wlast + 1)
+    return DmaTransaction(t.port, bool(t.write), t.addr, t.len + 1, 1 << t.size, t.burst, t.id, t.resp,
+                          t.time_ns, bool(t.done), strobed)
+
+
 class DmaLog:
     """A reader of the C transaction log, from the moment it is made.
 
@@ -240,10 +268,7 @@ class DmaLog:
                         self._cursor.value -= n - i
                         self.waiting = t.time_ns
                         return out
-                    page = t.addr & ~0xFFF
-                    strobed = None if t.wfirst == _NO_STROBE else (page + t.wfirst, page + t.wlast + 1)
-                    out.append(DmaTransaction(t.port, bool(t.write), t.addr, t.len + 1, 1 << t.size, t.burst,
-                                              t.id, t.resp, t.time_ns, bool(t.done), strobed))
+                    out.append(transaction(t))
             if n < self._BATCH:
                 return out
 

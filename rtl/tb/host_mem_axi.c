@@ -16,7 +16,8 @@
  * VPI tasks are registered below with these.
  * Python (nicsim/host_mem.py) dlopens the very file the simulator loaded,
  * so the loader hands back the same instance: the same buffers, log and
- * rules. Its calls (hm_mem_*, hm_port_*, hm_rule_*, hm_fired_*, hm_log_*)
+ * rules. Its calls (hm_mem_*, hm_port_*, hm_rule_*, hm_fired_*, hm_log_*,
+ * and the DMA permission checker's replay, hm_chk_*)
  * cost no simulated time.
  *
  * Model:
@@ -331,6 +332,208 @@ HM_EXPORT uint32_t hm_log_read(uint64_t *cursor, hm_txn_t *out, uint32_t max, ui
 HM_EXPORT uint32_t hm_txn_size(void)
 {
     return (uint32_t)sizeof(hm_txn_t);
+}
+
+/* ------------------------------------- for the DMA permission checker */
+/*
+ * The checker's fast path (nicsim/dma_checker.py; the rules and their
+ * datasheet sections: nicsim/dma_ownership.py, which stays the reference).
+ * Python owns the state: it allocates each ring's hm_ring_t and grant arrays
+ * (ctypes) and writes them as the driver's register writes land; this code
+ * replays the log against them, one transaction at a time, and accepts what
+ * the rules plainly allow: a descriptor fetch or write-back of owned slots
+ * (a write-back advances HEAD, as Python's would, and names each descriptor
+ * it gives back in rel[] for Python to file), a buffer access inside an owned
+ * descriptor's buffer. Everything else (an error response, a breach, no
+ * owner found) it hands back to Python whole, which checks it with the full
+ * rules and writes the message. So the two never disagree: C only accepts,
+ * never fails. Why here: a 64-byte flood makes about six bursts per frame,
+ * and checking each in Python cost a third of the flood's wall time; a
+ * replay here costs one call per checker event, whatever the bursts.
+ */
+
+/* one descriptor ring as nicsim.dma_ownership.Ring keeps it (mirrored by _RingC) */
+typedef struct {
+    uint64_t base;
+    uint32_t length, head, tail;
+    uint8_t enabled, idle, stopped, pad;
+    uint32_t cap; /* entries in the grant arrays (>= length) */
+    uint32_t pad2;
+    uint64_t *g_addr; /* per slot: the handed-over buffer */
+    uint32_t *g_size;
+    uint8_t *g_owned; /* 1: an owned descriptor (Ring.owned has it) */
+} hm_ring_t;
+
+#define HM_CHK_REL 256 /* descriptors given back per call, at most */
+
+/* one checker's replay state (mirrored by _Checker in nicsim/dma_checker.py) */
+typedef struct {
+    hm_ring_t *ring[HM_MAX_PORTS][2]; /* [port][0: TX, 1: RX]; NULL: not checked */
+    uint64_t cursor;                  /* the next log entry to replay */
+    uint64_t lost;                    /* entries overwritten before they were replayed */
+    uint64_t checked;                 /* transactions of checked ports replayed */
+    uint32_t nrel;                    /* rel[0..nrel): port << 17 | rx << 16 | slot, oldest first */
+    uint32_t rel[HM_CHK_REL];
+    hm_txn_t txn; /* HM_CHK_DEFER: the transaction for Python; HM_CHK_BLOCKED: the open write */
+} hm_chk_t;
+
+#define HM_CHK_END 0     /* the log is replayed to its end */
+#define HM_CHK_TIME 1    /* the next entry is later than `until` */
+#define HM_CHK_BLOCKED 2 /* the next entry is a write whose beats are still coming */
+#define HM_CHK_DEFER 3   /* txn is for Python (consumed) */
+#define HM_CHK_FULL 4    /* rel[] is full: file it and call again */
+
+static uint32_t ring_count(const hm_ring_t *r)
+{
+    return (r->length && r->tail < r->length) ? (r->tail + r->length - r->head) % r->length : 0;
+}
+
+static int ring_owns(const hm_ring_t *r, int64_t slot)
+{
+    return slot >= 0 && slot < (int64_t)r->length && (uint32_t)(slot + r->length - r->head) % r->length < ring_count(r);
+}
+
+static int in_ring(const hm_ring_t *r, uint64_t lo, uint64_t hi)
+{
+    return r->length > 0 && lo < r->base + (uint64_t)r->length * 16 && hi > r->base;
+}
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* a descriptor fetch (read) or write-back (write) of ring r: 1 accepted, 0 for Python */
+static int chk_ring(hm_chk_t *c, int port, int rx, hm_ring_t *r, const hm_txn_t *t, uint64_t lo, uint64_t hi)
+{
+    int64_t b = (int64_t)r->base, last_slot = (int64_t)r->length - 1;
+    if (t->write) {
+        int64_t first = floordiv((int64_t)lo - b, 16), last = floordiv((int64_t)hi - 1 - b, 16);
+        if (first < 0)
+            first = 0;
+        if (last > last_slot)
+            last = last_slot;
+        for (int64_t s = first; s <= last; s++)
+            if (!ring_owns(r, s))
+                return 0;
+        if (first > last)
+            return 1;
+        /* a write-back of slot `last`: HEAD has passed every descriptor up to it */
+        uint32_t stop = (uint32_t)((last + 1) % r->length);
+        uint32_t need = 0, h = r->head;
+        for (uint32_t n = ring_count(r); h != stop && n; h = (h + 1) % r->length, n--)
+            need += r->g_owned[h];
+        if (need > HM_CHK_REL)
+            return 0; /* more than rel[] holds: Python gives them back itself */
+        if (c->nrel + need > HM_CHK_REL)
+            return -1;
+        while (r->head != stop && ring_count(r)) {
+            if (r->g_owned[r->head]) {
+                r->g_owned[r->head] = 0;
+                c->rel[c->nrel++] = (uint32_t)port << 17 | (uint32_t)rx << 16 | r->head;
+            }
+            r->head = (r->head + 1) % r->length;
+        }
+        return 1;
+    }
+    int64_t word = (int64_t)1 << t->size;
+    for (int64_t beat = (int64_t)lo / word * word; beat < (int64_t)hi; beat += word) {
+        int64_t s0 = floordiv(beat - b, 16), s1 = floordiv(beat + word - 1 - b, 16), s;
+        if (s0 < 0)
+            s0 = 0;
+        if (s1 > last_slot)
+            s1 = last_slot;
+        for (s = s0; s <= s1 && !ring_owns(r, s); s++)
+            ;
+        if (s > s1)
+            return 0;
+    }
+    return 1;
+}
+
+/* a buffer access of ring r's engine: inside an owned descriptor's buffer (reads: its bus words) */
+static int chk_buffer(const hm_ring_t *r, const hm_txn_t *t, uint64_t lo, uint64_t hi)
+{
+    uint64_t word = (uint64_t)1 << t->size;
+    uint32_t n = ring_count(r);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s = (r->head + i) % r->length;
+        if (!r->g_owned[s])
+            continue;
+        uint64_t blo = r->g_addr[s], bhi = blo + r->g_size[s];
+        if (!t->write) {
+            blo = blo / word * word;
+            bhi = (bhi + word - 1) / word * word;
+        }
+        if (blo <= lo && hi <= bhi)
+            return !(r->idle && !r->stopped);
+    }
+    return 0;
+}
+
+/* 1: the transaction keeps the rules; 0: Python checks it; -1: rel[] has no room */
+static int chk_txn(hm_chk_t *c, const hm_txn_t *t)
+{
+    hm_ring_t *tx = c->ring[t->port][0], *rx = c->ring[t->port][1];
+    uint64_t lo, hi;
+    if (t->resp != HM_OKAY)
+        return 0;
+    if (t->write) {
+        if (t->wfirst == HM_NO_STROBE)
+            return 1; /* no byte strobed: nothing written */
+        uint64_t page = t->addr & ~(uint64_t)0xfff;
+        lo = page + t->wfirst;
+        hi = page + t->wlast + 1;
+    } else {
+        lo = t->addr;
+        hi = t->addr + ((uint64_t)t->len + 1) * ((uint64_t)1 << t->size);
+    }
+    if (in_ring(tx, lo, hi))
+        return chk_ring(c, (int)t->port, 0, tx, t, lo, hi);
+    if (in_ring(rx, lo, hi))
+        return chk_ring(c, (int)t->port, 1, rx, t, lo, hi);
+    return chk_buffer(t->write ? rx : tx, t, lo, hi);
+}
+
+/* Replay the log from c->cursor: every transaction of a checked port up to
+ * simulated time `until` (ns, inclusive), stopping early as the HM_CHK_*
+ * codes say. take_open: take a write whose beats are still coming as it is
+ * (a reset cut it) instead of stopping at it. c->nrel starts at 0. */
+HM_EXPORT int hm_chk_run(hm_chk_t *c, uint64_t until, int take_open)
+{
+    c->nrel = 0;
+    if (txlog_head > HM_LOG_SIZE && c->cursor < txlog_head - HM_LOG_SIZE) {
+        c->lost += txlog_head - HM_LOG_SIZE - c->cursor;
+        c->cursor = txlog_head - HM_LOG_SIZE;
+    }
+    while (c->cursor < txlog_head) {
+        const hm_txn_t *t = &txlog[c->cursor & (HM_LOG_SIZE - 1)];
+        if (t->port >= HM_MAX_PORTS || !c->ring[t->port][0]) {
+            c->cursor++;
+            continue;
+        }
+        if (!t->done && !take_open) {
+            c->txn = *t;
+            return HM_CHK_BLOCKED;
+        }
+        if (t->time_ns > until)
+            return HM_CHK_TIME;
+        int ok = chk_txn(c, t);
+        if (ok < 0)
+            return HM_CHK_FULL;
+        c->cursor++;
+        c->checked++;
+        if (!ok) {
+            c->txn = *t;
+            return HM_CHK_DEFER;
+        }
+    }
+    return HM_CHK_END;
+}
+
+HM_EXPORT uint32_t hm_chk_size(void)
+{
+    return (uint32_t)sizeof(hm_chk_t);
 }
 
 /* ------------------------------------------------- for the slave (per burst) */
