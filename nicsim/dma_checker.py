@@ -5,7 +5,7 @@ from docs/datasheet.md). No real board has one; a driver that passes it
 keeps the ownership contract the datasheet states.
 
 It wakes only at events it already sees, never per clock: each register
-access of the driver (through a wrapper around each device's register bus),
+access of the driver (through the platform's tap on each device's register bus),
 each rise of a NIC's interrupt line, each driver access to a descriptor ring
 in host memory, each mbuf or cluster freed, and ``finish()`` at the end of a
 test. Each time it replays the host memory's C transaction log (port,
@@ -49,7 +49,6 @@ import ctypes
 import os
 
 from iopkt.kern.mbuf import M_EXT, MCLBYTES, MLEN, MSIZE
-from iopkt.platform.base import RegisterBus
 from nicdef import regs as R
 from nicsim import host_mem
 from nicsim.dma_ownership import DESC, GRANULE_SHIFT, DmaPermissionError, NicOwnership
@@ -68,29 +67,6 @@ _OWNERSHIP_REGS = {R.REG_TX_TAIL, R.REG_TX_LEN, R.REG_TX_BASE_LO, R.REG_TX_BASE_
 def enabled_by_default() -> bool:
     """True unless ``NICSIM_DMA_CHECKER`` is ``0`` (or ``off``/``no``/``false``)."""
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "no", "false")
-
-
-class CheckedRegisters(RegisterBus):
-    """A device's register bus with the checker told of every access: the log
-    drained before it, the write applied once it has landed."""
-
-    def __init__(self, regs: RegisterBus, checker: DmaChecker, nic: NicOwnership):
-        self._regs = regs
-        self._checker = checker
-        self._nic = nic
-
-    async def read32(self, offset: int) -> int:
-        self._checker.sync()
-        value = await self._regs.read32(offset)
-        if offset == R.REG_STATUS:  # the only read that changes what the NIC may do
-            self._checker._guard(self._nic.reg_read, offset, value)
-        return value
-
-    async def write32(self, offset: int, value: int) -> None:
-        self._checker.sync()
-        await self._regs.write32(offset, value)
-        if offset in _OWNERSHIP_REGS:
-            self._checker.register_write(self._nic, offset, value)
 
 
 class DmaChecker:
@@ -119,10 +95,13 @@ class DmaChecker:
             self.nics[port] = nic
             for k, ring in enumerate((nic.tx, nic.rx)):
                 self._state.ring[port][k] = ctypes.addressof(ring.c)
-            dev.regs = CheckedRegisters(dev.regs, self, nic)
+            # told of every access through the platform's register tap: the log
+            # drained before it, a read's value checked and a write applied once landed
+            dev.regs.before.append(lambda write, offset, value: self.sync())
+            dev.regs.after.append(self._reg_listener(nic))
             dev.irq.on_rise(self._on_irq)
         self._spans: list[tuple[int, int]] | None = None  # the rings' bytes, while no register write moves them
-        self._hook_memory(platform.memory)
+        self._hook_memory(platform)
         self._hook_pool(self.pool)
 
     @property
@@ -190,6 +169,15 @@ class DmaChecker:
             nic = nics[v >> 17]
             (nic.rx if v & 0x10000 else nic.tx).file_released(v & 0xFFFF)
 
+    def _reg_listener(self, nic: NicOwnership):
+        def after(write: bool, offset: int, value: int) -> None:
+            if not write:
+                if offset == R.REG_STATUS:  # the only read that changes what the NIC may do
+                    self._guard(nic.reg_read, offset, value)
+            elif offset in _OWNERSHIP_REGS:
+                self.register_write(nic, offset, value)
+        return after
+
     def register_write(self, nic: NicOwnership, offset: int, value: int) -> None:
         self._events.append((self.platform.now_ns(), nic, offset, value))
         self.sync()
@@ -242,14 +230,12 @@ class DmaChecker:
                 return True
         return False
 
-    def _hook_memory(self, memory) -> None:
-        self._read = read = memory.read
-        write = memory.write
+    def _hook_memory(self, platform) -> None:
+        self._read = platform.ram.read  # the C buffer itself: the checker's own reads are not the driver's
 
-        def checked_read(addr: int, length: int) -> bytes:
+        def checked_read(addr: int, length: int) -> None:
             if self._touches_ring(addr, length):
                 self.sync()  # the driver looks at DD: what the NIC did so far counts first
-            return read(addr, length)
 
         rings = [r for nic in self.nics.values() for r in (nic.tx, nic.rx)]
 
@@ -263,9 +249,9 @@ class DmaChecker:
                     now = self.platform.now_ns()
                     for nic in self.nics.values():
                         self._guard(nic.driver_ring_write, addr, len(data), now)
-            write(addr, data)
 
-        memory.read, memory.write = checked_read, checked_write
+        platform.memory_taps.before_read.append(checked_read)
+        platform.memory_taps.before_write.append(checked_write)
 
     def _hook_pool(self, pool) -> None:
         get, free_one = pool.get, pool.free_one

@@ -17,13 +17,31 @@ watched on their rising edges only.
 from __future__ import annotations
 
 import cocotb
+import cocotb.simulator
 from cocotb.triggers import Event as _CocotbEvent
 from cocotb.triggers import Lock, NullTrigger, RisingEdge, Timer, ValueChange
 from cocotb.utils import get_sim_time
 
 from iopkt.platform.base import Event, HostMemory, IrqLine, Platform, PlatformDevice, RegisterBus, Task
+from nicdef import regs as R
 from nicsim import host_mem
 from nicsim.faults import PortDmaFaults
+
+_steps_per_ns: int | None = None
+
+
+def now_ns() -> int:
+    """Simulated time in whole ns, as ``int(get_sim_time("ns"))`` but from the raw
+    step count (no float and unit conversion per call: the event log and the
+    DMA checker ask at every register access)."""
+    global _steps_per_ns
+    if _steps_per_ns is None:
+        prec = cocotb.simulator.get_precision()  # 10**prec seconds per step, e.g. -12
+        if prec > -9:
+            return int(get_sim_time("ns"))
+        _steps_per_ns = 10 ** (-9 - prec)
+    high, low = cocotb.simulator.get_sim_time()
+    return (high << 32 | low) // _steps_per_ns
 
 
 class CocotbEvent(Event):
@@ -122,9 +140,14 @@ class HdlRegisters(RegisterBus):
 
 
 class SignalIrqLine(IrqLine):
+    """A NIC's interrupt output. Watched on rising edges only (one wake-up per
+    interrupt) until someone asks for falls (:meth:`on_fall`, the event log):
+    from then on on every change, one more wake-up per interrupt, none per clock."""
+
     def __init__(self, signal):
         self._sig = signal
         self._callbacks = []
+        self._fall_callbacks = []
         self._watcher = None
 
     @property
@@ -133,14 +156,148 @@ class SignalIrqLine(IrqLine):
 
     def on_rise(self, callback) -> None:
         self._callbacks.append(callback)
+        self._start()
+
+    def on_fall(self, callback) -> None:
+        """Call ``callback()`` each time the line goes from high to low."""
+        self._fall_callbacks.append(callback)
+        if self._watcher is not None and not self._watcher.done():
+            self._watcher.cancel()  # re-armed below on both edges
+            self._watcher = None
+        self._start()
+
+    def _start(self) -> None:
         if self._watcher is None:
-            self._watcher = cocotb.start_soon(self._watch())
+            self._watcher = cocotb.start_soon(self._watch_both() if self._fall_callbacks else self._watch())
 
     async def _watch(self) -> None:
         while True:
             await RisingEdge(self._sig)
             for cb in list(self._callbacks):
                 cb()
+
+    async def _watch_both(self) -> None:
+        high = self.level
+        while True:
+            await ValueChange(self._sig)
+            now_high = self.level
+            if now_high == high:
+                continue  # x/z or a glitch back: no edge
+            high = now_high
+            for cb in list(self._callbacks if high else self._fall_callbacks):
+                cb()
+
+
+class TappedRegisters(RegisterBus):
+    """A device's register bus with observers: each of ``before`` is called
+    as ``f(write, offset, value)`` when an access starts (``value`` None for
+    a read), each of ``after`` as ``f(write, offset, value)`` once it has
+    landed (a read's value then is what the NIC answered). The DMA checker
+    and the event log share it: one wrapper per device, whoever watches."""
+
+    def __init__(self, regs: RegisterBus):
+        self.inner = regs
+        self.before: list = []
+        self.after: list = []
+
+    async def read32(self, offset: int) -> int:
+        for f in self.before:
+            f(False, offset, None)
+        value = await self.inner.read32(offset)
+        for f in self.after:
+            f(False, offset, value)
+        return value
+
+    async def write32(self, offset: int, value: int) -> None:
+        for f in self.before:
+            f(True, offset, value)
+        await self.inner.write32(offset, value)
+        for f in self.after:
+            f(True, offset, value)
+
+
+class TappedMemory:
+    """Observers of the driver's accesses to host memory (``HostMemory.read``
+    and ``write``, replaced once on the instance): each of ``before_read`` is
+    called as ``f(addr, length)``, each of ``before_write`` as ``f(addr,
+    data)``, before the access. Listeners filter cheaply (ring addresses)."""
+
+    def __init__(self, memory):
+        self.before_read: list = []
+        self.before_write: list = []
+        read, write = memory.read, memory.write
+        taps = self
+
+        def tapped_read(addr: int, length: int) -> bytes:
+            for f in taps.before_read:
+                f(addr, length)
+            return read(addr, length)
+
+        def tapped_write(addr: int, data: bytes) -> None:
+            for f in taps.before_write:
+                f(addr, data)
+            write(addr, data)
+
+        memory.read, memory.write = tapped_read, tapped_write
+
+
+# Diagnosis thresholds in simulated time that suit a simulation of a few
+# milliseconds (io-pkt's own, iopkt.kern.intr, are for a virtual clock where
+# seconds are cheap): a process pass takes microseconds here, so an interrupt
+# held back for 200 us with nothing queued to release it is a hang.
+SIM_HANG_NS = 200_000
+SIM_HANG_POLL_NS = 50_000
+SIM_STORM_ENTRIES = 500
+SIM_LIVELOCK_PASSES = 10_000
+
+
+class NicIrqProbe:
+    """``props["irq_pending"]`` of a NIC on ``nic_pair_tb``: is an interrupt
+    held back in the NIC by its mask? Read from the testbench's wires onto the
+    interrupt controller (``int_cause_<side>``, ``int_mask_<side>``,
+    ``dma_en_<side>``), not by register reads: a read takes bus time, queues
+    behind the driver's accesses, and the hang watch asks from a plain call.
+    (INT_CAUSE is write-1-to-clear, not read-to-clear, so a read would not
+    disturb it, but it would still be a bus access io-pkt's driver did not make.)
+
+    Pending means: a cause set (INT_CAUSE != 0), every cause masked
+    (INT_MASK = 0: the NIC masked whole, as an ISR masking it does) and an
+    engine enabled (CTRL.TX_EN or RX_EN: the interface is running, so
+    ``ifconfig down``'s mask is not counted), with the line low. A cause
+    masked alone is not counted: the driver keeps TX_DONE masked on purpose
+    while the ring has room, and the NIC still latches it (datasheet:
+    INT_CAUSE latches whatever the mask). Returns a description for the
+    diagnosis (truthy) or ''."""
+
+    def __init__(self, dut, side: str, line: SignalIrqLine):
+        self._cause = getattr(dut, f"int_cause_{side}")
+        self._mask = getattr(dut, f"int_mask_{side}")
+        self._en = getattr(dut, f"dma_en_{side}")
+        self._line = line
+
+    def __call__(self) -> str:
+        try:
+            cause, mask, en = int(self._cause.value), int(self._mask.value), int(self._en.value)
+        except ValueError:  # x before reset
+            return ""
+        if not cause or mask or not en or self._line.level:
+            return ""
+        return f"INT_CAUSE = {format_fields(R.INT_CAUSE_FIELDS, cause)}, INT_MASK = 0"
+
+
+def format_fields(fields, value: int) -> str:
+    """``value`` as its set fields joined by ``|`` (a one-bit field by name, a
+    wider one as NAME=n), any bits no field covers as hex; ``0`` for none."""
+    parts, covered = [], 0
+    for f in fields:
+        covered |= f.mask
+        v = (value & f.mask) >> f.lsb
+        if v:
+            parts.append(f.name if f.width == 1 else f"{f.name}={v}")
+    rest = value & ~covered
+    if rest:
+        parts.append(f"{rest:#x}")
+    return "|".join(parts) or "0"
 
 
 class CocotbPlatform(Platform):
@@ -158,7 +315,21 @@ class CocotbPlatform(Platform):
     ``nicsim.host_mem.SharedMemory``); ``dma_ports[i]`` is NIC i's port
     number; ``dma_faults[i]`` injects bus errors into NIC i's DMA port
     (``faults.PortDmaFaults``); ``dma_log()`` reads this host's DMA
-    transactions. Raises ``ValueError`` if a side has no ``host_mem_axi`` slave."""
+    transactions. Raises ``ValueError`` if a side has no ``host_mem_axi`` slave.
+
+    Observers: each device's ``regs`` is a :class:`TappedRegisters` and
+    ``memory_taps`` (a :class:`TappedMemory`) sees the driver's host-memory
+    accesses; the DMA checker and the event log hang off these. Each NIC
+    offers ``props["irq_pending"]`` (:class:`NicIrqProbe`), and io-pkt's
+    diagnosis thresholds are simulated-time ones (``SIM_*``): a missed
+    unmask, an interrupt storm or a livelock fails the test where it is
+    found (``hang_fatal``), its message naming the device and register."""
+
+    hang_ns = SIM_HANG_NS
+    hang_poll_ns = SIM_HANG_POLL_NS
+    storm_entries = SIM_STORM_ENTRIES
+    livelock_passes = SIM_LIVELOCK_PASSES
+    hang_fatal = True
 
     def __init__(self, dut, side: str, mac: bytes, mem_size: int = 4 << 20, irq_number: int = 10,
                  more: tuple[tuple[str, bytes, int], ...] = ()):
@@ -173,9 +344,15 @@ class CocotbPlatform(Platform):
             self.ram.attach(port)
         self.devices = []
         for s, m, irq in nics:
+            line = SignalIrqLine(getattr(dut, f"irq_{s}"))
+            props = {"mac": m}
+            if hasattr(dut, f"int_cause_{s}"):
+                props["irq_pending"] = NicIrqProbe(dut, s, line)
             self.devices.append(PlatformDevice(
-                name=f"axi-lite:{s}", regs=HdlRegisters(dut, s), irq=SignalIrqLine(getattr(dut, f"irq_{s}")),
-                irq_number=irq, mem_window=(0, 1 << 12), props={"mac": m}))
+                name=f"axi-lite:{s}", regs=TappedRegisters(HdlRegisters(dut, s)), irq=line,
+                irq_number=irq, mem_window=(0, 1 << 12), props=props))
+        self.sides = [s for s, _, _ in nics]
+        self.memory_taps = TappedMemory(self.memory)
         self.dma_faults = [PortDmaFaults(port) for port in self.dma_ports]
 
     def dma_log(self) -> host_mem.DmaLog:
@@ -183,7 +360,7 @@ class CocotbPlatform(Platform):
         return host_mem.DmaLog(self.dma_ports)
 
     def now_ns(self) -> int:
-        return int(get_sim_time("ns"))
+        return now_ns()
 
     def sleep(self, ns: int):
         return Timer(int(ns), "ns") if ns > 0 else NullTrigger()

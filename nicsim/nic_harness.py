@@ -18,17 +18,21 @@ import logging
 import os
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
+from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource
 
 from nicdef import regs
 from nicdef.desc import decode, rx_desc, tx_desc
-from nicsim import host_mem
+from nicsim import artifacts, host_mem
+from nicsim import event_log as _event_log
 from nicsim.decoding_ram import DecodingAxiRam
+from nicsim.host_platform import SignalIrqLine
 from nicsim.pcap import record_gmii
 
 # cocotbext-axi/-eth 0.1.28 use APIs cocotb 2.1 deprecates; not ours to fix
@@ -164,9 +168,12 @@ class NicHarness:
     ``ram`` is its host memory (``read(addr, n)``, ``write(addr, data)``, no
     simulated time), ``mem_size`` bytes: a ``DecodingAxiRam`` on toplevel ``nic``,
     the ``host_mem_axi`` C buffer on ``nic_pair_tb`` (``dma_port`` is then its
-    port number; None for ``DecodingAxiRam``). ``bursts`` logs every DMA burst."""
+    port number; None for ``DecodingAxiRam``). ``bursts`` logs every DMA burst.
+    ``events``: the register and interrupt log of its ``rd``/``wr`` accesses
+    and its line's edges (``nicsim.event_log``; None when ``event_log`` is
+    False, or None and ``NICSIM_EVENT_LOG=0``); ``write_artifacts`` writes it."""
 
-    def __init__(self, dut, side: str = "", mem_size: int = 1 << 20):
+    def __init__(self, dut, side: str = "", mem_size: int = 1 << 20, event_log: bool | None = None):
         sfx = f"_{side}" if side else ""
         quiet_models(dut, f"s_axil{sfx}", f"m_axi{sfx}")
         self.dut = dut
@@ -184,6 +191,18 @@ class NicHarness:
             self.dma_port = None
             self.bursts = AxiBurstLog(dut, f"m_axi{sfx}")
         self.irq = getattr(dut, f"irq{sfx}")
+        if event_log is None:
+            event_log = _event_log.enabled_by_default()
+        self.events = None
+        self._name = f"nic{sfx}"
+        if event_log:
+            self.events = _event_log.EventLog(lambda: int(get_sim_time("ns")))
+            line = SignalIrqLine(self.irq)
+            line.on_rise(lambda: self.events.irq_edge("bench", self._name, True))
+            line.on_fall(lambda: self.events.irq_edge("bench", self._name, False))
+        folder = artifacts.folder()
+        if folder is not None:
+            artifacts.on_test_end(lambda error: self.write_artifacts(folder, error))
         if not side:
             # a lone NIC has no PHY: no link, MDIO line pulled up
             dut.phy_link_up.value = 0
@@ -194,10 +213,32 @@ class NicHarness:
 
     # registers
     async def rd(self, name: str) -> int:
-        return await self.axil.read_dword(REG[name])
+        value = await self.axil.read_dword(REG[name])
+        if self.events is not None:
+            self.events.register("bench", self._name, False, REG[name], value)
+        return value
 
     async def wr(self, name: str, value: int) -> None:
         await self.axil.write_dword(REG[name], value)
+        if self.events is not None:
+            self.events.register("bench", self._name, True, REG[name], value)
+
+    def write_artifacts(self, folder: Path | str, error: BaseException | None = None) -> list[Path]:
+        """Write ``events.log`` (``events-nic_<side>.log`` for a NIC of ``nic_pair_tb``: a test may drive
+        both) when the log is on and, when the test failed, ``diagnosis.txt`` (the error: a bench without
+        io-pkt has no diagnoses of its own) into ``folder``; returns the paths. Called at the end of every
+        test with the test's artifact folder (``nicsim.artifacts``) and its error."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        if self.events is not None:
+            name = "events.log" if self._name == "nic" else f"events-{self._name}.log"
+            written.append(self.events.write(folder / name))
+        if error is not None:
+            diag = folder / "diagnosis.txt"
+            diag.write_text(f"# the test failed: {type(error).__name__}\n{error}\n")
+            written.append(diag)
+        return written
 
     async def rd_stat(self) -> dict[str, int]:
         return {r.name[5:]: await self.rd(r.name) for r in regs.REGISTERS if r.name.startswith("STAT_")}

@@ -156,8 +156,10 @@ class _TopOnlyVerilator(Verilator):
 
 
 # top-level wires (not ports) that tests read: the marker of a clock that
-# runs without cocotb
-PUBLIC_TOP_WIRES = ("clock_running",)
+# runs without cocotb; nic_pair_tb's view of each NIC's interrupt controller
+# (the irq_pending probe, nicsim.host_platform). A name a toplevel lacks is ignored.
+PUBLIC_TOP_WIRES = ("clock_running", "int_cause_a", "int_mask_a", "dma_en_a", "int_cause_b", "int_mask_b",
+                    "dma_en_b")
 
 
 def _top_ports(toplevel: str, sources: list[Path], defines: dict, parameters: dict,

@@ -9,11 +9,16 @@ Each host has a DMA permission checker (``nicsim.dma_checker``) unless it is
 turned off (``build_hosts(dut, dma_checker=False)`` or ``NICSIM_DMA_CHECKER=0``):
 a NIC touching memory it was not handed, or the driver taking back what the
 NIC owns, fails the test where it is seen; ``teardown`` checks the rest.
+Both hosts share one register and interrupt log (``nicsim.event_log``)
+unless it is off (``build_hosts(dut, event_log=False)``, the bench, or
+``NICSIM_EVENT_LOG=0``); ``Hosts.write_artifacts`` writes it, io-pkt's log
+and its diagnosis to a folder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import devnp_nic  # noqa: F401  (registers devnp-nic.so with io-pkt's driver table)
 from devnp_nic.softc import NUM_RX_DESC, NUM_TX_DESC
@@ -23,7 +28,10 @@ from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
 from iopkt.netinet import inet_attach
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
+from nicsim import artifacts
+from nicsim import event_log as _event_log
 from nicsim.dma_checker import DmaChecker, attach_dma_checker
+from nicsim.event_log import EventLog
 from nicsim.host_platform import CocotbPlatform
 from nicsim.nic_harness import start_clock_and_reset
 
@@ -38,6 +46,7 @@ class Hosts:
     transcript: list[str] = field(default_factory=list)
     before: dict[str, LiveResources] = field(default_factory=dict)
     checkers: dict[str, DmaChecker] = field(default_factory=dict)
+    event_log: EventLog | None = None
 
     def say(self, line: str) -> None:
         self.transcript.append(line)
@@ -71,6 +80,37 @@ class Hosts:
             assert not left, f"{name} left behind after destroying its interfaces: {left}"
         self.check_dma()
 
+    def diagnosis(self) -> list[str]:
+        """Each host's ``iopkt.diagnose()`` (hung interrupt lines), one line per finding, host named."""
+        return [f"{name}: {msg}" for name, iopkt in self.by_name.items() for msg in iopkt.diagnose()]
+
+    def write_artifacts(self, folder: Path | str, error: BaseException | None = None) -> list[Path]:
+        """Write what a person looks at after a run into ``folder`` (made if
+        missing): ``events.log`` (the register and interrupt log, when on),
+        ``slog.txt`` (each io-pkt's log, ``sloginfo``-style, merged by
+        simulated time), and ``diagnosis.txt`` when the test failed
+        (``error``) or io-pkt's ``diagnose()`` found something: the findings,
+        then the error. Returns the paths written."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        if self.event_log is not None:
+            written.append(self.event_log.write(folder / "events.log"))
+        entries = [e for iopkt in self.by_name.values() for e in iopkt.slog_entries()]
+        slog = folder / "slog.txt"
+        slog.write_text("".join(line + "\n" for _, line in sorted(entries, key=lambda e: e[0])))
+        written.append(slog)
+        found = self.diagnosis()
+        if found or error is not None:
+            text = ["# iopkt.diagnose() of each host at the end of the test"]
+            text += found or ["(nothing found)"]
+            if error is not None:
+                text += ["", f"# the test failed: {type(error).__name__}", str(error)]
+            diag = folder / "diagnosis.txt"
+            diag.write_text("\n".join(text) + "\n")
+            written.append(diag)
+        return written
+
     def check_dma(self) -> None:
         """Every DMA transaction so far against the ownership rules (``DmaChecker.finish``);
         raises ``DmaPermissionError`` for the first breach."""
@@ -78,11 +118,15 @@ class Hosts:
             checker.finish()
 
 
-async def build_hosts(dut, dma_checker: bool | None = None) -> Hosts:
+async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | None = None) -> Hosts:
     """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted. ``dma_checker``:
-    a DMA permission checker per host (None: on unless ``NICSIM_DMA_CHECKER=0``)."""
+    a DMA permission checker per host (None: on unless ``NICSIM_DMA_CHECKER=0``);
+    ``event_log``: the register and interrupt log of both (``Hosts.event_log``;
+    None: on unless ``NICSIM_EVENT_LOG=0``)."""
     await start_clock_and_reset(dut)
     hosts = Hosts({}, {})
+    if event_log is None:
+        event_log = _event_log.enabled_by_default()
     for side, name, mac, irq in (("a", "hostA", MAC_A, 10), ("b", "hostB", MAC_B, 11)):
         plat = CocotbPlatform(dut, side, mac, irq_number=irq)
         iopkt = IoPkt(plat, name=f"io-pkt@{name}")
@@ -90,9 +134,17 @@ async def build_hosts(dut, dma_checker: bool | None = None) -> Hosts:
         hosts.by_name[name] = iopkt
         hosts.platforms[name] = plat
         hosts.before[name] = iopkt.live_resources()
+        if event_log:
+            if hosts.event_log is None:
+                hosts.event_log = EventLog(plat.now_ns)
+            hosts.event_log.attach(name, plat, iopkt)
         checker = attach_dma_checker(plat, iopkt, dma_checker)
         if checker is not None:
             hosts.checkers[name] = checker
+    folder = artifacts.folder()
+    if folder is not None:
+        # the test's artifact folder gets events.log, slog.txt and (on a failure) diagnosis.txt
+        artifacts.on_test_end(lambda error: hosts.write_artifacts(folder, error))
     return hosts
 
 

@@ -9,6 +9,19 @@ io-pkt side (``struct _iopkt_inter``, ``interrupt_entry_init``,
 ``interrupt_queue``): the ISR queues an entry on a worker; the worker calls
 ``func(arg, wtp)``; a non-zero return clears ``on_list`` and calls
 ``enable(arg)``; zero puts the entry at the tail to run again after the others.
+
+The diagnoses (a storm, a livelock, a missed unmask) use the thresholds
+below unless the platform sets its own (``Platform.storm_entries``,
+``livelock_passes``, ``hang_ns``, ``hang_poll_ns``): a simulation of live
+hardware covers milliseconds, not the seconds of the virtual clock. With
+``Platform.hang_fatal`` a missed unmask raises ``DriverBug`` from the watch
+as well as being logged, so the run stops there with the message.
+
+Observers: ``InterruptKernel.observers`` holds callables ``f(event, irq,
+name)`` told of ``"isr"`` (the kernel enters the ISRs of ``irq``), ``"mask"``
+and ``"unmask"`` (``InterruptMask``/``InterruptUnmask``), ``"process"`` (a
+process function pass, ``name`` the interrupt entry's; ``irq`` -1) and
+``"enable"`` (its ``enable()``); an event log listens, io-pkt does not.
 """
 
 from __future__ import annotations
@@ -79,6 +92,8 @@ class InterruptLine:
             if not self._pending():
                 continue
             self.entries += 1
+            if self.kernel.observers:
+                self.kernel.notify("isr", self.irq, ", ".join(h.name for h in self.handlers))
             # The kernel's own handler first, where it has one on this line
             # (the clock: it acknowledges the timer chip on every entry).
             kernel_ack = getattr(self.line, "kernel_ack", None)
@@ -89,11 +104,16 @@ class InterruptLine:
                 if ev is not None:
                     ev.set()
             self.storm_run = self.storm_run + 1 if self._pending() else 0
-            if self.storm_run > STORM_ENTRIES:
+            if self.storm_run > self.kernel.storm_entries:
                 names = ", ".join(h.name for h in self.handlers)
                 raise InterruptStorm(
                     f"interrupt storm on irq {self.irq}: {self.storm_run} ISR entries in a row left the line "
                     f"asserted and unmasked (ISRs: {names}); an ISR must mask its source or the line")
+
+    @property
+    def task(self):
+        """The dispatch task (an ``InterruptStorm`` ends it: a test may await it to catch that)."""
+        return self._task
 
     def stop(self) -> None:
         self._task.cancel()
@@ -111,7 +131,15 @@ class InterruptKernel:
         # platform's lines cannot forget a callback, and attach/detach cycles
         # (100 mounts and destroys) must not pile them up.
         self._wakes: dict[int, tuple[Any, Any]] = {}
+        self.storm_entries = getattr(platform, "storm_entries", STORM_ENTRIES)
+        self.livelock_passes = getattr(platform, "livelock_passes", LIVELOCK_PASSES)
+        self.observers: list[Callable[[str, int, str], None]] = []
         self.hang_watch = HangWatch(self)
+
+    def notify(self, event: str, irq: int, name: str) -> None:
+        """Tell every observer of ``event`` (see the module's docstring)."""
+        for f in self.observers:
+            f(event, irq, name)
 
     def _wake_for(self, irq: int, line):
         have = self._wakes.get(irq)
@@ -167,6 +195,8 @@ class InterruptKernel:
         il.mask_count += 1
         if h is not None:
             h.masks += 1
+        if self.observers:
+            self.notify("mask", irq, h.name if h is not None else "")
         return il.mask_count
 
     def unmask(self, irq: int, iid: int) -> int:
@@ -177,6 +207,8 @@ class InterruptKernel:
         il.mask_count -= 1
         if h is not None and h.masks:
             h.masks -= 1
+        if self.observers:
+            self.notify("unmask", irq, h.name if h is not None else "")
         if il.mask_count == 0:
             il._wake.set()
         return il.mask_count
@@ -208,6 +240,10 @@ class HangWatch:
 
     def __init__(self, kernel: InterruptKernel):
         self.kernel = kernel
+        platform = kernel.platform
+        self.hang_ns = getattr(platform, "hang_ns", HANG_NS)
+        self.poll_ns = getattr(platform, "hang_poll_ns", HANG_POLL_NS)
+        self.fatal = bool(getattr(platform, "hang_fatal", False))
         self.queued = lambda: False  # set by IoPkt: is any process function queued or running?
         self.report = lambda msg: None
         self.devices = lambda: []  # PlatformDevices that offer props["irq_pending"]
@@ -215,6 +251,11 @@ class HangWatch:
         self._since: dict[int, int] = {}
         self._reported: set[int] = set()
         self._task = None
+
+    @property
+    def task(self):
+        """The watch's task, or None (with ``fatal`` a hang ends it: a test may await it to catch that)."""
+        return self._task
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -236,8 +277,11 @@ class HangWatch:
         for dev in self.devices():
             probe = dev.props.get("irq_pending")
             if probe is not None and dev.irq_number in self.kernel.lines and dev.irq_number not in out:
-                if probe():
-                    out[dev.irq_number] = f"masked in {dev.name}'s interrupt mask register"
+                # a probe may say what it saw (registers and fields): that joins the message
+                seen = probe()
+                if seen:
+                    detail = f" ({seen})" if isinstance(seen, str) else ""
+                    out[dev.irq_number] = f"masked in {dev.name}'s interrupt mask register{detail}"
         return out
 
     def sample(self) -> list[str]:
@@ -250,10 +294,10 @@ class HangWatch:
         found = []
         for irq, how in held.items():
             since = self._since.setdefault(irq, now)
-            if now - since >= HANG_NS and irq not in self._reported:
+            if now - since >= self.hang_ns and irq not in self._reported:
                 self._reported.add(irq)
                 names = ", ".join(h.name for h in self.kernel.lines[irq].handlers)
-                msg = (f"irq {irq} ({names}): interrupt pending but {how} for {(now - since) // 1_000_000} ms "
+                msg = (f"irq {irq} ({names}): interrupt pending but {how} for {_duration(now - since)} "
                        f"with no process function queued: interface hung (an enable() that does not unmask?)")
                 self.hangs.append(msg)
                 self.report(msg)
@@ -262,8 +306,15 @@ class HangWatch:
 
     async def _run(self) -> None:
         while True:
-            await self.kernel.platform.sleep(HANG_POLL_NS)
-            self.sample()
+            await self.kernel.platform.sleep(self.poll_ns)
+            found = self.sample()
+            if found and self.fatal:
+                raise DriverBug(found[0])
+
+
+def _duration(ns: int) -> str:
+    """``ns`` in the unit a person reads it in: ms from 1 ms, else us."""
+    return f"{ns // 1_000_000} ms" if ns >= 1_000_000 else f"{ns // 1000} us"
 
 
 @dataclass(eq=False)
@@ -305,14 +356,19 @@ class Worker:
                     ient = self.queue.popleft()
                     done = await _maybe_await(ient.func(ient.arg, self))
                     self.passes += 1
+                    kernel = self.iopkt.kernel
+                    if kernel.observers:
+                        kernel.notify("process", -1, f"{ient.name or ient.func} returned {done}")
                     now = self.iopkt.platform.now_ns()
                     spins = spins + 1 if now == stamp else 0
                     stamp = now
-                    if spins > LIVELOCK_PASSES:
+                    if spins > kernel.livelock_passes:
                         raise DriverBug(f"{ient.name or ient.func}: the process function returned 0 "
                                         f"{spins} times without simulated time passing (livelock)")
                     if done:
                         ient.on_list = 0
+                        if kernel.observers:
+                            kernel.notify("enable", -1, ient.name or str(ient.enable))
                         await _maybe_await(ient.enable(ient.arg))
                     else:
                         self.queue.append(ient)

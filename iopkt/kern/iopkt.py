@@ -78,6 +78,7 @@ class IoPkt:
         self.ifdetach_hooks: list = []  # fn(ifp): protocols forget an interface going away
         self.inet = None  # netinet's per-instance state (netinet.inet_attach sets it)
         self.log: list[str] = []
+        self.log_ns: list[int] = []  # simulated time of each line of log, for sloginfo
         self.workers = [Worker(self, 0)]
         hw = self.kernel.hang_watch
         hw.queued = lambda: any(w.queue or not w.idle for w in self.workers)
@@ -89,8 +90,22 @@ class IoPkt:
         return self.ctx.owner
 
     def printf(self, msg: str) -> None:
-        """io-pkt's slog: kept in memory so tests and utilities can show it."""
+        """io-pkt's slog: kept in memory so tests and utilities can show it
+        (``log``, with each line's simulated time in ``log_ns``)."""
         self.log.append(msg)
+        self.log_ns.append(self.platform.now_ns())
+
+    def slog_entries(self) -> list[tuple[int, str]]:
+        """io-pkt's log as ``sloginfo`` prints it, one (simulated ns, line) per
+        message, oldest first; a line reads ``seconds.microseconds name: message``."""
+        n = len(self.log)
+        times = self.log_ns[:n] + [0] * (n - len(self.log_ns))  # lines appended to log directly: time 0
+        return [(t, f"{t // 1_000_000_000:4d}.{t // 1000 % 1_000_000:06d} {self.name}: {m}")
+                for t, m in zip(times, self.log, strict=True)]
+
+    def sloginfo(self) -> str:
+        """The whole log as text, one line per message (``slog_entries``)."""
+        return "".join(line + "\n" for _, line in self.slog_entries())
 
     async def stack_call(self, fn, *args, proc_name: str = "resmgr"):
         """Run ``fn(*args)`` in stack context as a new pseudo-thread, as io-pkt

@@ -168,6 +168,12 @@ class Platform(abc.ABC):
 
     Several hosts (io-pkt instances) may share one platform's clock by each
     having their own ``Platform`` view; time is global to the simulation.
+
+    Optional attributes io-pkt's diagnoses read (``iopkt.kern.intr``; its own
+    constants when absent): ``storm_entries``, ``livelock_passes``,
+    ``hang_ns``, ``hang_poll_ns`` (thresholds, in simulated time where they
+    are times) and ``hang_fatal`` (a missed unmask raises ``DriverBug`` as
+    well as being logged).
     """
 
     memory: HostMemory

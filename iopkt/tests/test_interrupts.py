@@ -381,3 +381,89 @@ def test_enable_is_called_only_after_a_nonzero_return_and_on_list_is_cleared_fir
 
     p.run(main())
     assert trace == [("func", False), ("func", False), ("func", True), ("enable", 0)]
+
+
+def _platform_with(**settings):
+    p = VirtualPlatform()
+    for name, value in settings.items():
+        setattr(p, name, value)
+    line = VirtualIrqLine()
+    a = Dev("a", line)
+    seen = []
+
+    def probe():
+        seen.append(p.now_ns())
+        return "CAUSE = 1, MASK = 0" if a.pending_masked() else ""
+
+    p.devices.append(PlatformDevice("dev@a", None, line, IRQ, props={"irq_pending": probe}))
+    return p, IoPkt(p), a, seen
+
+
+def test_platform_thresholds_and_a_fatal_hang():
+    """A platform's own hang threshold and poll period replace io-pkt's 100 ms and 25 ms; with hang_fatal
+    the missed unmask raises DriverBug from the watch, its message in the log, with the probe's words."""
+    p, iopkt, a, seen = _platform_with(hang_ns=200_000, hang_poll_ns=50_000, hang_fatal=True)
+    _, _, attach = hw_mask_driver(iopkt, a, [], forget_unmask=True)
+
+    async def main():
+        await iopkt.stack_call(attach)
+        a.raise_cause()
+        await p.sleep(1_000)
+        a.raise_cause()
+        await p.sleep(10_000_000)
+
+    with pytest.raises(RuntimeError) as exc:
+        p.run(main())
+    err = exc.value.__cause__
+    assert isinstance(err, DriverBug), repr(exc.value)
+    assert "masked in dev@a's interrupt mask register (CAUSE = 1, MASK = 0) for 200 us" in str(err)
+    assert str(err) in iopkt.log
+    assert seen[0] == 50_000 and all(b - a_ == 50_000 for a_, b in zip(seen, seen[1:], strict=False))
+    assert p.now_ns() < 1_000_000
+
+
+def test_platform_storm_threshold():
+    p, iopkt, a, _ = _platform_with(storm_entries=50)
+    """A platform's own storm threshold replaces io-pkt's 2000 entries."""
+    _, _, attach = hw_mask_driver(iopkt, a, [])
+
+    async def main():
+        await iopkt.stack_call(attach)
+        for h in iopkt.kernel.lines[IRQ].handlers:
+            h.isr = lambda area, iid: None  # masks nothing, queues nothing
+        a.raise_cause()
+        await p.sleep(10**9)
+
+    with pytest.raises(RuntimeError) as exc:
+        p.run(main())
+    assert isinstance(exc.value.__cause__, InterruptStorm) and "51 ISR entries" in str(exc.value.__cause__)
+
+
+def test_observers_see_the_interrupt_path_in_order(env):
+    """kernel.observers: ISR entry, InterruptMask from the ISR, the pass and its return, enable(), its
+    InterruptUnmask, in that order, named by irq and interrupt entry."""
+    p, iopkt, a, _ = env
+    events = []
+    iopkt.kernel.observers.append(lambda event, irq, name: events.append((event, irq, name)))
+    ient, _, attach = kernel_mask_driver(iopkt, a, [])
+
+    async def main():
+        await iopkt.stack_call(attach)
+        a.raise_cause()
+        await p.sleep(10_000)
+
+    p.run(main())
+    assert events == [("isr", IRQ, "a"), ("mask", IRQ, "a"), ("process", -1, "a returned 1"), ("enable", -1, "a"),
+                      ("unmask", IRQ, "a")]
+
+
+def test_slog_entries_carry_simulated_time(env):
+    p, iopkt, _, _ = env
+
+    async def main():
+        await p.sleep(1_234_567)
+        iopkt.printf("nic0: link up")
+
+    p.run(main())
+    assert iopkt.slog_entries() == [(1_234_567, f"   0.001234 {iopkt.name}: nic0: link up")]
+    assert iopkt.sloginfo() == f"   0.001234 {iopkt.name}: nic0: link up\n"
