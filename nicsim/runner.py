@@ -195,7 +195,12 @@ def _public_top_config(build_dir: Path, toplevel: str, sources: list[Path], defi
     newest = max(Path(p).stat().st_mtime for p in [*sources, RTL_DIR / "nic_defs.vh"])
     if path.exists() and path.stat().st_mtime >= newest:
         return path
-    ports = _top_ports(toplevel, sources, defines, parameters, build_dir / "ports")
+    # a work folder per process: parallel workers elaborating at once must not read each other's half-written tree
+    work = build_dir / f"ports.{os.getpid()}"
+    try:
+        ports = _top_ports(toplevel, sources, defines, parameters, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     lines = ["`verilator_config"]
     for name, direction in ports.items():
         kind = "public_flat_rd" if direction == "OUTPUT" else "public_flat_rw"
