@@ -102,7 +102,7 @@ def run_job(sim: str, testcase: str, toplevel: str, plan: dict, clock: Clock | N
     out.unlink(missing_ok=True)
     clock.say(sim, f"{testcase} on {toplevel} (built first if needed) ...")
     try:
-        run_cocotb("nicsim.jobs", toplevel, testcase=testcase,
+        run_cocotb("nicsim.jobs", toplevel, testcase=testcase, console=True,
                    extra_env={"BENCH_RESULT": str(out), "BENCH_PLAN": json.dumps({**plan, "t0": clock.t0, "sim": sim}),
                               "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
     except CocotbTestFailed as e:

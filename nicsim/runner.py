@@ -403,6 +403,7 @@ def run_cocotb(
     testcase: str | None = None,
     extra_env: dict | None = None,
     nodeid: str | None = None,
+    console: bool = False,
 ) -> Path:
     """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module``.
 
@@ -416,6 +417,9 @@ def run_cocotb(
     nodeid: the pytest id of the test, for the report's rerun command
         (:mod:`nicsim.collect` passes it; otherwise the command calls this
         function).
+    console: the simulation's output goes to this process's stdout as it
+        comes (a job's progress lines: ``nicsim bench``, ``nicsim demo``)
+        instead of ``sim.log``.
 
     Returns the run's artifact folder (:func:`artifact_dir`, emptied first):
     ``sim.log`` (the simulator's whole output), ``results.xml``, and with
@@ -530,7 +534,7 @@ def run_cocotb(
             build_dir=build_dir,
             test_dir=test_dir,
             results_xml=str(results),
-            log_file=test_dir / "sim.log",
+            log_file=None if console else test_dir / "sim.log",
             extra_env=env,
             test_args=test_args,
             plusargs=plusargs,
