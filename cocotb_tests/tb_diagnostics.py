@@ -243,3 +243,27 @@ async def test_event_log_of_a_bench_nic(dut):
     written = {p.name: p for p in nic.write_artifacts(folder, AssertionError("planted"))}
     assert "planted" in written["diagnosis.txt"].read_text()
     assert f"INT_MASK_SET = {name}" in written["events-nic_a.log"].read_text()
+
+
+@testing.test()
+async def test_frames_lost_after_the_wire_are_named(dut):
+    """A receiver that drops good frames (host B's NIC given another station address behind its driver's
+    back, so its filter discards frames to B's real address): ping fails, and the diagnosis compares the
+    cable's pcap (frames with a good FCS, zlib, to B's station or broadcast) with what B's driver received,
+    naming host B's NIC or driver; with the address restored, ping works again."""
+    folder = _artifact_folder("wire-vs-receiver")
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts)
+    regs = hosts.softc("hostB").regs
+    station_lo = await regs.read32(R.REG_MAC_LO)
+    await regs.write32(R.REG_MAC_LO, station_lo ^ 0x0100)  # byte 1 of the station address changed
+    res = await hosts.sh("hostA", "ping -c 3 -W 0.0005 10.0.0.2")
+    assert res.value.received == 0, res.text
+    found = hosts.wire_vs_receivers(folder)
+    assert len(found) == 1 and found[0].startswith("hostB: the cable from host A carried "), found
+    carried = int(re.search(r"carried (\d+) frames", found[0]).group(1))
+    got = hosts.softc("hostB").ifp.if_ipackets
+    assert f"its driver received {got} (if_ipackets)" in found[0] and carried > got + 1, found
+    await regs.write32(R.REG_MAC_LO, station_lo)
+    res = await hosts.sh("hostA", "ping -c 2 10.0.0.2")
+    assert res.value.received == 2, res.text

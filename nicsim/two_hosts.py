@@ -17,6 +17,7 @@ and its diagnosis to a folder.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,23 @@ from nicsim.nic_harness import start_clock_and_reset
 
 MAC_A = bytes.fromhex("020000000a01")
 MAC_B = bytes.fromhex("020000000b01")
+
+
+def _good_frames_to(pcap: Path, station: bytes | None) -> int | None:
+    """Records of ``pcap`` (a wire's capture, each frame with its FCS) whose FCS is good and whose
+    destination is ``station`` or broadcast (any destination when ``station`` is None); None if unreadable."""
+    from scapy.utils import RawPcapReader
+
+    n = 0
+    try:
+        for raw, _ in RawPcapReader(str(pcap)):
+            if len(raw) < 18 or raw[-4:] != zlib.crc32(raw[:-4]).to_bytes(4, "little"):
+                continue
+            if station is None or raw[:6] in (station, b"\xff" * 6):
+                n += 1
+    except (OSError, EOFError, ValueError):
+        return None
+    return n
 
 
 @dataclass
@@ -84,6 +102,30 @@ class Hosts:
         """Each host's ``iopkt.diagnose()`` (hung interrupt lines), one line per finding, host named."""
         return [f"{name}: {msg}" for name, iopkt in self.by_name.items() for msg in iopkt.diagnose()]
 
+    def wire_vs_receivers(self, folder: Path) -> list[str]:
+        """Frames the cable carried to a host, with a good FCS and its station or the broadcast address
+        as destination (``wire-a-to-b.pcap``, ``wire-b-to-a.pcap`` in ``folder``, IEEE 802.3 CRC-32 by
+        zlib), against the frames its driver received (``if_ipackets``): one line per host whose driver
+        got fewer, by more than a frame still on its way, naming where to look next (the receiving
+        NIC's counters, nicinfo). Two hosts of one interface each only; [] otherwise, or without pcaps."""
+        if set(self.by_name) != {"hostA", "hostB"}:
+            return []
+        out = []
+        for name, wire, other in (("hostB", "wire-a-to-b", "A"), ("hostA", "wire-b-to-a", "B")):
+            ifaces = [ifp for ifp in self.by_name[name].ifnet if ifp.if_xname.startswith("nic")]
+            path = folder / f"{wire}.pcap"
+            if len(ifaces) != 1 or not path.is_file() or path.stat().st_size > 50 << 20:
+                continue
+            ifp = ifaces[0]
+            station = bytes(ifp.if_lladdr) if getattr(ifp, "if_lladdr", None) else None
+            good = _good_frames_to(path, station)
+            if good is not None and ifp.if_ipackets + 1 < good:
+                out.append(f"{name}: the cable from host {other} carried {good} frames with a good FCS to its "
+                           f"{ifp.if_xname} ({path.name}), its driver received {ifp.if_ipackets} (if_ipackets): "
+                           f"host {name[-1]}'s NIC or driver dropped the rest; its counters say where "
+                           f"(nicinfo {ifp.if_xname}, STAT_RX_* registers)")
+        return out
+
     def write_artifacts(self, folder: Path | str, error: BaseException | None = None) -> list[Path]:
         """Write what a person looks at after a run into ``folder`` (made if
         missing): ``events.log`` (the register and interrupt log, when on),
@@ -104,6 +146,10 @@ class Hosts:
         if found or error is not None:
             text = ["# iopkt.diagnose() of each host at the end of the test"]
             text += found or ["(nothing found)"]
+            if error is not None:
+                lost = self.wire_vs_receivers(folder)
+                if lost:
+                    text += ["", "# the cable's pcaps against what each driver received"] + lost
             if error is not None:
                 text += ["", f"# the test failed: {type(error).__name__}", str(error)]
             diag = folder / "diagnosis.txt"
