@@ -82,7 +82,6 @@ class DmaChecker:
         self.raise_in_driver = True
         self.stopped = False
         self._events: list = []  # (time_ns, nic, offset, value): register writes not yet applied
-        self._live_mbufs = {m._slot for m in self.pool.live}
         c = host_mem.lib()
         self._run = c.hm_chk_run
         # the replay state C reads and writes: the log cursor from now on, each NIC's rings
@@ -213,7 +212,7 @@ class DmaChecker:
             return (start, MCLBYTES) if ok else None
         if p._mbuf_base <= addr < p._mbuf_base + p.nmbufs * MSIZE:
             start = p._mbuf_base + (addr - p._mbuf_base) // MSIZE * MSIZE
-            ok = start in self._live_mbufs and addr + n <= start + MLEN
+            ok = start in p.mbufs_live and addr + n <= start + MLEN
             return (start, MLEN) if ok else None
         return None
 
@@ -245,24 +244,20 @@ class DmaChecker:
                 # the driver writes a slot at TAIL (its own) once a frame or two: only a slot the NIC
                 # owns, of an engine that may move data, sends it to the rules (which name it)
                 end = addr + len(data)
-                if any(r.moving and r.owns_any(addr, end) for r in rings):
-                    now = self.platform.now_ns()
-                    for nic in self.nics.values():
-                        self._guard(nic.driver_ring_write, addr, len(data), now)
+                for r in rings:  # a plain loop: a generator costs more than the test itself
+                    if r.moving and r.owns_any(addr, end):
+                        now = self.platform.now_ns()
+                        for nic in self.nics.values():
+                            self._guard(nic.driver_ring_write, addr, len(data), now)
+                        break
 
         platform.memory_taps.before_read.append(checked_read)
         platform.memory_taps.before_write.append(checked_write)
 
     def _hook_pool(self, pool) -> None:
-        get, free_one = pool.get, pool.free_one
+        free_one = pool.free_one
         rings = [r for nic in self.nics.values() for r in (nic.tx, nic.rx)]
         assert MLEN <= 1 << GRANULE_SHIFT and MCLBYTES == 1 << GRANULE_SHIFT
-
-        def checked_get(*args, **kwargs):
-            m = get(*args, **kwargs)
-            if m is not None:
-                self._live_mbufs.add(m._slot)
-            return m
 
         def checked_free(m):
             if m in pool.live:
@@ -280,10 +275,9 @@ class DmaChecker:
                         if ext:
                             self._guard(nic.driver_free, m.ext_buf, MCLBYTES, now, "cluster")
                         self._guard(nic.driver_free, m._slot, MLEN, now, "mbuf")
-                self._live_mbufs.discard(m._slot)
             return free_one(m)
 
-        pool.get, pool.free_one = checked_get, checked_free
+        pool.free_one = checked_free
 
 
 def attach_dma_checker(platform, iopkt, enabled: bool | None = None) -> DmaChecker | None:

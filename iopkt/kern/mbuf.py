@@ -115,6 +115,7 @@ class MbufPool:
         self._free_mbufs = [self._mbuf_base + i * MSIZE for i in range(nmbufs)][::-1]
         self._free_clusters = [self._cl_base + i * MCLBYTES for i in range(nclusters)][::-1]
         self.live: set[Mbuf] = set()
+        self.mbufs_live: set[int] = set()  # the live mbufs' host addresses (who owns a buffer, for DMA checks)
         self.clusters_live: dict[int, Mbuf] = {}
         self.failed_allocs = 0
         self.peak_clusters = 0
@@ -151,6 +152,7 @@ class MbufPool:
             return None
         m = Mbuf(self, self._free_mbufs.pop(), mtype, flags, site or _site())
         self.live.add(m)
+        self.mbufs_live.add(m._slot)
         return m
 
     def clget(self, m: Mbuf) -> bool:
@@ -176,6 +178,7 @@ class MbufPool:
             del self.clusters_live[m.ext_buf]
             self._free_clusters.append(m.ext_buf)
         self.live.discard(m)
+        self.mbufs_live.discard(m._slot)
         self._free_mbufs.append(m._slot)
         m._freed = True
         m.m_next = None
