@@ -18,9 +18,10 @@ DURATIONS = .test_durations/$(SIM).json
 SHARD = $(if $(filter-out 1,$(SPLITS)),-$(GROUP)of$(SPLITS))
 SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) --durations-path $(DURATIONS) \
              --splitting-algorithm least_duration)
-# TESTS=pattern: only the cocotb tests whose pytest id matches (pytest -k: a name, part of one, or an expression)
+# TESTS=pattern: only the cocotb tests whose pytest id matches (pytest -k: a name, part of one, or an expression;
+# an item's name as pytest prints it, brackets and all, is turned into one by nicsim.collect)
 TESTS ?=
-SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) $(if $(TESTS),-k '$(TESTS)') \
+SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) $(if $(TESTS),-k "$$($(PY) -m nicsim.collect '$(TESTS)')") \
                   --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
 COV ?= 0
 COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --cov-report=term:skip-covered \

@@ -79,9 +79,14 @@ class CocotbItem(pytest.Item):
                           nodeid=self.nodeid)
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, runner.CocotbTestFailed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
+        err = excinfo.value
+        if isinstance(err, runner.CocotbTestFailed):
+            return str(err)
+        if isinstance(err, (runner.SimulatorMissing, runner.BuildFailed, ValueError)):
+            # the run could not start (no simulator, the HDL does not build, a bad setting): the message
+            # says why and what to do; pytest's traceback of the runner would bury it
+            return f"{self.module_name}.{self.name} could not run: {type(err).__name__}: {err}"
+        return super().repr_failure(excinfo, style="short")
 
     def reportinfo(self):
         return self.path, None, f"{self.module_name}.{self.name}"
@@ -104,8 +109,25 @@ class CocotbModule(pytest.File):
                                          toplevel=toplevel, testcase=testcase, parameters=params)
 
 
+def k_expression(pattern: str) -> str:
+    """A ``pytest -k`` expression for ``pattern``, which may also be an item's
+    own name as pytest prints it: ``test_x[DATA_WIDTH=512]`` (or its whole id,
+    ``cocotb_tests/tb_features.py::test_x[DATA_WIDTH=512]``) becomes
+    ``test_x and DATA_WIDTH and 512`` (``-k`` takes no brackets or ``=``);
+    anything else is returned as it is."""
+    if not any(c in pattern for c in "[]=:"):
+        return pattern
+    name = pattern.rsplit("::", 1)[-1]
+    words = [w for w in name.replace("[", " ").replace("]", " ").replace("=", " ").replace(",", " ").split() if w]
+    return " and ".join(words)
+
+
 def pytest_collect_file(file_path: Path, parent):
     """pytest hook: a ``tb_*.py`` file is a :class:`CocotbModule`."""
     if file_path.suffix == ".py" and file_path.name.startswith("tb_"):
         return CocotbModule.from_parent(parent, path=file_path)
     return None
+
+
+if __name__ == "__main__":  # `python -m nicsim.collect PATTERN`: the -k expression (make sim TESTS=...)
+    print(k_expression(sys.argv[1] if len(sys.argv) > 1 else ""))

@@ -62,7 +62,8 @@ HEADER = """\
 #   mask / unmask   InterruptMask / InterruptUnmask of irq N
 #   process  a pass of io-pkt's interrupt run queue: the entry's process function and what it returned
 #   enable   io-pkt calling the entry's enable() after a pass that returned non-zero
-#   post     the driver writing a descriptor into a ring: RING[slot] and its fields
+#   post     the driver writing a descriptor into a ring: RING[slot] and its fields (the descriptors a
+#            ring already holds when its *_LEN is written are listed then, at that write)
 #   zero     the driver zeroing descriptors RING[first..last]
 #   done     the NIC writing a descriptor back (its DMA write burst into the ring), decoded from memory
 """
@@ -178,7 +179,7 @@ class EventLog:
             nic = _Nic(host, dev.name, platform.dma_ports[i] if i < len(platform.dma_ports) else None)
             nics.append(nic)
             dev.regs.before.append(lambda *_: self._sync_dma(dma, nics, platform))
-            dev.regs.after.append(self._reg_listener(nic))
+            dev.regs.after.append(self._reg_listener(nic, platform))
             dev.irq.on_rise(lambda nic=nic: self._edge(dma, nics, platform, nic, True))
             dev.irq.on_fall(lambda nic=nic: self._edge(dma, nics, platform, nic, False))
         taps = platform.memory_taps
@@ -191,9 +192,24 @@ class EventLog:
                                                     _KERNEL_KINDS[event], irq, name)))
         self._hosts.append((host, platform, dma, nics))
 
-    def _reg_listener(self, nic: _Nic):
+    def _reg_listener(self, nic: _Nic, platform=None):
         host, name = nic.host, nic.name
         rings = nic.rings
+
+        def known(kind: str, ring) -> None:
+            # a driver writes its descriptors before it tells the NIC where the ring is (devnp-nic's bring-up
+            # fills every RX slot, then writes BASE and LEN): the ones already there are logged now
+            if platform is None or not ring.length or ring.length > 4096:
+                return
+            try:
+                raw = platform.ram.read(ring.base, ring.length * R.DESC_SIZE)
+            except IndexError:
+                return  # a ring outside host memory: the NIC will say so (DECERR), there is nothing to list
+            now = self.now_ns()
+            for slot in range(ring.length):
+                d = raw[slot * R.DESC_SIZE:(slot + 1) * R.DESC_SIZE]
+                if any(d):
+                    self._add((now, host, name, "post", kind, (slot, bytes(d))))
 
         def after(write: bool, offset: int, value: int) -> None:
             self._add((self.now_ns(), host, name, "w" if write else "r", offset, value))
@@ -208,6 +224,8 @@ class EventLog:
                     else:
                         ring.length = value & 0xFFFF
                     nic.rings_changed()
+                    if which[1] == "len":
+                        known(which[0], ring)
                 elif offset == R.REG_CTRL and value & R.CTRL_RST:
                     for ring in rings.values():
                         ring.base = ring.length = 0

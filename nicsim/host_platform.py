@@ -287,13 +287,15 @@ class NicIrqProbe:
 
 def format_fields(fields, value: int) -> str:
     """``value`` as its set fields joined by ``|`` (a one-bit field by name, a
-    wider one as NAME=n), any bits no field covers as hex; ``0`` for none."""
+    wider one as NAME=n: in decimal up to 11 bits, a count or a code; in hex
+    from 12, an ID or a data word, as the datasheet writes them), any bits no
+    field covers as hex; ``0`` for none."""
     parts, covered = [], 0
     for f in fields:
         covered |= f.mask
         v = (value & f.mask) >> f.lsb
         if v:
-            parts.append(f.name if f.width == 1 else f"{f.name}={v}")
+            parts.append(f.name if f.width == 1 else f"{f.name}={v:#x}" if f.width >= 12 else f"{f.name}={v}")
     rest = value & ~covered
     if rest:
         parts.append(f"{rest:#x}")

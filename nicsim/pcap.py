@@ -38,6 +38,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nicsim import artifacts
+
 ARTIFACTS_ENV = "NICSIM_ARTIFACTS"
 PREAMBLE, SFD = 0x55, 0xD5
 MIN_FRAME = 64  # bytes with the FCS (IEEE 802.3 4.4.2)
@@ -51,8 +53,7 @@ HDL_WIRES = ("wire-a-to-b", "wire-b-to-a")
 def artifacts_folder() -> Path | None:
     """The folder named by ``NICSIM_ARTIFACTS`` in this process's environment
     (the runner sets it for a simulation), or None: no capture."""
-    folder = os.environ.get(ARTIFACTS_ENV)
-    return Path(folder) if folder else None
+    return artifacts.folder()
 
 
 @dataclass
@@ -218,6 +219,8 @@ def record_gmii(source=None, sink=None, folder: Path | None = None) -> list[Pcap
         rec = _Recorder(PcapWire(folder, FROM_NIC), "gmii_tx_er")
         sink.queue = _recording_queue(type(sink.queue), rec.frame_on_wire)
         wires.append(rec.wire)
+    if wires:  # the test's end closes the files (each frame is flushed already)
+        artifacts.on_test_end(lambda error: [w.close() for w in wires])
     return wires
 
 

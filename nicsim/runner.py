@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -232,6 +233,10 @@ def _have_lz4() -> bool:
 
 class SimulatorMissing(RuntimeError):
     """The simulator asked for cannot run here; the message says what to install."""
+
+
+class BuildFailed(RuntimeError):
+    """The HDL did not build; the message holds the build log's last lines."""
 
 
 SIMULATORS = ("icarus", "verilator")
@@ -451,110 +456,116 @@ def run_cocotb(
 
     build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
     test_dir = artifact_dir(sim, test_module, testcase, parameters)
-    shutil.rmtree(test_dir, ignore_errors=True)
-    test_dir.mkdir(parents=True)
-    seed = _seed()
+    test_dir.parent.mkdir(parents=True, exist_ok=True)
+    # one run of a test at a time owns its folder (a second run of the same test waits for it)
+    with open(test_dir.parent / f".{test_dir.name}.lock", "w") as folder_lock:
+        fcntl.flock(folder_lock, fcntl.LOCK_EX)
+        shutil.rmtree(test_dir, ignore_errors=True)
+        test_dir.mkdir(parents=True)
+        seed = _seed()
 
-    build_args: list[str] = []
-    test_args: list[str] = []
-    plusargs: list[str] = []
-    env = {"NICSIM_ARTIFACTS": str(test_dir), **SIM_PYTEST_ENV, **(extra_env or {})}
-    for var in SIM_PYTEST_ENV:  # the caller's own choice wins
-        if var in os.environ and var not in (extra_env or {}):
-            env[var] = os.environ[var]
-    if any(Path(src).resolve() in (HOST_MEM_V.resolve(), GMII_PCAP_V.resolve()) for src in sources):
-        lib = build_host_mem(sim)
-        env[HOST_MEM_LIB_ENV] = str(lib)
-        if sim == "verilator":
-            build_args += _host_mem_args(sim, lib)
-        else:
-            test_args += _host_mem_args(sim, lib)
-    wave_file = test_dir / "waves.fst"
-    clock = _clock_source(sim, toplevel)
-    if sim == "verilator":
-        defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
-        vlt = _public_top_config(build_dir, toplevel, sources, defines, parameters)
-        build_args += [*VERILATOR_ARGS, str(vlt)]
-        if clock == "main":
-            build_args += ["-CFLAGS", f"-DNICSIM_CLOCK_HALF_PERIOD={CLOCK_PERIOD_PS // 2}"]
-        if waves:
-            if _have_lz4():
-                build_args += ["--trace-fst", "--trace-structs"]
+        build_args: list[str] = []
+        test_args: list[str] = []
+        plusargs: list[str] = []
+        env = {"NICSIM_ARTIFACTS": str(test_dir), **SIM_PYTEST_ENV, **(extra_env or {})}
+        for var in SIM_PYTEST_ENV:  # the caller's own choice wins
+            if var in os.environ and var not in (extra_env or {}):
+                env[var] = os.environ[var]
+        if any(Path(src).resolve() in (HOST_MEM_V.resolve(), GMII_PCAP_V.resolve()) for src in sources):
+            lib = build_host_mem(sim)
+            env[HOST_MEM_LIB_ENV] = str(lib)
+            if sim == "verilator":
+                build_args += _host_mem_args(sim, lib)
             else:
-                # FST needs liblz4-dev at model compile time; VCD opens in GTKWave just the same
-                print("note: lz4.h not found (apt-get install liblz4-dev): writing VCD instead of FST")
-                wave_file = wave_file.with_suffix(".vcd")
-                build_args += ["--trace-vcd", "--trace-structs"]
-            test_args += ["--trace-file", str(wave_file)]
-    elif waves:
-        plusargs.append(f"+dumpfile_path={wave_file}")
+                test_args += _host_mem_args(sim, lib)
+        wave_file = test_dir / "waves.fst"
+        clock = _clock_source(sim, toplevel)
+        if sim == "verilator":
+            defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
+            vlt = _public_top_config(build_dir, toplevel, sources, defines, parameters)
+            build_args += [*VERILATOR_ARGS, str(vlt)]
+            if clock == "main":
+                build_args += ["-CFLAGS", f"-DNICSIM_CLOCK_HALF_PERIOD={CLOCK_PERIOD_PS // 2}"]
+            if waves:
+                if _have_lz4():
+                    build_args += ["--trace-fst", "--trace-structs"]
+                else:
+                    # FST needs liblz4-dev at model compile time; VCD opens in GTKWave just the same
+                    print("note: lz4.h not found (apt-get install liblz4-dev): writing VCD instead of FST")
+                    wave_file = wave_file.with_suffix(".vcd")
+                    build_args += ["--trace-vcd", "--trace-structs"]
+                test_args += ["--trace-file", str(wave_file)]
+        elif waves:
+            plusargs.append(f"+dumpfile_path={wave_file}")
 
-    runner = _TopOnlyVerilator() if sim == "verilator" else get_runner(sim)
-    verbose = os.environ.get("VERBOSE", "0") not in ("", "0")
-    if not verbose:
-        # the runner's own INFO and WARNING lines (each command, "Skipping compilation") only when asked
-        runner.log.setLevel(logging.ERROR)
-    SIM_BUILD.mkdir(exist_ok=True)
-    (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
-    build_log = build_dir / "build.log"
-    with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner = _TopOnlyVerilator() if sim == "verilator" else get_runner(sim)
+        verbose = os.environ.get("VERBOSE", "0") not in ("", "0")
+        if not verbose:
+            # the runner's own INFO and WARNING lines (each command, "Skipping compilation") only when asked
+            runner.log.setLevel(logging.ERROR)
+        SIM_BUILD.mkdir(exist_ok=True)
+        (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
+        build_log = build_dir / "build.log"
+        with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                runner.build(
+                    sources=sources,
+                    includes=[RTL_DIR],
+                    hdl_toplevel=toplevel,
+                    parameters=parameters,
+                    defines={"hdl": {"HDL_CLOCK": 1}, "main": {"MAIN_CLOCK": 1}}.get(clock, {}),
+                    build_args=build_args,
+                    build_dir=build_dir,
+                    timescale=("1ns", "1ps"),
+                    waves=waves,
+                    # the compiler's output: shown when the build fails, else only kept
+                    log_file=build_log if not verbose else None,
+                )
+            except (subprocess.CalledProcessError, RuntimeError):
+                # cocotb 2.1's runner raises RuntimeError("Command failed ..."): the compiler's words are in the log
+                tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:]) if build_log.exists() else ""
+                why = f"the {sim} build of {toplevel} failed ({_rel(build_log)}); its last lines:\n{tail}"
+                raise BuildFailed(why) from None
+
+        # cocotb hands sys.path to the simulator as PYTHONPATH, and the simulator
+        # runs in the artifact folder: a relative entry ('cocotb_tests', '' for
+        # the current folder) would no longer find the caller's modules there
+        sys.path[:] = [os.path.abspath(entry) for entry in sys.path]
+        results = test_dir / "results.xml"
+        if not verbose:
+            runner.log.setLevel(logging.CRITICAL)  # how the test ended is the report's to say
         try:
-            runner.build(
-                sources=sources,
-                includes=[RTL_DIR],
+            runner.test(
+                test_module=test_module,
                 hdl_toplevel=toplevel,
+                testcase=testcase,
+                seed=seed,
                 parameters=parameters,
-                defines={"hdl": {"HDL_CLOCK": 1}, "main": {"MAIN_CLOCK": 1}}.get(clock, {}),
-                build_args=build_args,
                 build_dir=build_dir,
-                timescale=("1ns", "1ps"),
+                test_dir=test_dir,
+                results_xml=str(results),
+                log_file=None if console else test_dir / "sim.log",
+                extra_env=env,
+                test_args=test_args,
+                plusargs=plusargs,
                 waves=waves,
-                # the compiler's output: shown when the build fails, else only kept
-                log_file=build_log if not verbose else None,
+                timescale=("1ns", "1ps"),
             )
-        except subprocess.CalledProcessError:
-            tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:]) if build_log.exists() else ""
-            raise RuntimeError(f"the {sim} build of {toplevel} failed ({_rel(build_log)}):\n{tail}") from None
-
-    # cocotb hands sys.path to the simulator as PYTHONPATH, and the simulator
-    # runs in the artifact folder: a relative entry ('cocotb_tests', '' for
-    # the current folder) would no longer find the caller's modules there
-    sys.path[:] = [os.path.abspath(entry) for entry in sys.path]
-    results = test_dir / "results.xml"
-    if not verbose:
-        runner.log.setLevel(logging.CRITICAL)  # how the test ended is the report's to say
-    try:
-        runner.test(
-            test_module=test_module,
-            hdl_toplevel=toplevel,
-            testcase=testcase,
-            seed=seed,
-            parameters=parameters,
-            build_dir=build_dir,
-            test_dir=test_dir,
-            results_xml=str(results),
-            log_file=None if console else test_dir / "sim.log",
-            extra_env=env,
-            test_args=test_args,
-            plusargs=plusargs,
-            waves=waves,
-            timescale=("1ns", "1ps"),
-        )
-    except SystemExit:
-        pass  # cocotb's runner exits on a failed test or simulator; the results say which
-    if waves:
-        _write_layout(wave_file, toplevel, results)
-    cause = _check_tests_ran(results, test_module, testcase)
-    if cause:
-        report = failure_report(sim=sim, test_module=test_module, toplevel=toplevel, testcase=testcase,
-                                parameters=parameters, seed=seed, artifacts=test_dir, cause=cause, nodeid=nodeid)
-        raise CocotbTestFailed(report, artifacts=test_dir, seed=seed, cause=cause)
-    if waves:
-        layout = wave_file.with_suffix(".gtkw")
-        opened = layout if layout.is_file() else wave_file
-        print(f"waveform: {_rel(wave_file)}  (gtkwave {_rel(opened)})")
-    return test_dir
+        except SystemExit:
+            pass  # cocotb's runner exits on a failed test or simulator; the results say which
+        if waves:
+            _write_layout(wave_file, toplevel, results)
+        cause = _check_tests_ran(results, test_module, testcase)
+        if cause:
+            report = failure_report(sim=sim, test_module=test_module, toplevel=toplevel, testcase=testcase,
+                                    parameters=parameters, seed=seed, artifacts=test_dir, cause=cause, nodeid=nodeid)
+            raise CocotbTestFailed(report, artifacts=test_dir, seed=seed, cause=cause)
+        if waves:
+            layout = wave_file.with_suffix(".gtkw")
+            opened = layout if layout.is_file() else wave_file
+            print(f"waveform: {_rel(wave_file)}  (gtkwave {shlex.quote(_rel(opened))})")
+        return test_dir
 
 
 def _write_layout(wave_file: Path, toplevel: str, results: Path) -> None:
@@ -679,6 +690,10 @@ def _rerun_command(sim: str, seed: int, nodeid: str | None, test_module: str, to
     """One shell line, run from the repository root, that reruns this test
     with waves and the same seed."""
     prefix = f"SIM={sim} WAVES=1 COCOTB_RANDOM_SEED={seed}"
+    if os.environ.get(REPORTS_ENV):
+        prefix += f" {REPORTS_ENV}={os.environ[REPORTS_ENV]}"
+    if Path.cwd().resolve() != REPO_ROOT.resolve():
+        prefix = f"cd {REPO_ROOT} && {prefix}"  # the paths below are the repository root's
     exe = Path(sys.executable)
     if nodeid:
         pytest_bin = exe.parent / "pytest"

@@ -16,20 +16,27 @@ a usage error.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from nicsim import runner
+from nicsim import collect, runner
 
 TESTS_DIR = runner.REPO_ROOT / "cocotb_tests"
 
 
-def _collect(pattern: str) -> list[str]:
+def _collect(pattern: str) -> tuple[list[str], str]:
+    """The cocotb items (``cocotb_tests/tb_*.py::...``) ``pattern`` selects, and pytest's complaint
+    about the pattern, if any."""
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           str(TESTS_DIR), "-k", pattern], capture_output=True, text=True, check=False,
-                          cwd=runner.REPO_ROOT)
-    return [line for line in done.stdout.splitlines() if "::" in line and "tb_" in line]
+                           str(TESTS_DIR), "-k", collect.k_expression(pattern)], capture_output=True, text=True,
+                          check=False, cwd=runner.REPO_ROOT)
+    items = [line for line in done.stdout.splitlines()
+             if "::" in line and Path(line.split("::", 1)[0]).name.startswith("tb_")]
+    complaint = "" if done.returncode in (0, 5) else (done.stderr.strip() or done.stdout.strip())[-600:]
+    return items, complaint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,12 +46,18 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: make waves TEST=<cocotb test name or pytest -k pattern> [SIM=icarus|verilator]")
         return 2
     pattern = args[0]
-    items = _collect(pattern)
+    sim = os.environ.get("SIM", "icarus")
+    if sim not in runner.SIMULATORS:
+        print(f"make waves: SIM={sim}: use icarus or verilator")
+        return 2
+    items, complaint = _collect(pattern)
+    if complaint:
+        print(f"make waves: TEST={pattern} is not a test name or pytest -k pattern:\n  {complaint}")
+        return 2
     if len(items) != 1:
         print(f"make waves: TEST={pattern} selects {len(items)} cocotb tests; it must select exactly one"
               + (":\n  " + "\n  ".join(items) if items else " (try the test's name, e.g. TEST=test_soft_reset)"))
         return 2
-    sim = os.environ.get("SIM", "icarus")
     print(f"running {items[0]} on {sim} with waves")
     env = dict(os.environ, WAVES="1", SIM=sim)
     status = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", items[0]],
@@ -61,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return status or 1
     target = layout if layout.is_file() else wave
     if shutil.which("gtkwave") and os.environ.get("DISPLAY"):
-        print(f"gtkwave {target}")
+        print(f"gtkwave {shlex.quote(str(target))}")
         subprocess.Popen(["gtkwave", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
     else:
         why = "GTKWave is not installed (apt-get install gtkwave)" if not shutil.which("gtkwave") else "no DISPLAY"
-        print(f"{why}; open it with:\n  gtkwave {target}")
+        print(f"{why}; open it with:\n  gtkwave {shlex.quote(str(target))}")
     return status
 
 
