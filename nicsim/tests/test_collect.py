@@ -54,3 +54,15 @@ def test_items_per_test_and_parameter_set():
     assert sorted(dma) == sorted(plain + [f"{d}[DATA_WIDTH={w}]" for d in plain for w in (128, 512)])
     assert len(plain) == sum(1 for line in (TESTS / "tb_dma.py").read_text().splitlines()
                              if line.startswith("@testing.test("))
+
+
+def test_an_items_printed_name_is_a_k_expression():
+    """pytest's -k takes no brackets or '=': an item's name as pytest prints it (or its whole id) becomes
+    the words of its name and parameters; any other pattern is left as it is."""
+    from nicsim.collect import k_expression
+
+    assert k_expression("test_jumbo_multi_buffer_rx[DATA_WIDTH=512]") == \
+        "test_jumbo_multi_buffer_rx and DATA_WIDTH and 512"
+    assert k_expression("cocotb_tests/tb_dma.py::test_tx_rx_ring_wrap[DATA_WIDTH=128]") == \
+        "test_tx_rx_ring_wrap and DATA_WIDTH and 128"
+    assert k_expression("soft_reset or byte_strobes") == "soft_reset or byte_strobes"
