@@ -334,19 +334,30 @@ class NicHarness:
     async def recv(self, timeout_us: float = 200) -> bytes:
         """Wait for the next RX descriptor to complete and return its frame."""
         idx = self.rx_next
-        await wait_until(lambda: self.rx_status(idx).done, timeout_us)
+        await self._wait_rx(idx, timeout_us)
         st = self.rx_status(idx)
         assert st.sta == regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP, f"RX STA {st.sta:#x}"
         self.rx_next = (idx + 1) % self.rx_len
         self.last_rx = st
         return self.ram.read(st.addr, st.length)
 
+    async def _wait_rx(self, idx: int, timeout_us: float) -> None:
+        """Wait for RX[idx]'s write-back; on a timeout fail naming the descriptor and every receive
+        counter of the NIC that is not 0 (where the frame went: STAT_RX_FCS_ERR, STAT_RX_FILTERED, ...)."""
+        try:
+            await wait_until(lambda: self.rx_status(idx).done, timeout_us)
+        except AssertionError:
+            stats = {k: v for k, v in (await self.rd_stat()).items() if k.startswith("RX_") and v}
+            counted = ", ".join(f"STAT_{k} = {v}" for k, v in stats.items()) or "every STAT_RX_* counter 0"
+            raise AssertionError(f"RX[{idx}] not written back (DD) within {timeout_us} us; the NIC's receive "
+                                 f"counters: {counted}") from None
+
     async def recv_multi(self, timeout_us: float = 400) -> tuple[bytes, list[RxStatus]]:
         """Wait for a frame that may span several descriptors; returns it and each descriptor's status."""
         parts, sts = [], []
         while True:
             idx = self.rx_next
-            await wait_until(lambda idx=idx: self.rx_status(idx).done, timeout_us)
+            await self._wait_rx(idx, timeout_us)
             st = self.rx_status(idx)
             sts.append(st)
             parts.append(self.ram.read(st.addr, st.length))
