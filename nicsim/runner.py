@@ -690,8 +690,9 @@ def _rerun_command(sim: str, seed: int, nodeid: str | None, test_module: str, to
     """One shell line, run from the repository root, that reruns this test
     with waves and the same seed."""
     prefix = f"SIM={sim} WAVES=1 COCOTB_RANDOM_SEED={seed}"
-    if os.environ.get(REPORTS_ENV):
-        prefix += f" {REPORTS_ENV}={os.environ[REPORTS_ENV]}"
+    reports = os.environ.get(REPORTS_ENV)
+    if reports and Path(reports).resolve() != (REPO_ROOT / "reports").resolve():  # not the default: say it
+        prefix += f" {REPORTS_ENV}={reports}"
     if Path.cwd().resolve() != REPO_ROOT.resolve():
         prefix = f"cd {REPO_ROOT} && {prefix}"  # the paths below are the repository root's
     exe = Path(sys.executable)
