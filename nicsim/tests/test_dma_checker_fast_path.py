@@ -23,7 +23,7 @@ import pytest
 
 from nicdef import regs as R
 from nicdef.desc import rx_desc, tx_desc
-from nicsim import host_mem, runner
+from nicsim import host_mem
 from nicsim.dma_checker import _FOREVER
 from nicsim.dma_ownership import DmaPermissionError, NicOwnership
 
@@ -32,21 +32,6 @@ PORT = 6
 TX_RING, RX_RING, N = 0x1000, 0x2000, 8
 CL = 0x10000
 NCL = 24  # clusters of 2 KiB from CL
-
-
-@pytest.fixture(scope="module")
-def c(tmp_path_factory):
-    path = runner.build_host_mem("verilator", tmp_path_factory.mktemp("host_mem"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv(host_mem.LIB_ENV, str(path))
-    mp.setattr(host_mem, "_lib", None)
-    lib = host_mem.lib()
-    lib.hm_burst.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                             ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-    lib.hm_write.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.POINTER(ctypes.c_uint32),
-                             ctypes.c_longlong]
-    yield lib
-    mp.undo()
 
 
 def _outcome(fn, *args) -> str | None:

@@ -20,23 +20,6 @@ BUS = 8  # bytes per beat, DATA_WIDTH 64
 INCR, WRAP = 1, 2
 
 
-@pytest.fixture(scope="module")
-def c(tmp_path_factory):
-    """The library, loaded once into this process (its state is global, as in a simulation)."""
-    path = runner.build_host_mem("verilator", tmp_path_factory.mktemp("host_mem"))
-    mp = pytest.MonkeyPatch()
-    mp.setenv(host_mem.LIB_ENV, str(path))
-    mp.setattr(host_mem, "_lib", None)
-    lib = host_mem.lib()
-    lib.hm_burst.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                             ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-    lib.hm_read.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.POINTER(ctypes.c_uint32)]
-    lib.hm_write.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_int, ctypes.POINTER(ctypes.c_uint32),
-                             ctypes.c_longlong]
-    yield lib
-    mp.undo()
-
-
 def burst(c, port: int, addr: int, beats: int = 1, write: bool = False, kind: int = INCR, t: int = 0) -> str:
     """What the slave asks at an address handshake; returns the response's name."""
     resp = ctypes.c_int(-1)
