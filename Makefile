@@ -48,7 +48,7 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench soak clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
@@ -71,6 +71,8 @@ help:
 	@echo "                 register accesses and interrupts per frame), ping, idle cycles/s with and without"
 	@echo "                 cocotb, a stock cocotbext-eth reference ($(REPORTS)/bench.json);"
 	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
+	@echo "make soak SEED=n SECONDS=s  random traffic, wire errors and faults between the two hosts, every frame"
+	@echo "                 accounted for (SIM=verilator by default; FRAMES=n replays a run exactly)"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -152,6 +154,11 @@ lint: venv
 synth: venv
 	$(call deb_tool,yosys,yosys)
 	yosys -q -s rtl/synth.ys
+
+# make soak SEED=n SECONDS=s [FRAMES=n] [SIM=icarus]: Verilator unless SIM is given
+SOAK_SIM = $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator)
+soak: tools
+	$(VENV)/bin/nicsim soak --sim $(SOAK_SIM) --seed "$(SEED)" --seconds "$(or $(SECONDS),60)" $(if $(FRAMES),--frames "$(FRAMES)")
 
 bench: tools
 	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json $(BENCH_ARGS)

@@ -52,7 +52,7 @@ from iopkt.net.bpf import bpf_attach_tap, bpf_write
 from iopkt.net.if_ import IFF_PROMISC, SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS
 from iopkt.netinet import udp_socket
 from nicdef import regs as R
-from nicsim import testing
+from nicsim import artifacts, testing
 from nicsim.accounting import link_counters, offered_line
 from nicsim.faults import DMA_KINDS
 from nicsim.scoreboard import DIRS, ICMP_ID, Scoreboard
@@ -135,6 +135,7 @@ class Soak:
         self.stop = False
         self.draining = False
         self.ours = 0  # the soak's own frames offered, both directions
+        self.generated = 0  # frames the generators chose, refused ones included: the frame budget counts these
         self.seq = {d: 0 for d in DIRS}
         self.out_tap = {"hostA": 0, "hostB": 0}  # frames each host's send queue took (BPF output tap)
         self.in_tap = {"hostA": 0, "hostB": 0}  # frames each host's driver handed up (BPF input tap)
@@ -151,10 +152,28 @@ class Soak:
     def ifp(self, host: str):
         return self.hosts.by_name[host].ifnet[0]
 
+    def replay(self) -> str:
+        """The command that replays this run up to now exactly: the frame budget
+        at which the traffic stopped, or one past the frames chosen so far."""
+        frames = self.generated if self.stop else self.generated + 1
+        return f"make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
+
     def failed(self, msg: str) -> AssertionError:
         return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"
-                              f"replay: make soak SEED={self.cfg.seed} FRAMES={self.ours + 1} "
-                              f"SIM={os.environ.get('SIM', 'verilator')}")
+                              f"replay: {self.replay()}")
+
+    def on_end(self, error: BaseException | None) -> None:
+        """Test-end hook: on any failure (a DMA checker's, a driver bug io-pkt
+        caught, the soak's own), the replay command joins the artifacts
+        (``replay.txt``) and the console."""
+        if error is None:
+            return
+        line = f"replay: {self.replay()}"
+        folder = artifacts.folder()
+        if folder is not None:
+            (folder / "replay.txt").write_text(line + "\n")
+        print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames; {line}",
+              flush=True)
 
     def check_board(self) -> None:
         if self.board.errors:
@@ -179,9 +198,9 @@ class Soak:
               + " | ".join(parts), flush=True)
 
     def budget_spent(self) -> bool:
-        if self.cfg.frames is not None and self.ours >= self.cfg.frames:
-            return True
-        return self.cfg.frames is None and time.perf_counter() - self.t0 >= self.cfg.seconds
+        if self.cfg.frames is not None:
+            return self.generated >= self.cfg.frames
+        return time.perf_counter() - self.t0 >= self.cfg.seconds
 
     # ------------------------------------------------------------ traffic
     def _tap_out(self, host: str):
@@ -242,6 +261,7 @@ class Soak:
             if self.budget_spent():
                 self.stop = True
                 break
+            self.generated += 1
             spec = gen.next(self.ifp(src).if_mtu, self.ifp(dst).if_mtu)
             waited = 0
             while True:
@@ -494,6 +514,7 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts)
     soak = Soak(dut, hosts, cfg)
+    artifacts.on_test_end(soak.on_end)
     result = await soak.run()
     await hosts.teardown()
     return result
