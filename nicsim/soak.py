@@ -103,10 +103,12 @@ class SoakConfig:
 
 @dataclass
 class SoakResult:
-    """What a finished soak did: frames the soak offered and delivered per
-    direction, faults fired (name, host, driver state), wire errors armed per
-    direction, the accounting lines, simulated ns and wall seconds."""
+    """What a finished soak did: frames the generators chose (refused ones
+    included: the frame budget), frames offered and delivered per direction,
+    faults fired (name, host, driver state), wire errors armed per direction,
+    the accounting lines, simulated ns and wall seconds."""
 
+    generated: int
     offered: dict
     delivered: dict
     faults: list
@@ -492,7 +494,7 @@ class Soak:
             left = io.live_resources().differs_from(start_res[h])
             if left:
                 raise self.failed(f"{h} holds more than before the soak: {left}")
-        return SoakResult(dict(self.board.offered), dict(self.board.delivered), list(self.fired),
+        return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
                           dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0)
 
 
