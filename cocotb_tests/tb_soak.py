@@ -29,13 +29,13 @@ async def _soak(dut, seed: int, frames: int) -> None:
 @testing.test()
 async def test_soak_seed_1(dut):
     """Seed 1: random traffic, wire errors and faults; every accounting line exact, both interfaces recover."""
-    await _soak(dut, 1, _frames(1500, 150))
+    await _soak(dut, 1, _frames(1500, 400))
 
 
 @testing.test()
 async def test_soak_seed_7(dut):
     """Seed 7, as seed 1."""
-    await _soak(dut, 7, _frames(1500, 150))
+    await _soak(dut, 7, _frames(1500, 400))
 
 
 @testing.test()
@@ -43,7 +43,7 @@ async def test_soak_seed_2_tx_fetch_error_behind_an_open_receive_write(dut):
     """Seed 2 to its 4,864th frame: a TX descriptor fetch fails on NIC A while NIC A is writing a received
     frame; the driver frees the lost packet before that write ends. The DMA checker once called that free a
     breach (it judged it against the ring as it was before the error); it keeps the rules."""
-    await _soak(dut, 2, _frames(4864, 150))
+    await _soak(dut, 2, _frames(4864, 400))
 
 
 @testing.test()

@@ -438,7 +438,7 @@ class Soak:
         for host in ("hostA", "hostB"):
             for group in GROUPS[:2]:
                 assert await self._ioctl(host, SIOCADDMULTI, group) == 0
-        await self.plat.sleep(50_000)
+        await self.settle()  # every frame of the set-up landed and every sent one harvested (the driver reaps lazily)
         start_res = {h: io.live_resources() for h, io in hosts.by_name.items()}
         before = {d: await link_counters(hosts.by_name[s], hosts.by_name[r], (s, r)) for d, (s, r) in ENDS.items()}
         ipackets = {h: self.ifp(h).if_ipackets for h in hosts.by_name}
@@ -491,9 +491,15 @@ class Soak:
             if fired != self.wire_armed[d] & 0xFFFF or int(getattr(self.dut, f"{WIRE[d]}_fault_armed").value):
                 raise self.failed(f"{d}: {self.wire_armed[d]} wire errors armed, the injector applied {fired}")
         for h, io in hosts.by_name.items():
-            left = io.live_resources().differs_from(start_res[h])
+            now = io.live_resources()
+            left = now.differs_from(start_res[h])
             if left:
                 raise self.failed(f"{h} holds more than before the soak: {left}")
+            # fewer is as wrong as more: each ring holds a full set of buffers again once the hosts settled
+            for name in ("mbufs", "clusters"):
+                if getattr(now, name) != getattr(start_res[h], name):
+                    raise self.failed(f"{h} holds {getattr(now, name)} {name} after the soak, "
+                                      f"{getattr(start_res[h], name)} before it: its rings are not whole")
         return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
                           dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0)
 
