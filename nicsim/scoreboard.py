@@ -55,6 +55,7 @@ class _Sent:
     frame: bytes
     spec: FrameSpec
     state: RxState
+    time_ns: int = 0
 
 
 @dataclass
@@ -92,9 +93,9 @@ class Scoreboard:
                    "addr_class": spec.addr_class, "filter_mode": state.filter_mode, "vlan": int(spec.vlan is not None),
                    "length": length})
 
-    def offered_raw(self, d: str, seq: int, frame: bytes, spec: FrameSpec, state: RxState) -> None:
-        """A raw frame (``traffic.raw_frame``) the sender's interface took."""
-        self.raw[d][seq] = _Sent(frame, spec, state)
+    def offered_raw(self, d: str, seq: int, frame: bytes, spec: FrameSpec, state: RxState, time_ns: int = 0) -> None:
+        """A raw frame (``traffic.raw_frame``) the sender's interface took at ``time_ns``."""
+        self.raw[d][seq] = _Sent(frame, spec, state, time_ns)
         self._offered(d, "raw", spec, len(frame), state)
 
     def offered_icmp(self, d: str, seq: int, frame: bytes, spec: FrameSpec, state: RxState) -> None:
@@ -113,9 +114,12 @@ class Scoreboard:
             self.fail(f"{d}: {what} {seq} arrived after {last} ({'a duplicate' if seq == last else 'out of order'})")
         self.last[(d, proto)] = max(seq, last)
 
-    def on_rx(self, d: str, frame: bytes, state: RxState) -> None:
+    def on_rx(self, d: str, frame: bytes, state: RxState,
+              states_since: Callable[[int], list[RxState]] | None = None) -> None:
         """A frame the receiving host of direction ``d`` took in (its BPF input
-        tap), with that host's receive state now."""
+        tap), with that host's receive state now; ``states_since(t_ns)``: every
+        receive state it had since ``t_ns`` (default: the state at send time
+        and now)."""
         tag = parse_tag(frame)
         if tag is not None:
             direction, seq = tag
@@ -133,7 +137,8 @@ class Scoreboard:
                 self.fail(f"{d}: raw frame #{seq} delivered twice")
             self.seen[d].add(seq)
             self._order(d, "raw", seq, "raw frame")
-            verdicts = {predict(len(sent.frame), sent.spec.dst, st) for st in (sent.state, state)}
+            states = states_since(sent.time_ns) if states_since else [sent.state, state]
+            verdicts = {predict(len(sent.frame), sent.spec.dst, st) for st in states}
             if "accepted" not in verdicts:
                 self.fail(f"{d}: raw frame #{seq} to {sent.spec.dst.hex(':')} ({sent.spec.addr_class}, "
                           f"{len(sent.frame)} bytes) was delivered, but the datasheet's rules say "

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import os
 import random
+import struct
 import time
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
@@ -149,10 +151,29 @@ class Soak:
         self.t0 = time.perf_counter()
         self.last_progress = self.t0
         self.socks: list = []
+        # each host's receive configuration over simulated time: (ns, RxState), the state a change
+        # will make noted when it starts (the NIC may take it any time before the change returns)
+        self.history = {h: [(0, rx_state(io))] for h, io in hosts.by_name.items()}
+        self.fault_log: list[str] = []
 
     # ------------------------------------------------------------ helpers
     def ifp(self, host: str):
         return self.hosts.by_name[host].ifnet[0]
+
+    def note_state(self, host: str, state: RxState | None = None) -> None:
+        """``host``'s receive configuration is (or is about to be) ``state`` (None: as its ifnet says now)."""
+        self.history[host].append((self.plat.now_ns(), state or rx_state(self.hosts.by_name[host])))
+
+    def states_since(self, host: str, t_ns: int) -> list[RxState]:
+        """Every receive configuration ``host`` had from ``t_ns`` until now."""
+        hist = self.history[host]
+        out = [hist[0][1]]
+        for t, st in hist:
+            if t <= t_ns:
+                out[0] = st
+            else:
+                out.append(st)
+        return out
 
     def replay(self) -> str:
         """The command that replays this run up to now exactly: the frame budget
@@ -174,6 +195,7 @@ class Soak:
         folder = artifacts.folder()
         if folder is not None:
             (folder / "replay.txt").write_text(line + "\n")
+            (folder / "soak-faults.txt").write_text("".join(f + "\n" for f in self.fault_log))
         print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames; {line}",
               flush=True)
 
@@ -215,7 +237,7 @@ class Soak:
 
         def tap(frame: bytes) -> None:
             self.in_tap[host] += 1
-            self.board.on_rx(d, frame, rx_state(iopkt))
+            self.board.on_rx(d, frame, rx_state(iopkt), lambda t: self.states_since(host, t))
         return tap
 
     async def _send_one(self, d: str, spec, sock) -> int:
@@ -238,12 +260,13 @@ class Soak:
                           / IP(src=ADDR[src], dst=ADDR[dst]) / ICMP(type=8, id=ICMP_ID[d], seq=seq & 0xFFFF) / data)
         else:
             frame = raw_frame(MAC[src], spec, DIRS.index(d), seq)
+        t_sent = self.plat.now_ns()
         err = await iopkt.stack_call(bpf_write, self.ifp(src), frame, proc_name="bpf-write")
         if err == EOK:
             if spec.proto == "icmp":
                 self.board.offered_icmp(d, seq & 0xFFFF, frame, spec, state)
             else:
-                self.board.offered_raw(d, seq, frame, spec, state)
+                self.board.offered_raw(d, seq, frame, spec, state, t_sent)
         return err
 
     def _arm_wire_error(self, d: str) -> None:
@@ -318,6 +341,7 @@ class Soak:
         r = self.fault_rng
         hosts, dut = self.hosts, self.dut
         side = host[-1].lower()
+        io = hosts.by_name[host]
         if name.startswith("dma:"):
             inject_dma_error(hosts, host, name[4:])
             await self.plat.sleep(r.randint(5_000, 40_000))
@@ -339,9 +363,14 @@ class Soak:
             await self.plat.sleep(r.randint(5_000, 40_000))
             await hosts.must(host, "ifconfig nic0 up")
         elif name == "mtu":
-            await hosts.must(host, f"ifconfig nic0 mtu {r.choice((1000, 4000, 9000))}")
+            mtu = r.choice((1000, 4000, 9000))
+            self.note_state(host, replace(rx_state(io), mtu=mtu))
+            await hosts.must(host, f"ifconfig nic0 mtu {mtu}")
+            self.note_state(host)
             await self.plat.sleep(r.randint(100_000, 400_000))
+            self.note_state(host, replace(rx_state(io), mtu=1500))
             await hosts.must(host, "ifconfig nic0 mtu 1500")
+            self.note_state(host)
         elif name == "media":
             media = r.choice(("100baseTX mediaopt full-duplex", "10baseT mediaopt full-duplex"))
             await hosts.must(host, f"ifconfig nic0 media {media}")
@@ -349,17 +378,27 @@ class Soak:
             await hosts.must(host, "ifconfig nic0 media autoselect")
         elif name == "multicast":
             group = GROUPS[r.randrange(2)]
-            joined = any(e.enm_addrlo == group for e in self.ifp(host).ec.ec_multi)
+            st = rx_state(io)
+            joined = group in st.groups
+            self.note_state(host, replace(st, groups=st.groups - {group} if joined else st.groups | {group}))
             assert await self._ioctl(host, SIOCDELMULTI if joined else SIOCADDMULTI, group) == 0
+            self.note_state(host)
         elif name == "promisc":
-            ifp = self.ifp(host)
-            assert await self._ioctl(host, SIOCSIFFLAGS, ifp.if_flags | IFF_PROMISC) == 0
+            self.note_state(host, replace(rx_state(io), promisc=True))
+            assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags | IFF_PROMISC) == 0
+            self.note_state(host)
             await self.plat.sleep(r.randint(50_000, 300_000))
+            self.note_state(host, replace(rx_state(io), promisc=False))
             assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags & ~IFF_PROMISC) == 0
+            self.note_state(host)
         elif name == "allmulti":
+            self.note_state(host, replace(rx_state(io), allmulti=True))
             assert await self._ioctl(host, SIOCADDMULTI, ALLMULTI_RANGE) == 0
+            self.note_state(host)
             await self.plat.sleep(r.randint(50_000, 300_000))
+            self.note_state(host, replace(rx_state(io), allmulti=False))
             assert await self._ioctl(host, SIOCDELMULTI, ALLMULTI_RANGE) == 0
+            self.note_state(host)
         else:
             raise ValueError(f"no fault named {name!r}")
 
@@ -372,11 +411,42 @@ class Soak:
             name, host = r.choice(FAULTS), r.choice(("hostA", "hostB"))
             state = self.driver_state(host)
             self.fired.append((name, host, state))
+            self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
             self.board.emit({"event": "fault", "name": name, "host": host, "driver_state": state,
                              "time_ns": self.plat.now_ns()})
             await self.fault(name, host)
 
     # ------------------------------------------------------------ the end
+    def where_lost(self, d: str, before: dict, after: dict) -> str:
+        """An accounting line that does not hold, split at the cable: what the
+        sender's send queue took less its driver's and NIC's counted drops,
+        against the carrier bursts the wire's pcap holds since the soak began
+        (``wire-a-to-b.pcap`` / ``wire-b-to-a.pcap``), against what the
+        receiver delivered and counted."""
+        src, dst = ENDS[d]
+        folder = artifacts.folder()
+        path = folder / f"wire-{d[0].lower()}-to-{d[-1].lower()}.pcap" if folder else None
+        if path is None or not path.is_file():
+            return "(no pcap of the wire to split the difference at the cable)"
+        bursts = good = 0
+        data = path.read_bytes()
+        off = 24
+        while off + 16 <= len(data):
+            sec, nsec, incl, _ = struct.unpack_from("<IIII", data, off)
+            rec = data[off + 16:off + 16 + incl]
+            off += 16 + incl
+            if sec * 1_000_000_000 + nsec < self.t_start_ns:
+                continue
+            bursts += 1
+            good += len(rec) >= 64 and rec[-4:] == zlib.crc32(rec[:-4]).to_bytes(4, "little")
+        moved = {k: after[k] - before[k] for k in after}
+        sent_drops = sum(v for k, v in moved.items() if k.startswith(src))
+        recv_drops = sum(v for k, v in moved.items() if k.startswith(dst))
+        return (f"where: {src}'s send queue took {self.out_tap[src]}, its driver and NIC counted {sent_drops} "
+                f"dropped: {self.out_tap[src] - sent_drops} for the wire; the wire carried {bursts} bursts "
+                f"({good} with a good FCS) since {self.t_start_ns} ns; {dst} delivered {self.in_tap[dst]} and "
+                f"counted {recv_drops}: {self.in_tap[dst] + recv_drops} off the wire")
+
     async def settled(self, memo: dict) -> bool:
         for src, dst in ENDS.values():
             sc_s, sc_d = self.hosts.softc(src), self.hosts.softc(dst)
@@ -439,9 +509,12 @@ class Soak:
             for group in GROUPS[:2]:
                 assert await self._ioctl(host, SIOCADDMULTI, group) == 0
         await self.settle()  # every frame of the set-up landed and every sent one harvested (the driver reaps lazily)
+        for host in hosts.by_name:
+            self.note_state(host)  # the groups joined
         start_res = {h: io.live_resources() for h, io in hosts.by_name.items()}
         before = {d: await link_counters(hosts.by_name[s], hosts.by_name[r], (s, r)) for d, (s, r) in ENDS.items()}
         ipackets = {h: self.ifp(h).if_ipackets for h in hosts.by_name}
+        self.t_start_ns = self.plat.now_ns()
         for d, (src, dst) in ENDS.items():
             bpf_attach_tap(self.ifp(src), self._tap_out(src), "out")
             bpf_attach_tap(self.ifp(dst), self._tap_in(dst, d), "in")
@@ -479,7 +552,7 @@ class Soak:
             try:
                 line = offered_line(dst, self.out_tap[src], self.in_tap[dst], before[d], after)
             except AssertionError as e:
-                raise self.failed(str(e)) from None
+                raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}") from None
             lines.append(line)
             hosts.say(line)
             print(line, flush=True)
