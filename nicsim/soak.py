@@ -69,7 +69,7 @@ from nicsim.two_hosts import (
     inject_dma_error,
     stall_stack,
 )
-from nicsim.udp_flow import check_payload, payload
+from nicsim.udp_flow import HEADER, check_payload, payload
 
 ENDS = {"A->B": ("hostA", "hostB"), "B->A": ("hostB", "hostA")}
 ADDR = {"hostA": "10.0.0.1", "hostB": "10.0.0.2"}
@@ -321,9 +321,22 @@ class Soak:
             try:
                 seq = check_payload(data)
             except (AssertionError, Exception) as e:  # noqa: BLE001 (a damaged datagram of any shape)
-                self.board.fail(f"{d}: a UDP datagram arrived damaged ({e})")
+                self.board.fail(f"{d}: a UDP datagram arrived damaged ({e}): {self.damage(data)}")
                 continue
             self.board.udp_delivered(d, seq, rx_state(self.hosts.by_name[dst]))
+
+    @staticmethod
+    def damage(data: bytes) -> str:
+        """How a datagram differs from the one its header names: lengths and the bytes that differ."""
+        if len(data) < HEADER.size:
+            return f"{len(data)} bytes, shorter than its header"
+        seq, size = HEADER.unpack_from(data)
+        want = payload(seq, max(size, HEADER.size)) if size < 65536 else b""
+        diffs = [i for i in range(min(len(data), len(want))) if data[i] != want[i]]
+        spans = f"bytes {diffs[0]}..{diffs[-1]} ({len(diffs)} differ)" if diffs else "no byte differs"
+        return (f"#{seq}: {len(data)} bytes, its header says {size}; {spans}; "
+                f"got {data[diffs[0]:diffs[0] + 16].hex() if diffs else ''} "
+                f"want {want[diffs[0]:diffs[0] + 16].hex() if diffs else ''}")
 
     # ------------------------------------------------------------ faults
     def driver_state(self, host: str) -> str:

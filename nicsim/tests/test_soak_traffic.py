@@ -101,3 +101,15 @@ def test_scoreboard_checks_bytes_order_and_the_filter():
     board.on_rx("A->B", f + bytes(max(60 - len(f), 0)), st)
     assert any("filtered" in e for e in board.errors)
     assert [e["event"] for e in seen].count("offered") == 5
+
+
+def test_udp_payloads_are_whole_up_to_a_jumbo_datagram():
+    """A 9000-byte MTU carries 8972-byte datagrams: every size gets all its bytes (the pattern once ran out
+    at 1792, and the soak's jumbo datagrams went out short)."""
+    from nicsim.udp_flow import check_payload, payload
+
+    for seq in (0, 29156, 2**31):
+        for size in (8, 1472, 1793, 3013, 8972):
+            data = payload(seq, size)
+            assert len(data) == size and check_payload(data) == seq
+            assert all(data[8 + k] == (seq * 7 + k) & 0xFF for k in range(0, size - 8, 97))
