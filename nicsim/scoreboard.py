@@ -165,7 +165,11 @@ class Scoreboard:
                 return
             if frame[:len(sent.frame)] != sent.frame:
                 self.fail(f"{d}: ICMP echo request #{seq} arrived damaged")
-            self._order(d, "icmp", seq, "ICMP echo request")
+            # the sequence number is 16 bits: ordered by its distance from the last one, across the wrap
+            last = self.last.get((d, "icmp"), -1)
+            step = (seq - max(last, 0)) & 0xFFFF
+            self._order(d, "icmp", max(last, 0) + (step - 0x10000 if step >= 0x8000 else step) if last >= 0 else seq,
+                        "ICMP echo request")
             self._delivered(d, "icmp", sent.spec, len(sent.frame), state)
         elif itype == 0:
             back = DIRS[1 - DIRS.index(d)]  # a reply travels against its request

@@ -113,3 +113,28 @@ def test_udp_payloads_are_whole_up_to_a_jumbo_datagram():
             data = payload(seq, size)
             assert len(data) == size and check_payload(data) == seq
             assert all(data[8 + k] == (seq * 7 + k) & 0xFF for k in range(0, size - 8, 97))
+
+
+def test_icmp_order_survives_the_16_bit_sequence_wrap():
+    """ICMP sequence numbers wrap at 65536: 65535 then 0 is in order, 3 then 1 is not."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.l2 import Ether
+
+    from nicsim.scoreboard import ICMP_ID
+    from nicsim.traffic import FrameSpec
+
+    board = Scoreboard()
+    st = RxState(STATION, 1500)
+    spec = FrameSpec("icmp", 100, "small", "station", STATION, None, 0)
+
+    def send_and_receive(seq):
+        frame = bytes(Ether(dst=STATION.hex(":"), src="02:00:00:00:0a:01") / IP(src="10.0.0.1", dst="10.0.0.2")
+                      / ICMP(type=8, id=ICMP_ID["A->B"], seq=seq) / bytes(58))
+        board.offered_icmp("A->B", seq, frame, spec, st)
+        board.on_rx("A->B", frame, st)
+
+    for seq in (65534, 65535, 0, 1, 3):
+        send_and_receive(seq)
+    assert board.errors == []
+    send_and_receive(1)
+    assert any("out of order" in e or "duplicate" in e for e in board.errors)
