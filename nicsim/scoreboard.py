@@ -101,6 +101,7 @@ class Scoreboard:
     def offered_icmp(self, d: str, seq: int, frame: bytes, spec: FrameSpec, state: RxState) -> None:
         """An ICMP echo request (identifier ``ICMP_ID[d]``, sequence ``seq``) the sender's interface took."""
         self.icmp[d][seq] = _Sent(frame, spec, state)
+        self.replies[d].discard(seq)  # the 16-bit sequence wrapped: a new request, its reply not seen yet
         self._offered(d, "icmp", spec, len(frame), state)
 
     def offered_udp(self, d: str, seq: int, spec: FrameSpec, state: RxState) -> None:

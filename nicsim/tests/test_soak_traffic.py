@@ -138,3 +138,26 @@ def test_icmp_order_survives_the_16_bit_sequence_wrap():
     assert board.errors == []
     send_and_receive(1)
     assert any("out of order" in e or "duplicate" in e for e in board.errors)
+
+
+def test_an_icmp_reply_after_the_sequence_wrapped_is_a_new_one():
+    """After 65536 requests a sequence number comes back: its reply is the new request's, not a duplicate."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.l2 import Ether
+
+    from nicsim.scoreboard import ICMP_ID
+    from nicsim.traffic import FrameSpec
+
+    board = Scoreboard()
+    st = RxState(STATION, 1500)
+    spec = FrameSpec("icmp", 100, "small", "station", STATION, None, 0)
+    request = bytes(Ether(dst=STATION.hex(":"), src="02:00:00:00:0a:01") / IP(src="10.0.0.1", dst="10.0.0.2")
+                    / ICMP(type=8, id=ICMP_ID["A->B"], seq=5) / bytes(58))
+    reply = bytes(Ether(dst="02:00:00:00:0a:01", src=STATION.hex(":")) / IP(src="10.0.0.2", dst="10.0.0.1")
+                  / ICMP(type=0, id=ICMP_ID["A->B"], seq=5) / bytes(58))
+    for _ in range(2):
+        board.offered_icmp("A->B", 5, request, spec, st)
+        board.on_rx("B->A", reply, st)
+    assert board.errors == []
+    board.on_rx("B->A", reply, st)
+    assert any("arrived twice" in e for e in board.errors)
