@@ -48,6 +48,7 @@ from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
 
 from devnp_nic.receive import _whole_frame
+from devnp_nic.softc import nic_hw_count
 from devnp_nic.transmit import nic_harvest
 from iopkt.kern.errno import EMSGSIZE, ENETDOWN, ENOBUFS, EOK
 from iopkt.net.bpf import bpf_attach_tap, bpf_write
@@ -101,6 +102,7 @@ class SoakConfig:
     fault_gap_ns: tuple[int, int] = (30_000, 300_000)
     progress_s: float = 5.0
     listeners: list = field(default_factory=list)
+    fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
 
 
 @dataclass
@@ -146,6 +148,7 @@ class Soak:
         self.draining_done = False
         self.wire_armed = {d: 0 for d in DIRS}
         self.wire_toggle = {d: 0 for d in DIRS}
+        self.last_arm_ns = {d: -1_000 for d in DIRS}
         self.fired: list[tuple[str, str, str]] = []
         self.refused: dict[int, int] = {}
         self.t0 = time.perf_counter()
@@ -271,8 +274,11 @@ class Soak:
 
     def _arm_wire_error(self, d: str) -> None:
         choice = self.gens[d].wire_error(self.cfg.wire_error_rate)
-        if choice is None or int(getattr(self.dut, f"{WIRE[d]}_fault_armed").value):
+        now = self.plat.now_ns()
+        # the injector shows an arm a clock after the write: two arms in one clock would undo each other
+        if choice is None or now - self.last_arm_ns[d] < 40 or int(getattr(self.dut, f"{WIRE[d]}_fault_armed").value):
             return
+        self.last_arm_ns[d] = now
         kind, pos = choice
         self.wire_toggle[d] ^= 1
         getattr(self.dut, f"{WIRE[d]}_fault").value = (self.wire_toggle[d] << 17) | (kind << 14) | pos
@@ -421,7 +427,7 @@ class Soak:
             await self.plat.sleep(r.randint(*self.cfg.fault_gap_ns))
             if self.stop:
                 break
-            name, host = r.choice(FAULTS), r.choice(("hostA", "hostB"))
+            name, host = r.choice(self.cfg.fault_names or FAULTS), r.choice(("hostA", "hostB"))
             state = self.driver_state(host)
             self.fired.append((name, host, state))
             self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
@@ -430,6 +436,32 @@ class Soak:
             await self.fault(name, host)
 
     # ------------------------------------------------------------ the end
+    async def nic_census(self, d: str) -> str:
+        """The receiving NIC's own view since attach: every carrier burst the wire's pcap holds, against
+        the frames it wrote to memory plus each frame it counted dropped (all banked across resets)."""
+        src, dst = ENDS[d]
+        folder = artifacts.folder()
+        path = folder / f"wire-{d[0].lower()}-to-{d[-1].lower()}.pcap" if folder else None
+        if path is None or not path.is_file():
+            return ""
+        data, off, bursts = path.read_bytes(), 24, 0
+        while off + 16 <= len(data):
+            off += 16 + struct.unpack_from("<IIII", data, off)[2]
+            bursts += 1
+        sc = self.hosts.softc(dst)
+        regs = {"frames": R.REG_STAT_RX_FRAMES, "FCS": R.REG_STAT_RX_FCS_ERR, "runt": R.REG_STAT_RX_RUNT,
+                "framing": R.REG_STAT_RX_FRAMING, "toolong": R.REG_STAT_RX_TOOLONG,
+                "missed": R.REG_STAT_RX_MISSED, "filtered": R.REG_STAT_RX_FILTERED}
+
+        async def read():
+            return {k: await nic_hw_count(sc, reg) for k, reg in regs.items()}
+
+        got = await self.hosts.by_name[dst].stack_call(read, proc_name="census")
+        return (f"{dst}'s NIC since attach: the wire carried {bursts} bursts; it counted {sum(got.values())} "
+                f"({', '.join(f'{k} {v}' for k, v in got.items())}); its driver delivered "
+                f"{sc.stats.rxed_ok}, rx DMA errors {sc.stats.rx_dma_errors}, stopped {sc.stats.rx_stopped}, "
+                f"no cluster {sc.stats.rx_failed_allocs}")
+
     def where_lost(self, d: str, before: dict, after: dict) -> str:
         """An accounting line that does not hold, split at the cable: what the
         sender's send queue took less its driver's and NIC's counted drops,
@@ -565,7 +597,7 @@ class Soak:
             try:
                 line = offered_line(dst, self.out_tap[src], self.in_tap[dst], before[d], after)
             except AssertionError as e:
-                raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}") from None
+                raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}\n{await self.nic_census(d)}") from None
             lines.append(line)
             hosts.say(line)
             print(line, flush=True)
@@ -616,10 +648,13 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
 
 def config_from_env(env=os.environ) -> SoakConfig:
     """``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (empty: none),
-    ``SOAK_FAULTS`` (0: none), ``SOAK_PROGRESS`` (wall seconds) as a ``SoakConfig``."""
+    ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame),
+    ``SOAK_PROGRESS`` (wall seconds) as a ``SoakConfig``."""
     frames = env.get("SOAK_FRAMES") or None
     return SoakConfig(seed=int(env.get("SOAK_SEED", "1")), seconds=float(env.get("SOAK_SECONDS", "60")),
                       frames=int(frames) if frames else None, faults=env.get("SOAK_FAULTS", "1") != "0",
+                      wire_error_rate=float(env.get("SOAK_WIRE_RATE", "0.03")),
+                      fault_names=[f for f in env.get("SOAK_FAULT_NAMES", "").split(",") if f],
                       progress_s=float(env.get("SOAK_PROGRESS", "5")))
 
 
