@@ -182,7 +182,10 @@ class Soak:
         """The command that replays this run up to now exactly: the frame budget
         at which the traffic stopped, or one past the frames chosen so far."""
         frames = self.generated if self.stop else self.generated + 1
-        return f"make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
+        env = (f"SOAK_FAULT_NAMES={','.join(self.cfg.fault_names)} " if self.cfg.fault_names else "") + \
+            (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
+            ("" if self.cfg.faults else "SOAK_FAULTS=0 ")
+        return f"{env}make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
 
     def failed(self, msg: str) -> AssertionError:
         return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"

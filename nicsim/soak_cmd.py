@@ -18,7 +18,7 @@ import time
 
 from nicsim.runner import CocotbTestFailed, run_cocotb
 
-REPLAY = re.compile(r"replay: (make soak SEED=\S+ FRAMES=\S+ SIM=\S+)")
+REPLAY = re.compile(r"replay: ((?:SOAK_\w+=\S+ )*make soak SEED=\S+ FRAMES=\S+ SIM=\S+)")
 
 
 def run_soak_job(seed: int, seconds: float, sim: str = "verilator", frames: int | None = None,
@@ -29,7 +29,8 @@ def run_soak_job(seed: int, seconds: float, sim: str = "verilator", frames: int 
     :class:`nicsim.runner.SimulatorMissing` if ``sim`` cannot run here."""
     os.environ["SIM"] = sim
     env = {"SOAK_SEED": str(seed), "SOAK_SECONDS": str(seconds), "SOAK_FRAMES": str(frames or ""),
-           "SOAK_FAULTS": "1" if faults else "0", "SOAK_WIRE_RATE": os.environ.get("SOAK_WIRE_RATE", "0.03"),
+           "SOAK_FAULTS": "1" if faults and os.environ.get("SOAK_FAULTS", "1") != "0" else "0",
+           "SOAK_WIRE_RATE": os.environ.get("SOAK_WIRE_RATE", "0.03"),
            "SOAK_FAULT_NAMES": os.environ.get("SOAK_FAULT_NAMES", ""), "COCOTB_RANDOM_SEED": str(seed),
            "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"}
     budget = f"{frames} frames" if frames else f"{seconds:g} s of wall time"
