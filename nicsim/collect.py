@@ -11,6 +11,8 @@ Each module says where it runs, at module level:
   without it is not collected, so helper modules may share the prefix);
 - ``PARAMETERS = [{}, {"DATA_WIDTH": 512}]`` — optional: the parameter sets
   every test runs at (default ``[{}]``: the toplevel's defaults);
+- ``SKIP = "reason"`` — optional: every item is skipped with this reason
+  (what the machine lacks; None or unset: run);
 
 and a test that also runs at another set says so beside its definition,
 ``@testing.test(also_at={"DATA_WIDTH": 512})`` (:mod:`nicsim.testing`).
@@ -104,9 +106,13 @@ class CocotbModule(pytest.File):
         toplevel = getattr(mod, "TOPLEVEL", None)
         if toplevel is None:
             return
+        skip = getattr(mod, "SKIP", None)
         for testcase, params in module_items(name):
-            yield CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
-                                         toplevel=toplevel, testcase=testcase, parameters=params)
+            item = CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
+                                          toplevel=toplevel, testcase=testcase, parameters=params)
+            if skip:
+                item.add_marker(pytest.mark.skip(reason=skip))
+            yield item
 
 
 def k_expression(pattern: str) -> str:
