@@ -338,10 +338,11 @@ def instructions(ns: TapNamespace, host_addr: str = HOST_ADDR) -> str:
     ])
 
 
-def run_tap(sim: str = "icarus") -> int:
+def run_tap(sim: str = "icarus", seconds: float | None = None) -> int:
     """``nicsim tap``: the bridged bench on ``sim`` with host A up at :data:`HOST_ADDR`, the
-    namespace's TAP at :data:`LINUX_ADDR`, until Ctrl-C; the commands to reach it are printed once the
-    host is up. Returns an exit status (2: the bridge cannot run here, with the reason)."""
+    namespace's TAP at :data:`LINUX_ADDR`, until Ctrl-C (or ``seconds`` of wall time); the commands
+    to reach it are printed once the host is up. Returns an exit status (0 at Ctrl-C or the time's
+    end; 1: the session failed, with the report; 2: the bridge cannot run here, with the reason)."""
     from nicsim.runner import CocotbTestFailed, run_cocotb
 
     reason = unavailable()
@@ -352,7 +353,8 @@ def run_tap(sim: str = "icarus") -> int:
     print(f"nicsim tap: building and starting nic_pair_tb with the TAP bridge on {sim} ...", flush=True)
     try:
         run_cocotb("nicsim.jobs", "nic_pair_tb", parameters=PARAMETERS, testcase="tap_bridge_session",
-                   console=True, extra_env={"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
+                   console=True, extra_env={"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
+                                            "NICSIM_TAP_SECONDS": str(seconds or "")})
     except KeyboardInterrupt:
         print("\nnicsim tap: stopped", file=sys.stderr)
     except CocotbTestFailed as e:
