@@ -69,14 +69,18 @@ def module_items(module_name: str) -> list[tuple[str, dict]]:
 class CocotbItem(pytest.Item):
     """One cocotb test of one module at one parameter set."""
 
-    def __init__(self, *, module_name: str, toplevel: str, testcase: str, parameters: dict, **kwargs):
+    def __init__(self, *, module_name: str, toplevel: str, testcase: str, parameters: dict,
+                 skip: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.module_name = module_name
         self.toplevel = toplevel
         self.testcase = testcase
         self.parameters = parameters
+        self.skip = skip
 
     def runtest(self) -> None:
+        if self.skip:
+            pytest.skip(self.skip)
         runner.run_cocotb(self.module_name, self.toplevel, parameters=self.parameters, testcase=self.testcase,
                           nodeid=self.nodeid)
 
@@ -108,11 +112,8 @@ class CocotbModule(pytest.File):
             return
         skip = getattr(mod, "SKIP", None)
         for testcase, params in module_items(name):
-            item = CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
-                                          toplevel=toplevel, testcase=testcase, parameters=params)
-            if skip:
-                item.add_marker(pytest.mark.skip(reason=skip))
-            yield item
+            yield CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
+                                         toplevel=toplevel, testcase=testcase, parameters=params, skip=skip)
 
 
 def k_expression(pattern: str) -> str:
