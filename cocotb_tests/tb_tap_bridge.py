@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
+import time
 import zlib
 
 from scapy.layers.inet import ICMP
@@ -16,7 +18,7 @@ from scapy.utils import rdpcap
 
 from iopkt.netinet import udp_socket
 from nicsim import artifacts, testing
-from nicsim.tap import HOST_ADDR, TapNamespace, tap_counters, tap_session, unavailable, wait_process
+from nicsim.tap import HOST_ADDR, TapNamespace, run_for_wall, tap_counters, tap_session, unavailable, wait_process
 from nicsim.tap import PARAMETERS as TAP_PARAMETERS
 from nicsim.two_hosts import MAC_A
 
@@ -55,6 +57,15 @@ async def test_linux_arping_resolves_the_station_address(dut):
         assert {_mac(m) for m in macs} == {MAC_A} and lladdr == MAC_A, (macs, lladdr.hex())
 
 
+async def _until_listening(ns, port: int, timeout_s: float = 30.0) -> None:
+    """Wait (simulated time running) until a UDP socket in ``ns`` is bound to ``port`` (iproute2's ss)."""
+    deadline = time.monotonic() + timeout_s
+    while not subprocess.run(ns.argv(["ss", "-Hlun", f"sport = :{port}"]), capture_output=True,
+                             text=True).stdout.strip():
+        assert time.monotonic() < deadline, f"nothing listens on UDP port {port} in {ns.name}"
+        await run_for_wall(0.02)
+
+
 @testing.test()
 async def test_udp_datagram_each_way(dut):
     """A datagram from Linux's nc reaches an io-pkt UDP socket with its payload and Linux's address as
@@ -70,15 +81,10 @@ async def test_udp_datagram_each_way(dut):
         assert (data, peer[0]) == (to_sim, ns.address), (data, peer)
 
         listen = ns.popen(["nc", "-u", "-l", "-W", "1", "7001"])
+        await _until_listening(ns, 7001)
         to_linux = b"from the simulated host to Linux"
-        # nc listens once its socket is bound: send until it has taken one (an early one finds no socket)
-        for _ in range(100):
-            await sock.sendto(to_linux, (ns.address, 7001))
-            try:
-                out, err = await wait_process(listen, timeout_s=0.3)
-                break
-            except TimeoutError:
-                listen = ns.popen(["nc", "-u", "-l", "-W", "1", "7001"])
+        await sock.sendto(to_linux, (ns.address, 7001))
+        out, err = await wait_process(listen, timeout_s=60)
         assert out.encode() == to_linux, (out, err)
         sock.close()
         assert tap_counters()["write_errors"] == 0
@@ -125,3 +131,12 @@ async def test_tcpdump_on_the_tap_matches_the_wire_pcap(dut):
     kinds = [[(ARP in p and p[ARP].op) or (ICMP in p and f"icmp{p[ICMP].type}") for p in map(Ether, frames)]
              for frames in (from_linux, from_nic)]
     assert kinds == [[1, "icmp8", "icmp8", "icmp8"], [1, 2, "icmp0", "icmp0", "icmp0"]], kinds
+
+
+@testing.test()
+async def test_iopkt_ping_gets_replies_from_linux(dut):
+    """The other way round: io-pkt's own ping on the simulated host gets three replies from the Linux
+    kernel (which answers in wall time while the simulation runs on)."""
+    async with tap_session(dut) as (ns, hosts):
+        res = await hosts.sh("hostA", f"ping -c 3 -i 0.0001 -W 0.05 {ns.address}")
+        assert res.status == 0 and res.value.received == 3, res.text

@@ -54,15 +54,25 @@ class TapError(RuntimeError):
 
 
 def unavailable(tools: tuple[str, ...] | list[str] = ()) -> str | None:
-    """Why the bridge cannot run on this machine, or None if it can: not root, no
-    ``/dev/net/tun``, no ``ip`` (iproute2), or a command of ``tools`` (names in :data:`TOOLS`)
-    missing, with the ``apt-get`` line that installs it."""
+    """Why the bridge cannot run on this machine, or None if it can: not root, no ``/dev/net/tun``
+    (or it cannot be opened), no ``ip`` (iproute2), no right to make a network namespace, or a command
+    of ``tools`` (names in :data:`TOOLS`) missing, with the ``apt-get`` line that installs it."""
     if os.geteuid() != 0:
         return "the TAP bridge needs root (it makes a network namespace and a TAP device); run as root"
     if not os.path.exists("/dev/net/tun"):
         return "no /dev/net/tun (the tun module is not loaded, or the container has no access to it)"
+    try:
+        os.close(os.open("/dev/net/tun", os.O_RDWR))
+    except OSError as e:
+        return f"cannot open /dev/net/tun: {e.strerror}"
     if shutil.which("ip") is None:
         return "no `ip` command: apt-get install -y iproute2"
+    # root without CAP_SYS_ADMIN (an unprivileged container) cannot make a namespace: ask once, leaving nothing
+    if shutil.which("unshare") is not None:
+        probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True, check=False)
+        if probe.returncode != 0:
+            return f"cannot make a network namespace (unshare --net: {probe.stderr.strip()}); a container " \
+                   "without CAP_SYS_ADMIN?"
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         return (f"missing {', '.join(missing)}: apt-get install -y {' '.join(TOOLS[t] for t in missing)}"
