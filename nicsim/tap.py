@@ -161,6 +161,7 @@ class TapNamespace:
         clean_stale()
         n = next(_names)
         self.name = f"{NETNS_PREFIX}{os.getpid()}" + (f"-{n}" if n else "")
+        _remove_at_exit()
         _ip("netns", "add", self.name)
         _live[self.name] = self
         self._reaper = subprocess.Popen(["sh", "-c", _REAPER, "nicsim-tap-reaper", self.name],
@@ -224,13 +225,19 @@ def _on_signal(signum, frame) -> None:
     os.kill(os.getpid(), signum)
 
 
-atexit.register(_remove_all)
-for _sig in (signal.SIGTERM, signal.SIGHUP):
-    try:
-        if signal.getsignal(_sig) in (signal.SIG_DFL, None):
-            signal.signal(_sig, _on_signal)
-    except (ValueError, OSError):  # not the main thread, or a host program that keeps its signals
-        pass
+def _remove_at_exit() -> None:
+    """Once per process, at the first namespace: remove every live one at exit and at SIGTERM or
+    SIGHUP (where those still have their default action; the signal then acts as it would have)."""
+    if getattr(_remove_at_exit, "done", False):
+        return
+    _remove_at_exit.done = True
+    atexit.register(_remove_all)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                signal.signal(sig, _on_signal)
+        except (ValueError, OSError):  # not the main thread, or a host program that keeps its signals
+            pass
 
 
 # ------------------------------------------------------------------ inside the simulation
