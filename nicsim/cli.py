@@ -3,6 +3,7 @@
     nicsim demo  [--sim icarus|verilator]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim gen   [--check]
+    nicsim tap   [--sim icarus|verilator] [--seconds S]
     nicsim --version
 
 Exit status: 0 on success, 1 when a job fails, 2 on a usage error or a
@@ -80,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--idle-seconds", type=_seconds, default=DEFAULT_IDLE_S, metavar="S",
                    help=f"wall seconds per idle measurement, 0.1..600 (default: {DEFAULT_IDLE_S:g})")
     b.add_argument("--json", type=_json_path, help="also write the figures to this JSON file")
+    t = sub.add_parser("tap", help="host A's io-pkt, driver and RTL NIC bridged to a Linux TAP in a network "
+                                    "namespace: ping it from Linux until Ctrl-C (needs root and /dev/net/tun)")
+    t.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
     return p
@@ -98,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             from nicsim.demo import run_demo
 
             return run_demo(args.sim)
+        if args.job == "tap":
+            from nicsim.tap import run_tap
+
+            return run_tap(args.sim, args.seconds)
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)

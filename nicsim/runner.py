@@ -59,9 +59,13 @@ HOST_MEM_C = RTL_DIR / "tb" / "host_mem_axi.c"
 # the host memory's library, which nic_pair_tb loads anyway
 GMII_PCAP_V = RTL_DIR / "tb" / "gmii_pcap.v"
 GMII_PCAP_C = RTL_DIR / "tb" / "gmii_pcap.c"
-HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C]
+# the TAP bridge (nic_pair_tb with TAP_BRIDGE=1, nicsim.tap): its C side is in the same library
+GMII_TAP_V = RTL_DIR / "tb" / "gmii_tap.v"
+GMII_TAP_C = RTL_DIR / "tb" / "gmii_tap.c"
+HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C, GMII_TAP_C]
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
-                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, GMII_PCAP_V, *NIC_SOURCES]
+                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, GMII_PCAP_V, GMII_TAP_V,
+                *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
     "nic_pair_tb": PAIR_SOURCES,

@@ -164,8 +164,10 @@ class Hosts:
             checker.finish()
 
 
-async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | None = None) -> Hosts:
-    """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted. ``dma_checker``:
+async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | None = None,
+                      names: tuple[str, ...] = ("hostA", "hostB")) -> Hosts:
+    """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted (``names``: only these of
+    ``hostA`` on NIC A and ``hostB`` on NIC B, e.g. host A alone on the TAP bridge). ``dma_checker``:
     a DMA permission checker per host (None: on unless ``NICSIM_DMA_CHECKER=0``);
     ``event_log``: the register and interrupt log of both (``Hosts.event_log``;
     None: on unless ``NICSIM_EVENT_LOG=0``)."""
@@ -174,6 +176,8 @@ async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | No
     if event_log is None:
         event_log = _event_log.enabled_by_default()
     for side, name, mac, irq in (("a", "hostA", MAC_A, 10), ("b", "hostB", MAC_B, 11)):
+        if name not in names:
+            continue
         plat = CocotbPlatform(dut, side, mac, irq_number=irq)
         iopkt = IoPkt(plat, name=f"io-pkt@{name}")
         await inet_attach(iopkt)
