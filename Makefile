@@ -48,10 +48,11 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools tap demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
+	@echo "make shell       a console on each of the two simulated hosts, live (SIM=verilator; a script: make shell < file)"
 	@echo "make test        the whole regression: generated files, framework tests, RTL tests on Icarus and Verilator"
 	@echo "make test-stack  the framework's own tests (io-pkt, devnp-sam, nicdef, nicsim; plain pytest, no simulator)"
 	@echo "make test-rtl    the cocotb tests on both simulators"
@@ -121,6 +122,9 @@ demo: tools
 
 tap: tools
 	$(VENV)/bin/nicsim tap --sim $(SIM)
+
+shell: tools
+	@$(VENV)/bin/nicsim shell --sim $(SIM)
 
 test: tools check-gen test-stack test-rtl
 
