@@ -96,7 +96,7 @@ def test_a_session_on_a_terminal(tmp_path):
         assert "status: no carrier" in sh.before, sh.before
         sh.sendline("cable plug")
         sh.expect_exact("hostA# ")
-        sh.sendline("sleep 2ms")  # auto-negotiation (about 1.2 ms), then the drivers' link interrupt
+        sh.sendline("sleep 2ms")  # time for auto-negotiation and the drivers' link interrupt
         sh.expect_exact("hostA# ")
         assert "io-pkt@hostA: nic0: link up, 1000baseT-FDX" in sh.before, sh.before
 

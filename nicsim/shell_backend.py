@@ -266,7 +266,7 @@ async def _dmaerr(session: Session, host, argv, out, intr) -> int:
         out(f"dmaerr: {host} has no NIC driver mounted")
         return 1
     inject_dma_error(session.hosts, host, argv[1], count)
-    out(f"{host}'s NIC gets SLVERR on its next {count} {argv[1]} burst{'s' if count > 1 else ''}")
+    out(f"{host}'s NIC gets SLVERR on its next {f'{count} {argv[1]} bursts' if count > 1 else argv[1] + ' burst'}")
     return 0
 
 
