@@ -75,7 +75,7 @@ def test_a_session_on_a_terminal(tmp_path):
         sh.expect_exact("hostA# ")
         assert "inet 10.0.0.1 netmask 0xffffff00" in sh.before and "status: active" in sh.before, sh.before
 
-        sh.sendline("ping -c 3 10.0.0.2")
+        sh.sendline("ping -c 3 -i 0.0001 10.0.0.2")
         sh.expect_exact("hostA# ")
         replies = re.findall(r"64 bytes from 10\.0\.0\.2: icmp_seq=(\d+) ttl=255 time=[\d.]+ us", sh.before)
         assert replies == ["0", "1", "2"], sh.before
@@ -96,7 +96,7 @@ def test_a_session_on_a_terminal(tmp_path):
         assert "status: no carrier" in sh.before, sh.before
         sh.sendline("cable plug")
         sh.expect_exact("hostA# ")
-        sh.sendline("sleep 2ms")  # time for auto-negotiation and the drivers' link interrupt
+        sh.sendline("sleep 500us")  # time for auto-negotiation and the drivers' link interrupt
         sh.expect_exact("hostA# ")
         assert "io-pkt@hostA: nic0: link up, 1000baseT-FDX" in sh.before, sh.before
 
@@ -148,16 +148,16 @@ def test_a_session_on_a_terminal(tmp_path):
 
 def test_a_piped_script_reads_as_a_transcript(tmp_path):
     sim = os.environ.get("SIM", "icarus")
-    script = "# a bug report\nifconfig nic0\nping -c 2 10.0.0.2\n@hostB arp -a\nexit\n"
+    script = "# a bug report\nifconfig nic0\nping -c 2 -i 0.0001 10.0.0.2\n@hostB arp -a\nexit\n"
     done = subprocess.run([NICSIM, "shell", "--sim", sim], input=script, env=_env(tmp_path), text=True,
                           capture_output=True, timeout=START_TIMEOUT_S)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
     lines = out.splitlines()
     typed = [line for line in lines if line.startswith(("hostA# ", "hostB# "))]
-    assert typed == ["hostA# # a bug report", "hostA# ifconfig nic0", "hostA# ping -c 2 10.0.0.2",
+    assert typed == ["hostA# # a bug report", "hostA# ifconfig nic0", "hostA# ping -c 2 -i 0.0001 10.0.0.2",
                      "hostA# @hostB arp -a", "hostA# exit"], out
-    at = lines.index("hostA# ping -c 2 10.0.0.2")
+    at = lines.index("hostA# ping -c 2 -i 0.0001 10.0.0.2")
     assert lines[at + 1] == "PING 10.0.0.2 (10.0.0.2): 56 data bytes", out
     assert "2 packets transmitted, 2 packets received, 0.0% packet loss" in out, out
     assert "? (10.0.0.1) at 02:00:00:00:0a:01 on nic0" in out, out
