@@ -59,7 +59,7 @@ def backend_main() -> int:
     config = json.loads(os.environ.get(CONFIG_ENV) or "{}")
     bench = BENCHES[config.get("bench", "pair")]
     try:
-        run_cocotb("nicsim.shell_backend", bench.toplevel, testcase="shell_session",
+        run_cocotb("nicsim.shell_backend", bench.toplevel, parameters=bench.parameters, testcase="shell_session",
                    extra_env={SOCKET_ENV: os.environ[SOCKET_ENV], CONFIG_ENV: os.environ.get(CONFIG_ENV, "{}"),
                               "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
     except SimulatorMissing as e:
@@ -204,6 +204,9 @@ class Console:
             if line is None:
                 raise EOFError
         elif self.interactive:
+            self._show_waiting_logs()  # what io-pkt logged while simulated time ran at the prompt
+            if self.gone:
+                raise EOFError
             return input(prompt)
         else:
             line = sys.stdin.readline()
@@ -298,6 +301,18 @@ class Console:
             elif msg["op"] == "done":
                 return msg["status"]
 
+    def _show_waiting_logs(self) -> None:
+        while True:
+            try:
+                msg = self.simulation.messages.get_nowait()
+            except queue.Empty:
+                return
+            if msg is None:
+                self._gone()
+                return
+            if msg["op"] == "log":
+                self.say(msg["line"])
+
     def _gone(self) -> int:
         self.gone = True
         self.say(f"nicsim shell: {self.simulation.why()}")
@@ -391,9 +406,13 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
     exit status (module docstring). ``bare``: no driver mounted at the start;
     ``bench``: a name in ``shell_backend.BENCHES``; ``run_while_idle``: simulated time runs
     at the prompt; ``lines``: input lines instead of stdin (tests). Raises
-    :class:`nicsim.runner.SimulatorMissing` when ``sim`` cannot run here."""
+    :class:`nicsim.runner.SimulatorMissing` when ``sim`` cannot run here, ValueError for
+    an unknown ``bench``."""
     from nicsim.runner import check_simulator
+    from nicsim.shell_backend import BENCHES
 
+    if bench not in BENCHES:
+        raise ValueError(f"no bench {bench!r} (have {', '.join(BENCHES)})")
     check_simulator(sim)
     if interactive is None:
         interactive = lines is None and sys.stdin.isatty()

@@ -24,7 +24,7 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cocotb
@@ -100,11 +100,17 @@ class Session:
         self.capture: str | None = str(artifacts.folder()) if artifacts.folder() else None
         self._captures = 0
         self.cable_pulled = False
+        self._on_end: list[Callable[[], None]] = []
         for name, cmd in BUILTIN.items():
             self.add_command(name, cmd)
 
     def add_command(self, name: str, cmd: SimCommand) -> None:
         self.commands[name] = cmd
+
+    def on_end(self, callback: Callable[[], None]) -> None:
+        """``callback()`` once the session ends, after the teardown, whether or not it passed
+        (a bench's own clean-up: close a device, remove a namespace); last added, first called."""
+        self._on_end.append(callback)
 
     def now_ns(self) -> int:
         return next(iter(self.hosts.platforms.values())).now_ns()
@@ -114,6 +120,13 @@ class Session:
         """Answer the terminal side until it says ``exit`` or goes away; then tear
         every interface down (``Hosts.teardown``: nothing leaked) and say so."""
         self.chan = chan
+        try:
+            await self._serve(chan)
+        finally:
+            for callback in reversed(self._on_end):
+                callback()
+
+    async def _serve(self, chan: Channel) -> None:
         help_lines = {name: UTILITY_HELP.get(name, "") for name in UTILITIES}
         help_lines.update({name: f"{c.help} (usage: {c.usage})" for name, c in self.commands.items()})
         chan.send({"op": "ready", "hosts": list(self.hosts.by_name), "commands": help_lines,
@@ -365,8 +378,11 @@ async def start_pair(dut, config: dict) -> Session:
 
 @dataclass
 class Bench:
+    """A toplevel (built with ``parameters``) and the coroutine that makes the session on it."""
+
     toplevel: str
     start: Callable[[object, dict], Awaitable[Session]]
+    parameters: dict = field(default_factory=dict)
 
 
 BENCHES = {"pair": Bench("nic_pair_tb", start_pair)}
