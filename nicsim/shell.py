@@ -138,13 +138,13 @@ class Simulation:
         status = self.proc.returncode if self.proc is not None else "?"
         return f"the simulation ended (status {status})" + (f":\n{text}" if text else "")
 
-    def stop(self) -> int | None:
-        """Wait for the child to end (it does once told ``exit``), ending its process group
-        if it does not; returns its status."""
+    def stop(self, timeout_s: float = EXIT_TIMEOUT_S) -> int | None:
+        """Wait up to ``timeout_s`` for the child to end (it does once told ``exit``), then end its
+        process group; returns its status."""
         if self.proc is None:
             return None
         try:
-            self.proc.wait(timeout=EXIT_TIMEOUT_S)
+            self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             for sig in (signal.SIGTERM, signal.SIGKILL):
                 with contextlib.suppress(ProcessLookupError):
@@ -425,7 +425,8 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
             try:
                 ready = simulation.start()
             except (SimulationGone, KeyboardInterrupt) as e:
-                print(f"nicsim shell: {e or 'interrupted while starting'}", file=sys.stderr)
+                simulation.stop(timeout_s=0)  # a build or start cut short: nothing of it stays
+                print(f"nicsim shell: {str(e) or 'interrupted while starting'}", file=sys.stderr)
                 return 1
             console = Console(simulation, ready, interactive)
             console.say(f"{ready['banner']} ({sim}, ready in {time.perf_counter() - t0:.1f} s).")

@@ -101,6 +101,7 @@ class Session:
         self._captures = 0
         self.cable_pulled = False
         self._on_end: list[Callable[[], None]] = []
+        self.terminal_gone = False
         for name, cmd in BUILTIN.items():
             self.add_command(name, cmd)
 
@@ -129,21 +130,23 @@ class Session:
     async def _serve(self, chan: Channel) -> None:
         help_lines = {name: UTILITY_HELP.get(name, "") for name in UTILITIES}
         help_lines.update({name: f"{c.help} (usage: {c.usage})" for name, c in self.commands.items()})
-        chan.send({"op": "ready", "hosts": list(self.hosts.by_name), "commands": help_lines,
+        self.send({"op": "ready", "hosts": list(self.hosts.by_name), "commands": help_lines,
                    "artifacts": str(artifacts.folder() or ""), "sim": os.environ.get("SIM", "icarus"),
                    "banner": self.banner, "run_while_idle": self.run_while_idle, "log": self.new_slog(),
                    "now_ns": self.now_ns()})
         while True:
             try:
                 msg = await self._next_message()
-            except EOFError:
+            except (EOFError, OSError):
                 break  # the terminal side went away: end as for exit
             if msg["op"] == "exit":
                 break
             if msg["op"] == "run":
                 status = await self.run(msg["host"], msg["line"])
                 self.flush_slog()
-                chan.send({"op": "done", "status": status})
+                self.send({"op": "done", "status": status})
+                if self.terminal_gone:
+                    break
             # an "intr" with no command running is the prompt's Ctrl-C: nothing to stop
         lines = []
         teardown = getattr(self.hosts, "teardown", None)
@@ -155,10 +158,7 @@ class Session:
             except AssertionError as e:
                 lines += self.hosts.transcript[transcript:] + [f"teardown: {e}"]
         self.flush_slog()
-        try:
-            chan.send({"op": "bye", "lines": lines, "now_ns": self.now_ns()})
-        except OSError:
-            pass
+        self.send({"op": "bye", "lines": lines, "now_ns": self.now_ns()})
 
     async def _next_message(self) -> dict:
         if not self.run_while_idle:
@@ -174,11 +174,12 @@ class Session:
         intr = SigInt()
         task = cocotb.start_soon(self._execute(host, line, intr))
         while not task.done():
-            await First(task, Timer(POLL_NS, "ns"))
+            await First(task.complete, Timer(POLL_NS, "ns"))
             self.flush_slog()
             try:
                 msg = self.chan.recv(timeout=0)
-            except EOFError:
+            except (EOFError, OSError):
+                self.terminal_gone = True
                 msg = {"op": "intr"}  # the terminal went away: stop what can be stopped
             if msg is not None and msg["op"] == "intr":
                 intr.raise_()
@@ -207,7 +208,17 @@ class Session:
         return res.status
 
     def out(self, line: str) -> None:
-        self.chan.send({"op": "out", "line": line})
+        self.send({"op": "out", "line": line})
+
+    def send(self, msg: dict) -> None:
+        """To the terminal, if it is still there: one that went away (killed, its window closed)
+        ends the session after the running command, as for ``exit``."""
+        if self.terminal_gone:
+            return
+        try:
+            self.chan.send(msg)
+        except OSError:
+            self.terminal_gone = True
 
     def new_slog(self) -> list[str]:
         """The io-pkt log lines of every host written since the last look, oldest first, as sloginfo prints them."""
@@ -222,7 +233,7 @@ class Session:
     def flush_slog(self) -> None:
         """Send ``new_slog()`` to the terminal."""
         for line in self.new_slog():
-            self.chan.send({"op": "log", "line": line})
+            self.send({"op": "log", "line": line})
 
 
 # ------------------------------------------------------------ the simulation's commands

@@ -37,7 +37,9 @@ class Channel:
         return cls(sock)
 
     def send(self, msg: dict) -> None:
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        """Raises OSError (BrokenPipeError) once the other end has gone; never SIGPIPE,
+        which would end a simulator whose embedded Python left it at its default."""
+        self.sock.sendall(json.dumps(msg).encode() + b"\n", socket.MSG_NOSIGNAL)
 
     def recv(self, timeout: float | None = None) -> dict | None:
         while b"\n" not in self._buf:
