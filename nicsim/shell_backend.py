@@ -129,7 +129,7 @@ class Session:
 
     async def _serve(self, chan: Channel) -> None:
         help_lines = {name: UTILITY_HELP.get(name, "") for name in UTILITIES}
-        help_lines.update({name: f"{c.help} (usage: {c.usage})" for name, c in self.commands.items()})
+        help_lines.update({name: f"{c.usage}: {c.help}" for name, c in self.commands.items()})
         self.send({"op": "ready", "hosts": list(self.hosts.by_name), "commands": help_lines,
                    "artifacts": str(artifacts.folder() or ""), "sim": os.environ.get("SIM", "icarus"),
                    "banner": self.banner, "run_while_idle": self.run_while_idle, "log": self.new_slog(),
