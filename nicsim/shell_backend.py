@@ -51,7 +51,7 @@ UTILITY_HELP = {
     "arp": "the ARP table (arp -a)",
     "netstat": "protocol statistics and the routing table (netstat -s, netstat -rn)",
     "nicinfo": "the driver's and NIC's statistics (nicinfo nic0)",
-    "pidin": "io-pkt's threads",
+    "pidin": "io-pkt's threads (pidin thread)",
     "mount": "load a driver: mount -T io-pkt [-o options] /lib/dll/devnp-nic.so",
     "umount": "detach an interface: umount /dev/io-net/nic0",
 }
