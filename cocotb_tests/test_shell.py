@@ -8,6 +8,7 @@ and NetBSD's output format, the datasheet's link behaviour (a pulled cable
 drops both links), and the process table (/proc) for what is left behind.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,9 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 
+from nicsim import tap
 from nicsim.two_hosts import MAC_A
 
 NICSIM = str(Path(sys.executable).with_name("nicsim"))
@@ -169,3 +172,49 @@ def test_a_piped_script_reads_as_a_transcript(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 packets transmitted, 0 packets received, 100.0% packet loss" in done.stdout, done.stdout
     assert "inet 10.0.0.1 netmask 0xffffff00" in done.stdout, done.stdout
+
+
+TAP_REASON = tap.unavailable(("ping",))
+
+
+@pytest.mark.skipif(TAP_REASON is not None, reason=f"the TAP bridge cannot run here: {TAP_REASON}")
+def test_the_tap_bench_answers_linux_from_the_prompt(tmp_path):
+    """``nicsim shell --tap``: host A's cable is a Linux TAP; Linux's own ping (``linux ...``) gets its
+    replies, host A learns the TAP's MAC as Linux reports it, Ctrl-C stops Linux's ping with its
+    statistics, and at the end the namespace and every process are gone."""
+    sim = os.environ.get("SIM", "icarus")
+    sh = pexpect.spawn(NICSIM, ["shell", "--sim", sim, "--tap"], env=_env(tmp_path), encoding="utf-8",
+                       timeout=TIMEOUT_S, dimensions=(50, 200))
+    try:
+        sh.expect(r"in network namespace (nicsim-tap-[\d-]+)\.", timeout=START_TIMEOUT_S)
+        ns = sh.match.group(1)
+        sh.expect_exact("hostA# ", timeout=START_TIMEOUT_S)
+        simulation = _descendants(sh.pid)
+
+        sh.sendline(f"linux ping -c 3 -i 0.2 {tap.HOST_ADDR}")
+        sh.expect_exact("hostA# ")
+        assert "3 packets transmitted, 3 received, 0% packet loss" in sh.before, sh.before
+
+        link = json.loads(subprocess.run(["ip", "-n", ns, "-j", "link", "show", tap.IFNAME], capture_output=True,
+                                         text=True, check=True).stdout)
+        sh.sendline("arp -a")
+        sh.expect_exact("hostA# ")
+        assert f"({tap.LINUX_ADDR}) at {link[0]['address']} on nic0" in sh.before, sh.before
+
+        sh.sendline(f"linux ping -i 0.2 {tap.HOST_ADDR}")
+        sh.expect(r"icmp_seq=2 ttl=255")
+        sh.sendintr()
+        sh.expect_exact(f"--- {tap.HOST_ADDR} ping statistics ---")
+        sh.expect_exact("hostA# ")
+
+        sh.sendline("exit")
+        sh.expect_exact("every interface destroyed, nothing left allocated")
+        sh.expect(pexpect.EOF)
+    finally:
+        sh.close(force=True)
+    assert sh.exitstatus == 0, sh.exitstatus  # iputils ping ends 0 on SIGINT once replies came
+    assert ns not in tap.namespaces()
+    deadline = time.monotonic() + 10
+    while _alive(simulation) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(simulation), f"left running after exit: {_alive(simulation)}"

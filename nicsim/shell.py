@@ -429,7 +429,9 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
                 print(f"nicsim shell: {str(e) or 'interrupted while starting'}", file=sys.stderr)
                 return 1
             console = Console(simulation, ready, interactive)
-            console.say(f"{ready['banner']} ({sim}, ready in {time.perf_counter() - t0:.1f} s).")
+            ready_in = f"{sim}, ready in {time.perf_counter() - t0:.1f} s"
+            banner = ready["banner"]
+            console.say(f"{banner}\n({ready_in})." if "\n" in banner else f"{banner} ({ready_in}).")
             console.say(("Simulated time runs at the prompt" if ready.get("run_while_idle") else
                          "Simulated time stands still at the prompt")
                         + "; `help` lists the commands, `host B` switches hosts, Ctrl-C stops a command, "

@@ -14,8 +14,12 @@ lines are sent on as they appear.
 
 A bench is a toplevel and a coroutine that makes the session on it
 (``BENCHES``): ``pair`` is ``nic_pair_tb``'s two hosts, devnp-nic mounted
-and 10.0.0.1/24, 10.0.0.2/24 configured (``bare`` in the configuration: nothing mounted). Another
-bench adds an entry there, and its own commands with ``Session.add_command``.
+and 10.0.0.1/24, 10.0.0.2/24 configured (``bare`` in the configuration: nothing mounted);
+``tap`` is host A alone, its NIC's cable bridged to a Linux TAP in a network
+namespace (:mod:`nicsim.tap`), simulated time running at the prompt so Linux
+is answered, and a ``linux`` command that runs a Linux command in the
+namespace. Another bench adds an entry there, and its own commands with
+``Session.add_command``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +39,7 @@ from cocotb.triggers import Event, First, Timer
 from iopkt.kern.sig import SigInt
 from iopkt.sbin.shell import COMMANDS as UTILITIES
 from iopkt.sbin.shell import run_command
-from nicsim import artifacts, testing
+from nicsim import artifacts, tap, testing
 from nicsim.faults import DMA_KINDS
 from nicsim.shell_wire import CONFIG_ENV, SOCKET_ENV, Channel
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, inject_dma_error
@@ -387,6 +393,63 @@ async def start_pair(dut, config: dict) -> Session:
     return Session(dut, hosts, run_while_idle=bool(config.get("run_while_idle")), banner=banner)
 
 
+async def _linux(ns: tap.TapNamespace, argv, out, intr: SigInt) -> int:
+    """``linux COMMAND...``: run it in ``ns`` (no input, stderr with stdout), its lines sent as they come,
+    simulated time running until it ends; the command's SIGINT raises SIGINT in it. Returns its status
+    (128 + N for a signal, as sh reports it)."""
+    if len(argv) < 2:
+        out("usage: linux COMMAND [ARG...]   (e.g. linux ping -c 3 10.0.0.1; no input; Ctrl-C sends it SIGINT)")
+        return 1
+    try:
+        proc = ns.popen(argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=False)
+    except OSError as e:
+        out(f"linux: {argv[1]}: {e.strerror}")
+        return 127
+    os.set_blocking(proc.stdout.fileno(), False)
+    pending = b""
+    signalled = False
+    while True:
+        ended = proc.poll() is not None
+        while chunk := proc.stdout.read(65536) or b"":
+            pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            out(line.decode(errors="replace"))
+        if ended:
+            break
+        if intr.raised and not signalled:
+            proc.send_signal(signal.SIGINT)  # `ip netns exec` has exec'd the command: this is its pid
+            signalled = True
+        await Timer(POLL_NS, "ns")  # simulated time runs while Linux works, one wake-up per step
+    if pending:
+        out(pending.decode(errors="replace"))
+    proc.stdout.close()
+    return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+
+
+async def start_tap(dut, config: dict) -> Session:
+    """``nic_pair_tb`` with the TAP bridge: host A, devnp-nic mounted, 10.0.0.1/24, its cable to a TAP
+    in a namespace of its own (:class:`nicsim.tap.TapNamespace`, removed when the session ends)."""
+    ns = tap.TapNamespace().create()
+    try:
+        hosts = await tap.build_tap_host(dut, ns)
+    except BaseException:
+        tap.detach()
+        ns.remove()
+        raise
+    session = Session(dut, hosts, run_while_idle=True, banner=tap.instructions(ns).replace(
+        "Ctrl-C ends the simulation and removes the namespace.",
+        "Or from this prompt: linux ping 10.0.0.1. Ending the session removes the namespace."))
+    session.on_end(ns.remove)
+    session.on_end(tap.detach)  # last added, first run: the simulator lets go of the TAP, then it goes
+    session.add_command("linux", SimCommand(lambda _session, _host, argv, out, intr: _linux(ns, argv, out, intr),
+                                            "linux COMMAND [ARG...]",
+                                            f"run a Linux command in the namespace of {ns.ifname}, the peer of "
+                                            f"host A (simulated time runs meanwhile; Ctrl-C sends it SIGINT)"))
+    return session
+
+
 @dataclass
 class Bench:
     """A toplevel (built with ``parameters``) and the coroutine that makes the session on it."""
@@ -396,7 +459,7 @@ class Bench:
     parameters: dict = field(default_factory=dict)
 
 
-BENCHES = {"pair": Bench("nic_pair_tb", start_pair)}
+BENCHES = {"pair": Bench("nic_pair_tb", start_pair), "tap": Bench("nic_pair_tb", start_tap, tap.PARAMETERS)}
 
 
 @testing.test()  # its test-end hook writes events.log and slog.txt beside the session's pcaps
