@@ -48,10 +48,12 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools tap demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
+	@echo "make shell       a console on each of the two simulated hosts, live (SIM=verilator; a script: make shell < file;"
+	@echo "                 TAP=1: host A bridged to a Linux TAP, as make tap, with a linux command for its peer)"
 	@echo "make test        the whole regression: generated files, framework tests, RTL tests on Icarus and Verilator"
 	@echo "make test-stack  the framework's own tests (io-pkt, devnp-sam, nicdef, nicsim; plain pytest, no simulator)"
 	@echo "make test-rtl    the cocotb tests on both simulators"
@@ -121,6 +123,9 @@ demo: tools
 
 tap: tools
 	$(VENV)/bin/nicsim tap --sim $(SIM)
+
+shell: tools
+	@$(VENV)/bin/nicsim shell --sim $(SIM)$(if $(filter-out 0,$(TAP)), --tap)
 
 test: tools check-gen test-stack test-rtl
 

@@ -1,6 +1,7 @@
 """The ``nicsim`` command: the project's main jobs without the Makefile.
 
     nicsim demo  [--sim icarus|verilator]
+    nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
@@ -72,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="job", required=True, metavar="JOB")
     d = sub.add_parser("demo", help="two hosts ping each other through two RTL NICs; prints the shell transcript")
     d.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    sh = sub.add_parser("shell", help="a console on each of the two simulated hosts, live: io-pkt's utilities and "
+                                       "commands for the simulation (help lists them)")
+    sh.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    how = sh.add_mutually_exclusive_group()
+    how.add_argument("--bare", action="store_true", help="start with no driver mounted and no address set")
+    how.add_argument("--tap", action="store_true", help="host A alone, its cable bridged to a Linux TAP in a network "
+                                                         "namespace (needs root and /dev/net/tun; see nicsim tap)")
     b = sub.add_parser("bench", help="simulation speed on each simulator: UDP floods, ping, idle cycles, "
                                       "a stock cocotbext-eth reference")
     b.add_argument("--sim", choices=SIMULATORS, action="append", help="simulator (repeatable; default: both)")
@@ -107,6 +115,18 @@ def main(argv: list[str] | None = None) -> int:
             from nicsim.tap import run_tap
 
             return run_tap(args.sim, args.seconds)
+        if args.job == "shell":
+            from nicsim.shell import run_shell
+
+            if args.tap:
+                from nicsim.tap import unavailable
+
+                reason = unavailable()
+                if reason:
+                    print(f"nicsim shell --tap: {reason}", file=sys.stderr)
+                    return 2
+                return run_shell(args.sim, bench="tap", run_while_idle=True)
+            return run_shell(args.sim, bare=args.bare)
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)

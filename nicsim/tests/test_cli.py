@@ -36,6 +36,8 @@ def test_version_is_the_newest_changelog_release_everywhere():
     ([], "the following arguments are required: JOB"),
     (["simulate"], "invalid choice: 'simulate'"),
     (["demo", "--sim", "modelsim"], "invalid choice: 'modelsim'"),
+    (["shell", "--sim", "modelsim"], "invalid choice: 'modelsim'"),
+    (["shell", "--tcp"], "unrecognized arguments: --tcp"),
     (["bench", "--count", "0"], "0 is out of range 1..100000"),
     (["bench", "--count", "1e300"], "not a whole number: '1e300'"),
     (["bench", "--count", "-5"], "-5 is out of range"),
