@@ -217,12 +217,13 @@ _export_pending = False
 
 def driver_state(sc, now_ns: int | None = None) -> str:
     """``stopping`` when the interface is not running (down, or on its way
-    down: devnp-nic clears ``running`` first thing in stop), ``mid_burst``
+    down: devnp-nic clears ``running`` first thing in stop; io-pkt keeps
+    ``IFF_RUNNING`` in ``if_flags_tx``), ``mid_burst``
     when TX descriptors are outstanding or the driver moved a ring tail in the
     last ``BURST_WINDOW_NS`` of simulated time, else ``idle``."""
     from iopkt.net.if_ import IFF_RUNNING
 
-    if sc is None or not getattr(sc, "running", False) or not sc.ifp.if_flags & IFF_RUNNING:
+    if sc is None or not getattr(sc, "running", False) or not sc.ifp.if_flags_tx & IFF_RUNNING:
         return "stopping"
     nic = _nics.get(id(sc.pdev))
     if now_ns is None and sc.iopkt is not None:

@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     lines = report(args.reports, sims=tuple(args.sim or SIMS))
     print("\n".join(lines))
-    print(f"written: {args.reports / 'coverage'}/ (summary.txt, index.html, functional.yml, rtl.dat, rtl.info)")
+    out = args.reports / "coverage"
+    print(f"written: {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
     return 0 if find_files(args.reports, fcov.DB_FILE, tuple(args.sim or SIMS)) else 1
 
 

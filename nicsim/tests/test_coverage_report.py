@@ -119,3 +119,12 @@ def test_frame_classes():
     assert fcov.filter_mode(0x1, table) == "multicast_hash"
     assert fcov.filter_mode(0x5, table) == "allmulti"
     assert fcov.filter_mode(0x3, 0) == "promisc"
+
+
+def test_command_says_when_no_run_left_coverage(tmp_path):
+    from nicsim import cli
+
+    assert cli.main(["coverage", "--reports", str(tmp_path)]) == 1
+    _write_test(tmp_path, "verilator", "tb_x.test_a", _db({"LINK": 1}))
+    assert cli.main(["coverage", "--reports", str(tmp_path), "--sim", "verilator"]) == 0
+    assert "nic.irq.alone" in (tmp_path / "coverage" / "summary.txt").read_text()
