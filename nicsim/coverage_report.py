@@ -58,7 +58,15 @@ class Goal:
 
     @property
     def holes(self) -> list[str]:
-        return [b for b, n in self.hits.items() if n == 0]
+        """The bins never hit, by name (a cross's as ``a/b``)."""
+        return [_show(b) for b, n in self.hits.items() if n == 0]
+
+
+def _show(label: str) -> str:
+    """A bin's label for people: a cross's ``('runt', 'promisc')`` as ``runt/promisc``."""
+    if label.startswith("(") and label.endswith(")"):
+        return "/".join(part.strip().strip("'\"") for part in label[1:-1].split(","))
+    return label
 
 
 @dataclass
@@ -170,6 +178,15 @@ def rtl_modules(points: dict[tuple, int]) -> list[RtlModule]:
     return [mods[k] for k in sorted(mods)]
 
 
+def rtl_line_holes(points: dict[tuple, int]) -> dict[str, list[int]]:
+    """``{file name: [source lines with a line or branch point never hit]}``."""
+    out: dict[str, set[int]] = {}
+    for (kind, fname, line, *_), n in points.items():
+        if kind == "line" and n == 0:
+            out.setdefault(fname, set()).add(line)
+    return {f: sorted(lines) for f, lines in sorted(out.items())}
+
+
 def write_lcov(points: dict[tuple, int], out: Path, rtl_dir: Path = RTL_DIR) -> Path:
     """An lcov tracefile of the line points: a source line's count is the
     smallest of its points' (a line with an unexercised branch is not covered)."""
@@ -196,9 +213,11 @@ def _pct(hit: int, total: int) -> str:
     return f"{100.0 * hit / total:5.1f}%" if total else "    -"
 
 
-def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]) -> list[str]:
+def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int],
+          line_holes: dict[str, list[int]] | None = None) -> list[str]:
     """The summary: functional goals (bins hit / total, %), their total, the
-    NIC modules' line and toggle coverage and their total, then the holes."""
+    NIC modules' line and toggle coverage and their total, then the holes
+    (functional bins by name, RTL source lines not covered by file and line)."""
     out = ["coverage from " + ", ".join(f"{n} {sim} test{'s' * (n != 1)}" for sim, n in sims_seen.items())]
     out.append(f"{'functional coverage':<28} {'bins':>9} {'%':>6}")
     for g in goals:
@@ -226,6 +245,9 @@ def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]
     out.append(f"holes ({sum(len(h) for _, h in holes)} bins):" if holes else "holes: none")
     for name, bins in holes:
         out.append(f"  {name}: {', '.join(bins)}")
+    if line_holes:
+        out.append(f"RTL lines not covered ({sum(len(v) for v in line_holes.values())}):")
+        out += [f"  {f}: {', '.join(map(str, lines))}" for f, lines in line_holes.items()]
     return out
 
 
@@ -251,7 +273,7 @@ def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path 
     modules = rtl_modules(points)
     if points:
         write_lcov(points, out_dir / "rtl.info", rtl_dir)
-    lines = table(goals, modules, seen)
+    lines = table(goals, modules, seen, rtl_line_holes(points))
     (out_dir / "summary.txt").write_text("\n".join(lines) + "\n")
     write_html(lines, out_dir / "index.html")
     return lines

@@ -51,7 +51,7 @@ def test_merge_adds_hits_of_both_simulators(tmp_path):
     # a goal no run sampled is all holes, with its full size from the model
     fault = goals["nic.fault.kind_x_state"]
     assert (fault.covered, fault.total) == (0, 27)
-    assert "('cable_pull', 'stopping')" in fault.holes
+    assert "cable_pull/stopping" in fault.holes
 
 
 def _point(path: str, line: int, page: str, hier: str, comment: str = "") -> str:
@@ -86,6 +86,7 @@ def test_rtl_merge_folds_instances_and_leaves_the_testbench_out(tmp_path):
     info = rep.write_lcov(points, tmp_path / "rtl.info", rtl).read_text()
     assert f"SF:{rtl / 'nic_regs.v'}" in info and "DA:10,5" in info and "DA:20,0" in info
     assert "nic_phy_model" not in info
+    assert rep.rtl_line_holes(points) == {"nic_regs.v": [20]}
 
 
 def test_summary_table_and_holes(tmp_path):
