@@ -158,6 +158,7 @@ sim: tools
 COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),icarus verilator)
 
 coverage: tools
+	$(call deb_tool,genhtml,lcov)
 	@status=0; for sim in $(COVERAGE_SIMS); do \
 	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; \
 	  NICSIM_COVERAGE=1 $(MAKE) --no-print-directory sim SIM=$$sim || status=1; \

