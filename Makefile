@@ -159,8 +159,10 @@ COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),ica
 
 coverage: tools
 	$(call deb_tool,genhtml,lcov)
+	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it)
+	@for sim in $(COVERAGE_SIMS); do \
+	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; done; true
 	@status=0; for sim in $(COVERAGE_SIMS); do \
-	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; \
 	  NICSIM_COVERAGE=1 $(MAKE) --no-print-directory sim SIM=$$sim || status=1; \
 	done; \
 	$(PY) -m nicsim.coverage_report --reports $(REPORTS) $(foreach s,$(COVERAGE_SIMS),--sim $(s)) || status=1; \
