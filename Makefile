@@ -48,7 +48,7 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench clean
+.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench coverage clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
@@ -75,6 +75,9 @@ help:
 	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
 	@echo "make tap         host A (io-pkt, devnp-nic, the RTL NIC) bridged to a Linux TAP in a network namespace:"
 	@echo "                 ping, arping, nc, tcpdump or Wireshark it from Linux until Ctrl-C (root, /dev/net/tun; SIM=x)"
+	@echo "make coverage    the cocotb tests with coverage on (SIM=x for one simulator; default both; TESTS= as for sim):"
+	@echo "                 functional bins of the driver-NIC interaction and Verilator line/toggle coverage of rtl/*.v,"
+	@echo "                 merged into one table with the holes named ($(REPORTS)/coverage/: summary, lcov, HTML)"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -149,6 +152,20 @@ sim: tools
 	  find $(REPORTS)/tests/$(SIM) -newer $(REPORTS)/.sim-start \( -name '*.fst' -o -name '*.vcd' -o -name '*.gtkw' \) \
 	    | sort | sed 's/^/  /'; \
 	fi; \
+	exit $$status
+
+# make coverage: both simulators unless SIM is given (on the command line or in the environment)
+COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),icarus verilator)
+
+coverage: tools
+	$(call deb_tool,genhtml,lcov)
+	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it)
+	@for sim in $(COVERAGE_SIMS); do \
+	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; done; true
+	@status=0; for sim in $(COVERAGE_SIMS); do \
+	  NICSIM_COVERAGE=1 $(MAKE) --no-print-directory sim SIM=$$sim || status=1; \
+	done; \
+	$(PY) -m nicsim.coverage_report --reports $(REPORTS) $(foreach s,$(COVERAGE_SIMS),--sim $(s)) || status=1; \
 	exit $$status
 
 waves: tools

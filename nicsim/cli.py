@@ -5,6 +5,7 @@
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
+    nicsim coverage [--reports DIR] [--sim icarus|verilator]...
     nicsim --version
 
 Exit status: 0 on success, 1 when a job fails, 2 on a usage error or a
@@ -95,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
+    c = sub.add_parser("coverage", help="merge the coverage the NICSIM_COVERAGE=1 runs left (functional bins, "
+                                         "Verilator line/toggle of rtl/*.v), print the summary and the holes")
+    c.add_argument("--reports", type=Path, help="the reports folder of those runs (default: the repository's reports/)")
+    c.add_argument("--sim", choices=SIMULATORS, action="append", help="only this simulator's runs (repeatable; "
+                                                                      "default: both)")
     return p
 
 
@@ -104,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         from nicdef import generate
 
         return generate.main(["--check"] if args.check else [])
+    if args.job == "coverage":
+        from nicsim import coverage_report
+
+        return coverage_report.main([*(["--reports", str(args.reports)] if args.reports else []),
+                                     *(a for sim in args.sim or () for a in ("--sim", sim))])
     from nicsim.runner import SimulatorMissing
 
     try:

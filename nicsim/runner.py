@@ -332,6 +332,19 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
     return target
 
 
+# NICSIM_COVERAGE=1: functional coverage in the simulation (nicsim.coverage) and, under Verilator, line and
+# toggle coverage of the RTL, from a build of its own (sim_build/<key>-cov) so the normal build stays as it is
+COVERAGE_ENV = "NICSIM_COVERAGE"
+# toggle points on a combinational loop's signals keep Verilator from splitting it (nic_mac_tx's crc_data):
+# UNOPTFLAT is a speed warning of the instrumented model only (make lint keeps the RTL clean of it)
+COVERAGE_VERILATOR_ARGS = ["--coverage-line", "--coverage-toggle", "-Wno-UNOPTFLAT"]
+
+
+def coverage_on() -> bool:
+    """Whether ``NICSIM_COVERAGE`` asks for coverage (``1``, ``on``, ``yes``, ``true``)."""
+    return os.environ.get(COVERAGE_ENV, "0").strip().lower() in ("1", "on", "yes", "true")
+
+
 def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
     params = "-".join(f"{k}={v}" for k, v in sorted(parameters.items()))
     key = f"{toplevel}-{sim}" + (f"-{params}" if params else "") + ("-waves" if waves else "")
@@ -458,7 +471,8 @@ def run_cocotb(
         _setup_verilator()
         _verilator_make_fix()
 
-    build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
+    rtl_coverage = sim == "verilator" and coverage_on()
+    build_dir = SIM_BUILD / (_build_key(toplevel, sim, parameters, waves) + ("-cov" if rtl_coverage else ""))
     test_dir = artifact_dir(sim, test_module, testcase, parameters)
     test_dir.parent.mkdir(parents=True, exist_ok=True)
     # one run of a test at a time owns its folder (a second run of the same test waits for it)
@@ -488,6 +502,9 @@ def run_cocotb(
             defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
             vlt = _public_top_config(build_dir, toplevel, sources, defines, parameters)
             build_args += [*VERILATOR_ARGS, str(vlt)]
+            if rtl_coverage:
+                # the model writes coverage.dat into the test's folder (the simulation's working directory)
+                build_args += COVERAGE_VERILATOR_ARGS
             if clock == "main":
                 build_args += ["-CFLAGS", f"-DNICSIM_CLOCK_HALF_PERIOD={CLOCK_PERIOD_PS // 2}"]
             if waves:
