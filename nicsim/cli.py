@@ -1,9 +1,12 @@
 """The ``nicsim`` command: the project's main jobs without the Makefile.
 
     nicsim demo  [--sim icarus|verilator]
+    nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim soak  --seed N --seconds S [--frames N] [--sim verilator|icarus] [--no-faults]
     nicsim gen   [--check]
+    nicsim tap   [--sim icarus|verilator] [--seconds S]
+    nicsim coverage [--reports DIR] [--sim icarus|verilator]...
     nicsim --version
 
 Exit status: 0 on success, 1 when a job fails, 2 on a usage error or a
@@ -102,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="job", required=True, metavar="JOB")
     d = sub.add_parser("demo", help="two hosts ping each other through two RTL NICs; prints the shell transcript")
     d.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    sh = sub.add_parser("shell", help="a console on each of the two simulated hosts, live: io-pkt's utilities and "
+                                       "commands for the simulation (help lists them)")
+    sh.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    how = sh.add_mutually_exclusive_group()
+    how.add_argument("--bare", action="store_true", help="start with no driver mounted and no address set")
+    how.add_argument("--tap", action="store_true", help="host A alone, its cable bridged to a Linux TAP in a network "
+                                                         "namespace (needs root and /dev/net/tun; see nicsim tap)")
     b = sub.add_parser("bench", help="simulation speed on each simulator: UDP floods, ping, idle cycles, "
                                       "a stock cocotbext-eth reference")
     b.add_argument("--sim", choices=SIMULATORS, action="append", help="simulator (repeatable; default: both)")
@@ -111,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--idle-seconds", type=_seconds, default=DEFAULT_IDLE_S, metavar="S",
                    help=f"wall seconds per idle measurement, 0.1..600 (default: {DEFAULT_IDLE_S:g})")
     b.add_argument("--json", type=_json_path, help="also write the figures to this JSON file")
+    t = sub.add_parser("tap", help="host A's io-pkt, driver and RTL NIC bridged to a Linux TAP in a network "
+                                    "namespace: ping it from Linux until Ctrl-C (needs root and /dev/net/tun)")
+    t.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
+    t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
     s = sub.add_parser("soak", help="seeded random traffic both ways, wire errors and faults, every frame "
                                      "accounted for; prints progress, and the replay command on a failure")
     s.add_argument("--seed", type=_seed, required=True, help="the seed of every random choice (0 or more)")
@@ -120,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-faults", action="store_true", help="traffic and wire errors only")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
+    c = sub.add_parser("coverage", help="merge the coverage the NICSIM_COVERAGE=1 runs left (functional bins, "
+                                         "Verilator line/toggle of rtl/*.v), print the summary and the holes")
+    c.add_argument("--reports", type=Path, help="the reports folder of those runs (default: the repository's reports/)")
+    c.add_argument("--sim", choices=SIMULATORS, action="append", help="only this simulator's runs (repeatable; "
+                                                                      "default: both)")
     return p
 
 
@@ -129,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         from nicdef import generate
 
         return generate.main(["--check"] if args.check else [])
+    if args.job == "coverage":
+        from nicsim import coverage_report
+
+        return coverage_report.main([*(["--reports", str(args.reports)] if args.reports else []),
+                                     *(a for sim in args.sim or () for a in ("--sim", sim))])
     from nicsim.runner import SimulatorMissing
 
     try:
@@ -136,6 +160,22 @@ def main(argv: list[str] | None = None) -> int:
             from nicsim.demo import run_demo
 
             return run_demo(args.sim)
+        if args.job == "tap":
+            from nicsim.tap import run_tap
+
+            return run_tap(args.sim, args.seconds)
+        if args.job == "shell":
+            from nicsim.shell import run_shell
+
+            if args.tap:
+                from nicsim.tap import unavailable
+
+                reason = unavailable()
+                if reason:
+                    print(f"nicsim shell --tap: {reason}", file=sys.stderr)
+                    return 2
+                return run_shell(args.sim, bench="tap", run_while_idle=True)
+            return run_shell(args.sim, bare=args.bare)
         if args.job == "soak":
             from nicsim.soak_cmd import run_soak_job
 

@@ -11,6 +11,8 @@ Each module says where it runs, at module level:
   without it is not collected, so helper modules may share the prefix);
 - ``PARAMETERS = [{}, {"DATA_WIDTH": 512}]`` — optional: the parameter sets
   every test runs at (default ``[{}]``: the toplevel's defaults);
+- ``SKIP = "reason"`` — optional: every item is skipped with this reason
+  (what the machine lacks; None or unset: run);
 
 and a test that also runs at another set says so beside its definition,
 ``@testing.test(also_at={"DATA_WIDTH": 512})`` (:mod:`nicsim.testing`).
@@ -67,14 +69,18 @@ def module_items(module_name: str) -> list[tuple[str, dict]]:
 class CocotbItem(pytest.Item):
     """One cocotb test of one module at one parameter set."""
 
-    def __init__(self, *, module_name: str, toplevel: str, testcase: str, parameters: dict, **kwargs):
+    def __init__(self, *, module_name: str, toplevel: str, testcase: str, parameters: dict,
+                 skip: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.module_name = module_name
         self.toplevel = toplevel
         self.testcase = testcase
         self.parameters = parameters
+        self.skip = skip
 
     def runtest(self) -> None:
+        if self.skip:
+            pytest.skip(self.skip)
         runner.run_cocotb(self.module_name, self.toplevel, parameters=self.parameters, testcase=self.testcase,
                           nodeid=self.nodeid)
 
@@ -104,9 +110,10 @@ class CocotbModule(pytest.File):
         toplevel = getattr(mod, "TOPLEVEL", None)
         if toplevel is None:
             return
+        skip = getattr(mod, "SKIP", None)
         for testcase, params in module_items(name):
             yield CocotbItem.from_parent(self, name=testcase + variant_id(params), module_name=name,
-                                         toplevel=toplevel, testcase=testcase, parameters=params)
+                                         toplevel=toplevel, testcase=testcase, parameters=params, skip=skip)
 
 
 def k_expression(pattern: str) -> str:

@@ -330,3 +330,16 @@ async def bench_gmii_reference(dut):
         raise
     finally:
         _write_result(result)
+
+
+@cocotb.test()
+async def tap_bridge_session(dut):
+    """`nicsim tap`: host A up behind the TAP bridge (``nicsim.tap``), the commands that reach it
+    printed, then the simulation runs until Ctrl-C, or for ``NICSIM_TAP_SECONDS`` of wall time."""
+    from nicsim import tap
+
+    seconds = float(os.environ.get("NICSIM_TAP_SECONDS") or "inf")
+    async with tap.tap_session(dut) as (ns, hosts):
+        print("\n".join(hosts.transcript), flush=True)
+        print(tap.instructions(ns), flush=True)
+        await tap.run_for_wall(seconds, step_us=50)

@@ -59,10 +59,13 @@ HOST_MEM_C = RTL_DIR / "tb" / "host_mem_axi.c"
 # the host memory's library, which nic_pair_tb loads anyway
 GMII_PCAP_V = RTL_DIR / "tb" / "gmii_pcap.v"
 GMII_PCAP_C = RTL_DIR / "tb" / "gmii_pcap.c"
-HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C]
+# the TAP bridge (nic_pair_tb with TAP_BRIDGE=1, nicsim.tap): its C side is in the same library
+GMII_TAP_V = RTL_DIR / "tb" / "gmii_tap.v"
+GMII_TAP_C = RTL_DIR / "tb" / "gmii_tap.c"
+HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C, GMII_TAP_C]
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
                 RTL_DIR / "tb" / "axil_reg_master.v", RTL_DIR / "tb" / "gmii_fault_inject.v", HOST_MEM_V,
-                GMII_PCAP_V, *NIC_SOURCES]
+                GMII_PCAP_V, GMII_TAP_V, *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
     "nic_pair_tb": PAIR_SOURCES,
@@ -329,6 +332,19 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
     return target
 
 
+# NICSIM_COVERAGE=1: functional coverage in the simulation (nicsim.coverage) and, under Verilator, line and
+# toggle coverage of the RTL, from a build of its own (sim_build/<key>-cov) so the normal build stays as it is
+COVERAGE_ENV = "NICSIM_COVERAGE"
+# toggle points on a combinational loop's signals keep Verilator from splitting it (nic_mac_tx's crc_data):
+# UNOPTFLAT is a speed warning of the instrumented model only (make lint keeps the RTL clean of it)
+COVERAGE_VERILATOR_ARGS = ["--coverage-line", "--coverage-toggle", "-Wno-UNOPTFLAT"]
+
+
+def coverage_on() -> bool:
+    """Whether ``NICSIM_COVERAGE`` asks for coverage (``1``, ``on``, ``yes``, ``true``)."""
+    return os.environ.get(COVERAGE_ENV, "0").strip().lower() in ("1", "on", "yes", "true")
+
+
 def _build_key(toplevel: str, sim: str, parameters: dict, waves: bool) -> str:
     params = "-".join(f"{k}={v}" for k, v in sorted(parameters.items()))
     key = f"{toplevel}-{sim}" + (f"-{params}" if params else "") + ("-waves" if waves else "")
@@ -455,7 +471,8 @@ def run_cocotb(
         _setup_verilator()
         _verilator_make_fix()
 
-    build_dir = SIM_BUILD / _build_key(toplevel, sim, parameters, waves)
+    rtl_coverage = sim == "verilator" and coverage_on()
+    build_dir = SIM_BUILD / (_build_key(toplevel, sim, parameters, waves) + ("-cov" if rtl_coverage else ""))
     test_dir = artifact_dir(sim, test_module, testcase, parameters)
     test_dir.parent.mkdir(parents=True, exist_ok=True)
     # one run of a test at a time owns its folder (a second run of the same test waits for it)
@@ -485,6 +502,9 @@ def run_cocotb(
             defines = {"MAIN_CLOCK": 1} if clock == "main" else {}
             vlt = _public_top_config(build_dir, toplevel, sources, defines, parameters)
             build_args += [*VERILATOR_ARGS, str(vlt)]
+            if rtl_coverage:
+                # the model writes coverage.dat into the test's folder (the simulation's working directory)
+                build_args += COVERAGE_VERILATOR_ARGS
             if clock == "main":
                 build_args += ["-CFLAGS", f"-DNICSIM_CLOCK_HALF_PERIOD={CLOCK_PERIOD_PS // 2}"]
             if waves:

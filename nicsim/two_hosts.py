@@ -30,6 +30,7 @@ from iopkt.netinet import inet_attach
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
 from nicsim import artifacts
+from nicsim import coverage as _coverage
 from nicsim import event_log as _event_log
 from nicsim.dma_checker import DmaChecker, attach_dma_checker
 from nicsim.event_log import EventLog
@@ -165,8 +166,10 @@ class Hosts:
             checker.finish()
 
 
-async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | None = None) -> Hosts:
-    """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted. ``dma_checker``:
+async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | None = None,
+                      names: tuple[str, ...] = ("hostA", "hostB")) -> Hosts:
+    """Two hosts on ``nic_pair_tb``, out of reset, nothing mounted (``names``: only these of
+    ``hostA`` on NIC A and ``hostB`` on NIC B, e.g. host A alone on the TAP bridge). ``dma_checker``:
     a DMA permission checker per host (None: on unless ``NICSIM_DMA_CHECKER=0``);
     ``event_log``: the register and interrupt log of both (``Hosts.event_log``;
     None: on unless ``NICSIM_EVENT_LOG=0``)."""
@@ -175,6 +178,8 @@ async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | No
     if event_log is None:
         event_log = _event_log.enabled_by_default()
     for side, name, mac, irq in (("a", "hostA", MAC_A, 10), ("b", "hostB", MAC_B, 11)):
+        if name not in names:
+            continue
         plat = CocotbPlatform(dut, side, mac, irq_number=irq)
         iopkt = IoPkt(plat, name=f"io-pkt@{name}")
         await inet_attach(iopkt)
@@ -185,6 +190,7 @@ async def build_hosts(dut, dma_checker: bool | None = None, event_log: bool | No
             if hosts.event_log is None:
                 hosts.event_log = EventLog(plat.now_ns)
             hosts.event_log.attach(name, plat, iopkt)
+        _coverage.attach(name, plat, iopkt)  # functional coverage, when NICSIM_COVERAGE=1
         checker = attach_dma_checker(plat, iopkt, dma_checker)
         if checker is not None:
             hosts.checkers[name] = checker
@@ -220,18 +226,32 @@ def inject_dma_error(hosts: Hosts, host: str, kind: str, count: int = 1) -> None
     """SLVERR on the next ``count`` DMA bursts of ``kind`` (faults.DMA_KINDS) by ``host``'s NIC
     (its ``PortDmaFaults``: checked in C by the host memory slave, once per burst)."""
     tx, rx = ring_ranges(hosts.softc(host))
+    cover_fault(hosts, host, kind)
     hosts.platforms[host].dma_faults[0].fail_next(kind, tx, rx, count)
+
+
+def cover_fault(hosts: Hosts, host: str, kind: str) -> None:
+    """Count a fault of ``kind`` (``nicsim.coverage.FAULT_KINDS``) applied to ``host`` in the
+    functional coverage, with its driver's state now; nothing when coverage is off."""
+    if _coverage.enabled():
+        devs = hosts.by_name[host].alldevs
+        _coverage.sample_fault(kind, _coverage.driver_state(devs[0] if devs else None))
 
 
 async def stall_stack(iopkt: IoPkt, ns: int) -> None:
     """Hold the host's stack context for ``ns`` (io-pkt busy elsewhere): its
     interrupts are queued but not processed, and its NIC's RX ring fills."""
+    if _coverage.enabled():
+        _coverage.sample_fault("rx_stall", _coverage.driver_state(iopkt.alldevs[0] if iopkt.alldevs else None))
     await iopkt.stack_call(iopkt.platform.sleep, ns, proc_name="busy")
 
 
 async def hold_all_clusters(iopkt: IoPkt, ns: int) -> int:
     """Take every free cluster of the host for ``ns``, then give them back;
     returns how many were taken."""
+    if _coverage.enabled():
+        _coverage.sample_fault("cluster_exhaustion",
+                               _coverage.driver_state(iopkt.alldevs[0] if iopkt.alldevs else None))
     taken = []
     while (m := m_getcl(iopkt.mbufs, M_DONTWAIT, MT_DATA, M_PKTHDR)) is not None:
         taken.append(m)

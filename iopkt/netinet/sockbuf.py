@@ -24,12 +24,24 @@ class SockBuf:
         self._ready.set()
         return True
 
-    async def get(self, timeout_ns: int | None = None):
-        """The oldest item, waiting up to ``timeout_ns`` (forever if None); None on timeout."""
-        if timeout_ns is not None:
-            deadline = self.platform.now_ns() + timeout_ns
+    async def get(self, timeout_ns: int | None = None, intr=None):
+        """The oldest item, waiting up to ``timeout_ns`` (forever if None); None on
+        timeout, or at once when ``intr`` (a ``kern.sig.SigInt``) is raised, as
+        a blocked ``recvfrom`` returns ``EINTR``."""
+        deadline = None if timeout_ns is None else self.platform.now_ns() + timeout_ns
+        if intr is None:
+            return await self._get(deadline, None)
+        intr.watch(self._ready)
+        try:
+            return await self._get(deadline, intr)
+        finally:
+            intr.unwatch(self._ready)
+
+    async def _get(self, deadline: int | None, intr):
         while not self._q:
-            if timeout_ns is None:
+            if intr is not None and intr.raised:
+                return None
+            if deadline is None:
                 self._ready.clear()
                 await self._ready.wait()
                 continue

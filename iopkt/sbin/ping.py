@@ -7,8 +7,10 @@ range the usage text lists (``OPTIONS``), and anything else is a usage
 error. Simulated round trips take microseconds, so times are printed in ``us``
 where the real ping prints ``ms``. Interval and wait are seconds (fractions
 allowed) of simulated time; the defaults are short, to keep simulations
-quick, and the default count is finite, as nobody can press Ctrl-C.
-Every reply's data is compared with what was sent.
+quick, and the default count is finite (a test has no Ctrl-C to press).
+Every reply's data is compared with what was sent. Interrupted (the shell's
+``SigInt``, Ctrl-C at ``nicsim shell``), it stops at once and prints the
+statistics of what it sent so far, as NetBSD's ping does on SIGINT.
 """
 
 from __future__ import annotations
@@ -115,8 +117,11 @@ def _free_ident(iopkt) -> int:
 
 
 async def ping(iopkt, host: str, count: int = DEFAULT_COUNT, size: int = DEFAULT_SIZE,
-               interval_s: float = DEFAULT_INTERVAL_S, wait_s: float = DEFAULT_WAIT_S, out=None) -> PingResult:
-    """Send ``count`` echo requests to ``host`` (a dotted quad) and collect the replies."""
+               interval_s: float = DEFAULT_INTERVAL_S, wait_s: float = DEFAULT_WAIT_S, out=None,
+               intr=None) -> PingResult:
+    """Send ``count`` echo requests to ``host`` (a dotted quad) and collect the
+    replies; ``intr`` (a ``kern.sig.SigInt``), once raised, ends it early with
+    the statistics of what was sent."""
     emit = line_writer(out)
     platform = iopkt.platform
     dst = inet_addr(host)
@@ -130,6 +135,8 @@ async def ping(iopkt, host: str, count: int = DEFAULT_COUNT, size: int = DEFAULT
     emit(f"PING {host} ({host}): {size} data bytes")
     try:
         for seq in range(count):
+            if intr is not None and intr.raised:
+                break
             now = platform.now_ns()
             payloads[seq] = echo_payload(seq, size, now)
             sent_at[seq] = now
@@ -144,7 +151,7 @@ async def ping(iopkt, host: str, count: int = DEFAULT_COUNT, size: int = DEFAULT
             while True:
                 if last and len(seen) >= result.transmitted - result.send_errors:
                     break
-                reply = await replies.get(max(0, until - platform.now_ns()))
+                reply = await replies.get(max(0, until - platform.now_ns()), intr)
                 if reply is None:
                     break
                 _account(result, reply, sent_at, payloads, seen, emit)
@@ -224,8 +231,8 @@ def _parse(argv: list[str]):
     return rest[0], kw
 
 
-async def run(iopkt, argv: list[str], out) -> tuple[int, PingResult | None]:
-    """``main`` that also hands back the ``PingResult``."""
+async def run(iopkt, argv: list[str], out, intr=None) -> tuple[int, PingResult | None]:
+    """``main`` that also hands back the ``PingResult``; ``intr`` as ``ping()`` takes it."""
     emit = line_writer(out)
     parsed = _parse(argv)
     if not isinstance(parsed, tuple):
@@ -234,7 +241,7 @@ async def run(iopkt, argv: list[str], out) -> tuple[int, PingResult | None]:
         emit(USAGE)
         return 1, None
     host, kw = parsed
-    result = await ping(iopkt, host, out=emit, **kw)
+    result = await ping(iopkt, host, out=emit, intr=intr, **kw)
     return result.exit_status, result
 
 

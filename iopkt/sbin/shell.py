@@ -4,6 +4,9 @@ It echoes the command as a QNX root shell shows it (``# ping -c 3 10.0.0.2``),
 runs the utility named by ``argv[0]`` against one io-pkt, and returns what it
 printed with its exit status. ``target`` is an ``IoPkt``, or a mapping of host
 names to ``IoPkt``s with ``host=`` choosing one (the prompt then names it).
+``intr=`` (a ``kern.sig.SigInt``) is the terminal's Ctrl-C for the command:
+utilities that handle SIGINT (``SIGINT_HANDLED``) are given it; the others
+run to their end, as a process that ignores SIGINT does.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ COMMANDS = {
     "nicinfo": lambda iopkt, argv, out: _without_value(nicinfo.main, iopkt, argv, out),
     "pidin": lambda iopkt, argv, out: _without_value(pidin.main, iopkt, argv, out),
 }
+# the utilities that take the command's SigInt (``intr=``); the others finish in microseconds of simulated time
+SIGINT_HANDLED = {"ping"}
 
 
 @dataclass
@@ -50,7 +55,7 @@ class CommandResult:
         return self.lines[1:]
 
 
-async def run_command(target, line: str, out=None, host: str | None = None) -> CommandResult:
+async def run_command(target, line: str, out=None, host: str | None = None, intr=None) -> CommandResult:
     if isinstance(target, Mapping):
         if host is None:
             host = next(iter(target))
@@ -81,5 +86,8 @@ async def run_command(target, line: str, out=None, host: str | None = None) -> C
         emit(f"sh: {argv[0]}: not found")
         result.status = 127
         return result
-    result.status, result.value = await cmd(iopkt, argv, emit)
+    if intr is not None and argv[0] in SIGINT_HANDLED:
+        result.status, result.value = await cmd(iopkt, argv, emit, intr=intr)
+    else:
+        result.status, result.value = await cmd(iopkt, argv, emit)
     return result

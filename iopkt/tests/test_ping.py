@@ -4,6 +4,7 @@ import pytest
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
 
+from iopkt.kern.sig import SigInt
 from iopkt.sbin.ping import PingResult, echo_payload
 from iopkt.sbin.shell import run_command
 from iopkt.tests.hosts import IP_B, frames_from, two_hosts
@@ -123,3 +124,37 @@ def test_a_late_reply_to_an_earlier_ping_is_not_taken_for_the_next_ones(h):
     res: PingResult = second.value
     assert (res.received, res.payload_mismatches, res.duplicates) == (2, 0, 0), second.text
     assert not any("wrong data" in line for line in second.lines), second.text
+
+
+def test_ctrl_c_ends_a_long_ping_with_its_statistics(h):
+    """SIGINT 35 ms into a ping every 10 ms: the four requests sent so far (0, 10, 20, 30 ms) and their
+    replies are summed up at once, as NetBSD's ping does on SIGINT, and the status says replies came."""
+    intr = SigInt()
+    start = h.platform.now_ns()
+
+    async def press_ctrl_c():
+        await h.platform.sleep(35_000_000)
+        intr.raise_()
+
+    h.platform.spawn(press_ctrl_c(), "ctrl-c")
+    r = h.run(run_command(h.a, f"ping -c 1000 -i 0.01 {IP_B}", intr=intr))
+    assert h.platform.now_ns() - start == 35_000_000  # not a moment after the interrupt
+    assert r.status == 0 and (r.value.transmitted, r.value.received) == (4, 4)
+    assert r.output[-3:-1] == [f"----{IP_B} PING Statistics----",
+                               "4 packets transmitted, 4 packets received, 0.0% packet loss"]
+    assert r.output[-1].startswith("round-trip min/avg/max/stddev = ")
+
+
+def test_an_interrupt_raised_before_ping_starts_sends_nothing(h):
+    intr = SigInt()
+    intr.raise_()
+    r = h.run(run_command(h.a, f"ping -c 3 {IP_B}", intr=intr))
+    assert r.status == 2 and r.value.transmitted == 0
+    assert r.output[-1] == "0 packets transmitted, 0 packets received, 0.0% packet loss"
+
+
+def test_utilities_that_ignore_sigint_run_to_their_end(h):
+    intr = SigInt()
+    intr.raise_()
+    r = h.run(run_command(h.a, "ifconfig nic0", intr=intr))
+    assert r.status == 0 and r.output[0].startswith("nic0: flags=")

@@ -36,6 +36,8 @@ def test_version_is_the_newest_changelog_release_everywhere():
     ([], "the following arguments are required: JOB"),
     (["simulate"], "invalid choice: 'simulate'"),
     (["demo", "--sim", "modelsim"], "invalid choice: 'modelsim'"),
+    (["shell", "--sim", "modelsim"], "invalid choice: 'modelsim'"),
+    (["shell", "--tcp"], "unrecognized arguments: --tcp"),
     (["bench", "--count", "0"], "0 is out of range 1..100000"),
     (["soak", "--seconds", "5"], "the following arguments are required: --seed"),
     (["soak", "--seed", "one"], "SEED must be a whole number, not 'one'"),

@@ -884,6 +884,7 @@ static void register_tasks(void)
 
 /* the wire capture (gmii_pcap.c) is built into the same VPI module */
 void gmii_pcap_register_tasks(void);
+void gmii_tap_register_tasks(void);
 
-void (*vlog_startup_routines[])(void) = {register_tasks, gmii_pcap_register_tasks, NULL};
+void (*vlog_startup_routines[])(void) = {register_tasks, gmii_pcap_register_tasks, gmii_tap_register_tasks, NULL};
 #endif

