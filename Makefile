@@ -48,7 +48,7 @@ define deb_tool
 	fi
 endef
 
-.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench coverage clean
+.PHONY: all help venv tools tap demo shell test test-stack test-rtl sim waves durations lint synth gen check-gen bench soak coverage clean
 
 help:
 	@echo "make demo        set up, build, and ping between two simulated hosts through two RTL NICs"
@@ -78,6 +78,8 @@ help:
 	@echo "make coverage    the cocotb tests with coverage on (SIM=x for one simulator; default both; TESTS= as for sim):"
 	@echo "                 functional bins of the driver-NIC interaction and Verilator line/toggle coverage of rtl/*.v,"
 	@echo "                 merged into one table with the holes named ($(REPORTS)/coverage/: summary, lcov, HTML)"
+	@echo "make soak SEED=n SECONDS=s  random traffic, wire errors and faults between the two hosts, every frame"
+	@echo "                 accounted for (SIM=verilator by default; FRAMES=n replays a run exactly)"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -189,6 +191,11 @@ lint: venv
 synth: venv
 	$(call deb_tool,yosys,yosys)
 	yosys -q -s rtl/synth.ys
+
+# make soak SEED=n SECONDS=s [FRAMES=n] [SIM=icarus]: Verilator unless SIM is given
+SOAK_SIM = $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator)
+soak: tools
+	$(VENV)/bin/nicsim soak --sim $(SOAK_SIM) --seed "$(SEED)" --seconds "$(or $(SECONDS),60)" $(if $(FRAMES),--frames "$(FRAMES)")
 
 bench: tools
 	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json $(BENCH_ARGS)

@@ -44,12 +44,25 @@ RECEIVER_DROPS = {
 }
 
 
+# The counters a frame can end in between one host's interface output queue
+# and the other host's ether_input (the soak's per-host line): the sender's
+# driver, then the receiver's NIC and driver. The address filter's rejections
+# (STAT_RX_FILTERED) are not errors but end a frame all the same.
+SENDER_LINK_DROPS = {k: SENDER_DROPS[k] for k in ("no carrier", "tx DMA error", "stopped (tx)", "no cluster (tx)")}
+RECEIVER_LINK_DROPS = {
+    **{k: RECEIVER_DROPS[k] for k in ("CRC errors", "runts", "framing", "oversize", "missed")},
+    "filtered": lambda io, sc, st, hw: hw[R.REG_STAT_RX_FILTERED],
+    **{k: RECEIVER_DROPS[k] for k in ("rx DMA error", "stopped (rx)", "no cluster (rx)")},
+}
+
+
 async def _side(iopkt, table: dict) -> dict[str, int]:
     sc = iopkt.alldevs[0]
+    regs = [R.REG_STAT_RX_MISSED] + ([R.REG_STAT_RX_FILTERED] if "filtered" in table else [])
 
     async def read():
         st = await nic_stats(sc)
-        hw = {R.REG_STAT_RX_MISSED: await nic_hw_count(sc, R.REG_STAT_RX_MISSED)}
+        hw = {reg: await nic_hw_count(sc, reg) for reg in regs}
         return {name: fn(iopkt, sc, st, hw) for name, fn in table.items()}
 
     return await iopkt.stack_call(read, proc_name="accounting")
@@ -63,14 +76,30 @@ async def flow_counters(sender, receiver) -> dict[str, int]:
     return out
 
 
-def accounting_line(what: str, sent: int, delivered: int, before: dict[str, int], after: dict[str, int]) -> str:
+async def link_counters(sender, receiver, labels: tuple[str, str] = ("A", "B")) -> dict[str, int]:
+    """A snapshot of every counter a frame can end in between ``sender``'s
+    send queue and ``receiver``'s ``ether_input``, keyed ``"A no carrier"``,
+    ``"B filtered"``, ... (``labels``: the sender's and the receiver's name)."""
+    out = {f"{labels[0]} {k}": v for k, v in (await _side(sender, SENDER_LINK_DROPS)).items()}
+    out.update({f"{labels[1]} {k}": v for k, v in (await _side(receiver, RECEIVER_LINK_DROPS)).items()})
+    return out
+
+
+def offered_line(what: str, offered: int, delivered: int, before: dict[str, int], after: dict[str, int]) -> str:
+    """``"<what>: offered N = delivered D + B CRC errors 3 + ..."``, naming every
+    counter that moved; AssertionError naming the difference when they disagree."""
+    return accounting_line(what, offered, delivered, before, after, word="offered")
+
+
+def accounting_line(what: str, sent: int, delivered: int, before: dict[str, int], after: dict[str, int],
+                    word: str = "sent") -> str:
     """``"<what>: sent N = delivered D + A no carrier 3 + B missed 2 (holds)"``,
     naming every counter that moved; AssertionError naming the difference
     when the two sides disagree."""
     drops = {k: after[k] - before[k] for k in after if after[k] != before[k]}
     counted = delivered + sum(drops.values())
     terms = "".join(f" + {k} {v}" for k, v in drops.items())
-    line = f"{what}: sent {sent} = delivered {delivered}{terms}"
+    line = f"{what}: {word} {sent} = delivered {delivered}{terms}"
     if counted != sent:
         gap = sent - counted
         raise AssertionError(f"{line} does NOT hold: {abs(gap)} frame(s) "

@@ -3,6 +3,7 @@
     nicsim demo  [--sim icarus|verilator]
     nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
+    nicsim soak  --seed N --seconds S [--frames N] [--sim verilator|icarus] [--no-faults]
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
     nicsim coverage [--reports DIR] [--sim icarus|verilator]...
@@ -39,6 +40,36 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0.1 <= s <= 600:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"{text} is out of range 0.1..600 seconds")
+    return s
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"SEED must be a whole number, not {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"SEED must be 0 or more, not {n}")
+    return n
+
+
+def _frames(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"FRAMES must be a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"FRAMES must be 1 or more, not {n}")
+    return n
+
+
+def _budget(text: str) -> float:
+    try:
+        s = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"SECONDS must be a number of seconds, not {text!r}") from None
+    if not 0 < s <= 86_400:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"SECONDS must be more than 0 (and at most a day), not {text}")
     return s
 
 
@@ -94,6 +125,13 @@ def _parser() -> argparse.ArgumentParser:
                                     "namespace: ping it from Linux until Ctrl-C (needs root and /dev/net/tun)")
     t.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
     t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
+    s = sub.add_parser("soak", help="seeded random traffic both ways, wire errors and faults, every frame "
+                                     "accounted for; prints progress, and the replay command on a failure")
+    s.add_argument("--seed", type=_seed, required=True, help="the seed of every random choice (0 or more)")
+    s.add_argument("--seconds", type=_budget, default=60.0, help="wall-clock budget of the traffic (default: 60)")
+    s.add_argument("--frames", type=_frames, help="stop after this many frames instead (an exact replay)")
+    s.add_argument("--sim", choices=SIMULATORS, default="verilator", help="simulator (default: verilator)")
+    s.add_argument("--no-faults", action="store_true", help="traffic and wire errors only")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
     c = sub.add_parser("coverage", help="merge the coverage the NICSIM_COVERAGE=1 runs left (functional bins, "
@@ -138,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
                     return 2
                 return run_shell(args.sim, bench="tap", run_while_idle=True)
             return run_shell(args.sim, bare=args.bare)
+        if args.job == "soak":
+            from nicsim.soak_cmd import run_soak_job
+
+            return run_soak_job(args.seed, args.seconds, args.sim, args.frames, not args.no_faults)
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)

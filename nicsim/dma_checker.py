@@ -130,6 +130,63 @@ class DmaChecker:
         if self.raise_in_driver:
             raise self.failure
 
+    def _driver_guard(self, nic: NicOwnership, check, *args) -> None:
+        """``_guard`` for a driver-side check of ``nic`` (a free, a ring write).
+
+        The replay waits at a write burst whose beats are still coming (a
+        receive buffer being written, 1.5 us for a full frame), and with it
+        every later burst of that NIC; one of those may have had an error
+        response, which stopped its ring and gave its descriptors back to the
+        driver (datasheet "DMA errors") before the driver acts on the DMA_ERR
+        interrupt. A check that fails on the replayed state is tried again
+        with each such ring taken as stopped, as it is by now; only a breach
+        then too is one."""
+        if self.stopped:
+            return
+        if self.failure is None:
+            try:
+                check(*args)
+                return
+            except DmaPermissionError as err:
+                rings = self._stopped_unreplayed(nic)
+                if rings:
+                    saved = [ring.stopped for ring in rings]
+                    for ring in rings:
+                        ring.stopped = True
+                    try:
+                        check(*args)
+                        return
+                    except DmaPermissionError:
+                        pass
+                    finally:
+                        for ring, was in zip(rings, saved, strict=True):
+                            ring.stopped = was
+                self.failure = err
+        if self.raise_in_driver:
+            raise self.failure
+
+    def _stopped_unreplayed(self, nic: NicOwnership) -> list:
+        """``nic``'s rings that a logged but not yet replayed burst with an error
+        response has stopped by now (a ring by the address, else by the engine:
+        writes are the receiver's, reads the transmitter's)."""
+        c = host_mem.lib()
+        cursor, lost = ctypes.c_uint64(self._state.cursor), ctypes.c_uint64(0)
+        buf = (host_mem._Txn * 512)()
+        now = self.platform.now_ns()
+        hit = []
+        while True:
+            n = c.hm_log_read(ctypes.byref(cursor), buf, 512, ctypes.byref(lost))
+            for t in buf[:n]:
+                if t.port != nic.port or t.resp == 0 or t.time_ns > now:
+                    continue
+                lo, hi = t.addr, t.addr + ((t.len + 1) << t.size)
+                ring = nic.tx if nic.tx.in_ring(lo, hi) else nic.rx if nic.rx.in_ring(lo, hi) else \
+                    nic.rx if t.write else nic.tx
+                if not any(ring is r for r in hit):
+                    hit.append(ring)
+            if n < 512:
+                return hit
+
     def stop(self) -> None:
         """Check nothing more (the hooks stay, doing nothing)."""
         self.stopped = True
@@ -248,7 +305,7 @@ class DmaChecker:
                     if r.moving and r.owns_any(addr, end):
                         now = self.platform.now_ns()
                         for nic in self.nics.values():
-                            self._guard(nic.driver_ring_write, addr, len(data), now)
+                            self._driver_guard(nic, nic.driver_ring_write, addr, len(data), now)
                         break
 
         platform.memory_taps.before_read.append(checked_read)
@@ -273,8 +330,8 @@ class DmaChecker:
                     now = self.platform.now_ns()
                     for nic in self.nics.values():
                         if ext:
-                            self._guard(nic.driver_free, m.ext_buf, MCLBYTES, now, "cluster")
-                        self._guard(nic.driver_free, m._slot, MLEN, now, "mbuf")
+                            self._driver_guard(nic, nic.driver_free, m.ext_buf, MCLBYTES, now, "cluster")
+                        self._driver_guard(nic, nic.driver_free, m._slot, MLEN, now, "mbuf")
             return free_one(m)
 
         pool.free_one = checked_free

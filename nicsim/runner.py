@@ -64,8 +64,8 @@ GMII_TAP_V = RTL_DIR / "tb" / "gmii_tap.v"
 GMII_TAP_C = RTL_DIR / "tb" / "gmii_tap.c"
 HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C, GMII_TAP_C]
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
-                RTL_DIR / "tb" / "axil_reg_master.v", HOST_MEM_V, GMII_PCAP_V, GMII_TAP_V,
-                *NIC_SOURCES]
+                RTL_DIR / "tb" / "axil_reg_master.v", RTL_DIR / "tb" / "gmii_fault_inject.v", HOST_MEM_V,
+                GMII_PCAP_V, GMII_TAP_V, *NIC_SOURCES]
 TOPLEVEL_SOURCES = {
     "nic": NIC_SOURCES,
     "nic_pair_tb": PAIR_SOURCES,

@@ -48,11 +48,12 @@ def _good_frames_to(pcap: Path, station: bytes | None) -> int | None:
 
     n = 0
     try:
-        for raw, _ in RawPcapReader(str(pcap)):
-            if len(raw) < 18 or raw[-4:] != zlib.crc32(raw[:-4]).to_bytes(4, "little"):
-                continue
-            if station is None or raw[:6] in (station, b"\xff" * 6):
-                n += 1
+        with RawPcapReader(str(pcap)) as reader:
+            for raw, _ in reader:
+                if len(raw) < 18 or raw[-4:] != zlib.crc32(raw[:-4]).to_bytes(4, "little"):
+                    continue
+                if station is None or raw[:6] in (station, b"\xff" * 6):
+                    n += 1
     except (OSError, EOFError, ValueError):
         return None
     return n

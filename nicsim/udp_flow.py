@@ -45,11 +45,13 @@ SETTLE_LIMIT_NS = 5_000_000
 
 # the payload pattern: byte k of datagram seq's body is (seq * 7 + k) mod 256,
 # a slice of this ramp (a byte-by-byte generator cost a flood of 1518-byte
-# frames a tenth of its wall time)
-_RAMP = bytes(range(256)) * 7
+# frames a tenth of its wall time), long enough for the largest datagram of a
+# 9000-byte MTU (8972 bytes) from any start
+_RAMP = bytes(range(256)) * 37
 
 
 def payload(seq: int, size: int) -> bytes:
+    """Datagram ``seq`` of ``size`` bytes (8..9227): its header, then the pattern."""
     start = (seq * 7) & 0xFF
     return HEADER.pack(seq, size) + _RAMP[start:start + size - HEADER.size]
 

@@ -123,9 +123,14 @@ wire oversize = ({1'b0, byte_cnt_reg} + 17'd4 > {1'b0, max_len});
 wire hash_hit = mc_hash[hash_reg];
 wire accept = promisc || ucast_reg || (bcast_reg && bam) || (mcast_reg && !bcast_reg && (allmulti || hash_hit));
 
-// byte pacing: sample on the first clock of rx_dv, then every div clocks
+// byte pacing: sample on the first clock of rx_dv, then every div clocks, and
+// on the clock rx_dv falls: at 10 or 100 Mb/s a gap shorter than div clocks
+// (a sender at the wrong speed, a burst cut by the link) may hold no paced
+// sample, and without this the next burst would be taken as the same one and
+// the first one's end never counted
 wire dv_rise = rx_dv_reg && !dv_prev_reg;
-wire sample = dv_rise || (phase_reg == 0);
+wire dv_fall = !rx_dv_reg && dv_prev_reg;
+wire sample = dv_rise || dv_fall || (phase_reg == 0);
 
 assign m_data = m_data_reg;
 assign m_valid = m_valid_reg;

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..kern.diag import DriverBug
 from ..kern.errno import EINVAL, ENETRESET, ENOBUFS, ENOTTY, ENXIO, EOK
-from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_freem
+from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_chain_bytes, m_freem
 from ..kern.siglock import NW_SIGLOCK_P, NW_SIGUNLOCK_P, NwSigLock
 from .if_media import IfMediaReq
 from .nicinfo import IfDrvCom
@@ -182,6 +182,9 @@ class Ifnet:
         self.if_lladdr = b""
         self.if_addrs: list = []  # protocol addresses, kept by netinet
         self.ec = None  # struct ethercom, for Ethernet interfaces
+        # BPF taps (net/bpf.py): callables shown each frame received / queued for output
+        self.if_bpf_in: list = []
+        self.if_bpf_out: list = []
 
     def __repr__(self) -> str:
         return f"<ifnet {self.if_xname}>"
@@ -240,6 +243,8 @@ async def if_transmit(ifp: Ifnet, m: Mbuf) -> int:
         ifp.if_oerrors += 1
         return err
     ifp.if_obytes += nbytes
+    for tap in ifp.if_bpf_out:  # the frame is queued, not yet handed to the driver
+        tap(m_chain_bytes(m))
     if mcast:
         ifp.if_omcasts += 1
     if ifp.if_flags_tx & IFF_OACTIVE:

@@ -11,6 +11,7 @@ import zlib
 
 from ..kern.errno import EAFNOSUPPORT, EINVAL, ENETDOWN, ENETRESET, ENOBUFS, ENOENT, EOK
 from ..kern.mbuf import M_BCAST, M_MCAST, Mbuf, m_adj, m_copydata, m_freem, m_prepend
+from .bpf import bpf_mtap
 from .if_ import (
     IFF_BROADCAST,
     IFF_MULTICAST,
@@ -134,6 +135,8 @@ async def ether_input(ifp: Ifnet, m: Mbuf) -> None:
         ifp.if_ierrors += 1
         m_freem(m)
         return
+    if ifp.if_bpf_in:
+        bpf_mtap(ifp.if_bpf_in, m)
     hdr = m_copydata(m, 0, ETHER_HDR_LEN)
     dst, etype = hdr[0:6], int.from_bytes(hdr[12:14], "big")
     ifp.if_ibytes += m.m_pkthdr.len

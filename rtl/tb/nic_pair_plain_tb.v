@@ -209,6 +209,7 @@ nic_pair_tb dut (
     .s_axil_b_araddr(12'd0), .s_axil_b_arprot(3'd0), .s_axil_b_arvalid(1'b0), .s_axil_b_rready(1'b0),
     .reg_a_cmd(reg_a_cmd), .reg_a_ack(reg_a_ack), .reg_a_rsp(reg_a_rsp),
     .reg_b_cmd(reg_b_cmd), .reg_b_ack(reg_b_ack), .reg_b_rsp(reg_b_rsp),
+    .wire_ab_fault(18'd0), .wire_ba_fault(18'd0),
     .cable_pull(1'b0), .phy_a_adv_withhold(3'd0), .phy_b_adv_withhold(3'd0),
     .link_a(link_a), .link_b(link_b), .phy_a_speed(phy_a_speed), .phy_b_speed(phy_b_speed)
 );

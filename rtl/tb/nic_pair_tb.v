@@ -24,6 +24,10 @@
  * cable_pull = 1 and remove abilities ({1000FD, 100FD, 10FD}) from a PHY's
  * advertisement with phy_*_adv_withhold; link_a/b and phy_a/b_speed show the result.
  *
+ * Wire errors: wire_ab_fault / wire_ba_fault arm gmii_fault_inject on one
+ * direction (bad FCS, tx_er at byte N, cut at byte N, no SFD) for the next
+ * frame that starts; the pcaps are taken after it (what the receiver got).
+ *
  * With NICSIM_ARTIFACTS set in the simulation's environment, each direction
  * of the cable is written to a pcap there, wire-a-to-b.pcap and
  * wire-b-to-a.pcap (gmii_pcap, below).
@@ -187,6 +191,15 @@ module nic_pair_tb #(
     output wire [7:0]              wire_ba_txd,
     output wire                    wire_ba_en,
     output wire                    wire_ba_er,
+    // wire errors (gmii_fault_inject, one per direction): {arm (toggle),
+    // kind[2:0], pos[13:0]} spoils the next frame that starts on that wire;
+    // undriven, the cable passes every frame unchanged
+    input  wire [17:0]             wire_ab_fault,
+    input  wire [17:0]             wire_ba_fault,
+    output wire [15:0]             wire_ab_fault_fired,
+    output wire [15:0]             wire_ba_fault_fired,
+    output wire                    wire_ab_fault_armed,
+    output wire                    wire_ba_fault_armed,
     // the PHYs: cable, advertised abilities, and what they resolved
     input  wire                    cable_pull,
     input  wire [2:0]              phy_a_adv_withhold,
@@ -233,6 +246,11 @@ wire [2:0] withhold_a = {phy_a_adv_withhold[2] === 1'b1, phy_a_adv_withhold[1] =
 wire [2:0] withhold_b = {phy_b_adv_withhold[2] === 1'b1, phy_b_adv_withhold[1] === 1'b1,
                          phy_b_adv_withhold[0] === 1'b1};
 
+// PHY A's line output, before the A-to-B wire-error injector; the B-to-A
+// injector's output (to the cable, unless TAP_BRIDGE)
+wire [7:0] line_ab_txd, inj_ba_txd;
+wire line_ab_en, line_ab_er, inj_ba_en, inj_ba_er;
+
 // NIC <-> PHY wiring, per side
 wire [7:0] a_txd, b_txd, a_rxd, b_rxd;
 wire a_tx_en, a_tx_er, b_tx_en, b_tx_er, a_rx_dv, a_rx_er, b_rx_dv, b_rx_er;
@@ -270,9 +288,9 @@ nic_phy_model #(
     .mdio_i(mdio_a),
     .mdio_o(pa_mdio_o),
     .mdio_oe(pa_mdio_oe),
-    .line_txd(wire_ab_txd),
-    .line_tx_en(wire_ab_en),
-    .line_tx_er(wire_ab_er),
+    .line_txd(line_ab_txd),
+    .line_tx_en(line_ab_en),
+    .line_tx_er(line_ab_er),
     .line_rxd(wire_ba_txd),
     .line_rx_en(wire_ba_en),
     .line_rx_er(wire_ba_er),
@@ -341,10 +359,14 @@ if (TAP_BRIDGE) begin : tap
     /* verilator lint_off UNUSEDSIGNAL */
     wire phy_b_line_unused = &{phy_b_line_txd, phy_b_line_tx_en, phy_b_line_tx_er};  // PHY B talks to nobody
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire inj_ba_unused = &{inj_ba_txd, inj_ba_en, inj_ba_er};  // the B-to-A injector spoils nothing
+    /* verilator lint_on UNUSEDSIGNAL */
 end else begin : cable
-    assign wire_ba_txd = phy_b_line_txd;
-    assign wire_ba_en = phy_b_line_tx_en;
-    assign wire_ba_er = phy_b_line_tx_er;
+    // PHY B's line output through the B-to-A wire-error injector (below)
+    assign wire_ba_txd = inj_ba_txd;
+    assign wire_ba_en = inj_ba_en;
+    assign wire_ba_er = inj_ba_er;
 end
 endgenerate
 
@@ -711,6 +733,39 @@ host_mem_axi #(
     .s_axi_rlast(m_axi_b_rlast),
     .s_axi_rvalid(m_axi_b_rvalid),
     .s_axi_rready(m_axi_b_rready)
+);
+
+// The wire errors a test arms (gmii_fault_inject): between each sending
+// PHY's line side and the cable, so the wire_* outputs, the far PHY and the
+// pcaps below all see the frame as spoiled, i.e. what the receiver got.
+gmii_fault_inject fault_ab_inst (
+    .clk(clk),
+    .rst(rst),
+    .fault(wire_ab_fault),
+    .speed(a_mac_speed),
+    .gmii_in_txd(line_ab_txd),
+    .gmii_in_tx_en(line_ab_en),
+    .gmii_in_tx_er(line_ab_er),
+    .gmii_out_txd(wire_ab_txd),
+    .gmii_out_tx_en(wire_ab_en),
+    .gmii_out_tx_er(wire_ab_er),
+    .fired(wire_ab_fault_fired),
+    .armed(wire_ab_fault_armed)
+);
+
+gmii_fault_inject fault_ba_inst (
+    .clk(clk),
+    .rst(rst),
+    .fault(wire_ba_fault),
+    .speed(b_mac_speed),
+    .gmii_in_txd(phy_b_line_txd),
+    .gmii_in_tx_en(phy_b_line_tx_en),
+    .gmii_in_tx_er(phy_b_line_tx_er),
+    .gmii_out_txd(inj_ba_txd),
+    .gmii_out_tx_en(inj_ba_en),
+    .gmii_out_tx_er(inj_ba_er),
+    .fired(wire_ba_fault_fired),
+    .armed(wire_ba_fault_armed)
 );
 
 // A pcap of each direction of the cable (gmii_pcap: only when the simulation

@@ -50,7 +50,16 @@
  * path closes on is cut there (the receiver counts what it got: a framing
  * error, runt or FCS error), and one
  * already under way when the path opens is held back to its end, so no
- * receiver ever sees one frame as two. Speed mismatch (mac_speed differs from
+ * receiver ever sees one frame as two. The transmit path closes two clocks
+ * after link_up falls: the MAC decides a frame's carrier from link_up the
+ * clock before the frame's first byte reaches the PHY, so a frame it
+ * decided to send always leaves at least its first byte on the line, and
+ * the far end counts the fragment (nothing the MAC counted as sent
+ * vanishes). The receive path takes whatever the line carries (only an
+ * isolated or powered-down PHY shuts it): the partner puts on the line only
+ * what its own transmit path passed, so every burst on the cable reaches
+ * the MAC, also in the clock or two by which the partner's link drop (one
+ * clock after this PHY's, when it follows it) or link-up may differ. Speed mismatch (mac_speed differs from
  * resolved_speed): data still passes both ways, but with tx_er/rx_er forced
  * to 1 from the first byte of a frame sent or received during the mismatch
  * to its end, as a MAC clocking GMII/MII at the wrong rate produces garbage
@@ -373,12 +382,15 @@ end
 // ------------------------------------------------------------ data path
 
 wire mac_speed_ok = (mac_speed == speed_reg) || (mac_speed == 2'd3 && speed_reg == 2'd2);
-wire pass = link_reg && !isolate && !pdown;
+// transmit: open while the link is up and two clocks after it drops (see the header)
+reg [1:0] tx_grace_reg;
+wire pass_tx = (link_reg || tx_grace_reg != 2'd0) && !isolate && !pdown;
+wire pass_rx = !isolate && !pdown;
 // a frame the path was closed for at any point is held back from there to its end
 reg tx_block_reg;
 reg rx_block_reg;
-wire tx_block = mac_tx_en && (!pass || tx_block_reg);
-wire rx_block = line_rx_en && (!pass || rx_block_reg);
+wire tx_block = mac_tx_en && (!pass_tx || tx_block_reg);
+wire rx_block = line_rx_en && (!pass_rx || rx_block_reg);
 // a frame that meets the mismatch is garbled from there to its end, even if the speeds agree again
 reg tx_garble_reg;
 reg rx_garble_reg;
@@ -393,22 +405,16 @@ always @(posedge clk) begin
         line_txd <= 8'd0;
         line_tx_en <= 1'b0;
         line_tx_er <= 1'b0;
-    end else if (pass) begin
+    end else begin
         mac_rxd <= rx_block ? 8'd0 : line_rxd;
         mac_rx_dv <= line_rx_en && !rx_block;
         mac_rx_er <= (line_rx_er || rx_garble) && !rx_block;
         line_txd <= tx_block ? 8'd0 : mac_txd;
         line_tx_en <= mac_tx_en && !tx_block;
         line_tx_er <= (mac_tx_er || tx_garble) && !tx_block;
-    end else begin
-        mac_rxd <= 8'd0;
-        mac_rx_dv <= 1'b0;
-        mac_rx_er <= 1'b0;
-        line_txd <= 8'd0;
-        line_tx_en <= 1'b0;
-        line_tx_er <= 1'b0;
     end
 
+    tx_grace_reg <= link_reg ? 2'd2 : (tx_grace_reg != 2'd0 ? tx_grace_reg - 2'd1 : 2'd0);
     tx_block_reg <= tx_block;
     rx_block_reg <= rx_block;
     tx_garble_reg <= tx_garble;
@@ -419,6 +425,7 @@ always @(posedge clk) begin
         mac_rx_er <= 1'b0;
         line_tx_en <= 1'b0;
         line_tx_er <= 1'b0;
+        tx_grace_reg <= 2'd0;
         tx_block_reg <= 1'b0;
         rx_block_reg <= 1'b0;
         tx_garble_reg <= 1'b0;

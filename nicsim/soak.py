@@ -1,0 +1,684 @@
+"""The soak: seeded random traffic both ways between the two hosts of
+``nic_pair_tb``, wire errors and faults at random simulated times, a
+scoreboard for every frame, and one exact accounting line per host.
+
+``run_soak(dut, cfg)`` is the whole run (a cocotb coroutine): both hosts up
+(``two_hosts.bring_up_pair``), each ARP entry resolved, a snapshot of every
+counter a frame can end in, then until the wall budget (``cfg.seconds``) or
+the frame budget (``cfg.frames``) is spent, per direction:
+
+- the next frame of ``traffic.Generator`` (seeded by ``cfg.seed`` and the
+  direction): a UDP datagram through a socket, an ICMP echo request or a raw
+  frame through BPF (``iopkt.net.bpf.bpf_write``: the sender's real driver);
+- now and then a wire error armed on that direction's injector (one signal
+  write: ``wire_ab_fault`` / ``wire_ba_fault`` of ``nic_pair_tb``);
+
+and a fault scheduler (``cfg.faults``) that, at random simulated times,
+fires one fault of ``FAULTS`` on a random host and lets it restore itself.
+
+Then the traffic stops, every fault has ended, the hosts settle, and both
+interfaces must work without help: a ping and ten UDP datagrams each way all
+arrive. The end: per host ``offered = delivered + each named drop counter``
+(``accounting.offered_line``: offered is every frame the other host's send
+queue took, from its BPF output tap; delivered every frame this host's driver
+handed to ``ether_input``, from its BPF input tap), the scoreboard's checks
+(``nicsim.scoreboard``), every armed wire error applied, and each host's
+``live_resources()`` back to what it held after bring-up.
+
+Determinism: everything the run does follows from the seed, except where a
+wall budget stops it. Progress lines read only Python state (no register
+access), so printing them does not change the simulation; a failure names
+the frame count at which the run stopped, and ``make soak SEED=s FRAMES=n``
+replays it exactly.
+
+The scoreboard's events (``Scoreboard.events`` and ``cfg.listeners``) are
+the hook a coverage model samples; their shapes are in ``nicsim.scoreboard``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field, replace
+
+from scapy.layers.inet import ICMP, IP
+from scapy.layers.l2 import Ether
+
+from devnp_nic.receive import _whole_frame
+from devnp_nic.softc import nic_hw_count
+from devnp_nic.transmit import nic_harvest
+from iopkt.kern.errno import EMSGSIZE, ENETDOWN, ENOBUFS, EOK
+from iopkt.net.bpf import bpf_attach_tap, bpf_write
+from iopkt.net.if_ import IFF_PROMISC, SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS
+from iopkt.netinet import udp_socket
+from nicdef import regs as R
+from nicsim import artifacts, testing
+from nicsim.accounting import link_counters, offered_line
+from nicsim.faults import DMA_KINDS
+from nicsim.scoreboard import DIRS, ICMP_ID, Scoreboard
+from nicsim.traffic import GROUPS, WIRE_ERROR_NAMES, Generator, RxState, raw_frame
+from nicsim.two_hosts import (
+    MAC_A,
+    MAC_B,
+    Hosts,
+    bring_up_pair,
+    build_hosts,
+    hold_all_clusters,
+    inject_dma_error,
+    stall_stack,
+)
+from nicsim.udp_flow import HEADER, check_payload, payload
+
+ENDS = {"A->B": ("hostA", "hostB"), "B->A": ("hostB", "hostA")}
+ADDR = {"hostA": "10.0.0.1", "hostB": "10.0.0.2"}
+MAC = {"hostA": MAC_A, "hostB": MAC_B}
+WIRE = {"A->B": "wire_ab", "B->A": "wire_ba"}
+UDP_PORT = {"A->B": 7301, "B->A": 7302}
+ALLMULTI_RANGE = (bytes.fromhex("01005e000000"), bytes.fromhex("01005e7fffff"))
+POLL_NS = 10_000
+STUCK_NS = 50_000_000  # a send queue full for this long (simulated) is a stuck transmit path
+SETTLE_LIMIT_NS = 20_000_000
+RECOVERY_DATAGRAMS = 10
+
+
+@dataclass
+class SoakConfig:
+    """One soak. ``seed``: every random choice; ``seconds``: wall budget of the
+    traffic phase; ``frames``: stop once this many of the soak's own frames
+    were offered (both directions; None: the wall budget alone); ``faults``:
+    run the fault scheduler; ``wire_error_rate``: chance per frame of arming
+    a wire error; ``fault_gap_ns``: (min, max) simulated time between
+    faults; ``progress_s``: wall seconds between progress lines (0: none);
+    ``listeners``: callables given each scoreboard event (dict)."""
+
+    seed: int
+    seconds: float = 60.0
+    frames: int | None = None
+    faults: bool = True
+    wire_error_rate: float = 0.03
+    fault_gap_ns: tuple[int, int] = (30_000, 300_000)
+    progress_s: float = 5.0
+    listeners: list = field(default_factory=list)
+    fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
+
+
+@dataclass
+class SoakResult:
+    """What a finished soak did: frames the generators chose (refused ones
+    included: the frame budget), frames offered and delivered per direction,
+    faults fired (name, host, driver state), wire errors armed per direction,
+    the accounting lines, simulated ns and wall seconds."""
+
+    generated: int
+    offered: dict
+    delivered: dict
+    faults: list
+    wire_errors: dict
+    lines: list
+    sim_ns: int
+    wall_s: float
+
+
+def rx_state(iopkt) -> RxState:
+    """A host's receive configuration as its user set it (ifnet: address,
+    MTU, IFF_PROMISC, joined groups; a joined range means all multicast)."""
+    ifp = iopkt.ifnet[0]
+    singles = frozenset(e.enm_addrlo for e in ifp.ec.ec_multi if e.enm_addrlo == e.enm_addrhi)
+    ranged = any(e.enm_addrlo != e.enm_addrhi for e in ifp.ec.ec_multi)
+    return RxState(bytes(ifp.if_lladdr), ifp.if_mtu, bool(ifp.if_flags & IFF_PROMISC), ranged, singles)
+
+
+class Soak:
+    def __init__(self, dut, hosts: Hosts, cfg: SoakConfig):
+        self.dut, self.hosts, self.cfg = dut, hosts, cfg
+        self.plat = hosts.platforms["hostA"]
+        self.board = Scoreboard(listeners=list(cfg.listeners))
+        self.gens = {d: Generator(cfg.seed * 2 + i, MAC[ENDS[d][1]]) for i, d in enumerate(DIRS)}
+        self.fault_rng = random.Random(cfg.seed * 2 + 1_000_003)
+        self.stop = False
+        self.draining = False
+        self.ours = 0  # the soak's own frames offered, both directions
+        self.generated = 0  # frames the generators chose, refused ones included: the frame budget counts these
+        self.seq = {d: 0 for d in DIRS}
+        self.out_tap = {"hostA": 0, "hostB": 0}  # frames each host's send queue took (BPF output tap)
+        self.in_tap = {"hostA": 0, "hostB": 0}  # frames each host's driver handed up (BPF input tap)
+        self.draining_done = False
+        self.wire_armed = {d: 0 for d in DIRS}
+        self.wire_toggle = {d: 0 for d in DIRS}
+        self.last_arm_ns = {d: -1_000 for d in DIRS}
+        self.fired: list[tuple[str, str, str]] = []
+        self.refused: dict[int, int] = {}
+        self.t0 = time.perf_counter()
+        self.last_progress = self.t0
+        self.socks: list = []
+        # each host's receive configuration over simulated time: (ns, RxState), the state a change
+        # will make noted when it starts (the NIC may take it any time before the change returns)
+        self.history = {h: [(0, rx_state(io))] for h, io in hosts.by_name.items()}
+        self.fault_log: list[str] = []
+
+    # ------------------------------------------------------------ helpers
+    def ifp(self, host: str):
+        return self.hosts.by_name[host].ifnet[0]
+
+    def note_state(self, host: str, state: RxState | None = None) -> None:
+        """``host``'s receive configuration is (or is about to be) ``state`` (None: as its ifnet says now)."""
+        self.history[host].append((self.plat.now_ns(), state or rx_state(self.hosts.by_name[host])))
+
+    def states_since(self, host: str, t_ns: int) -> list[RxState]:
+        """Every receive configuration ``host`` had from ``t_ns`` until now."""
+        hist = self.history[host]
+        out = [hist[0][1]]
+        for t, st in hist:
+            if t <= t_ns:
+                out[0] = st
+            else:
+                out.append(st)
+        return out
+
+    def replay(self) -> str:
+        """The command that replays this run up to now exactly: the frame budget
+        at which the traffic stopped, or one past the frames chosen so far."""
+        frames = self.generated if self.stop else self.generated + 1
+        env = (f"SOAK_FAULT_NAMES={','.join(self.cfg.fault_names)} " if self.cfg.fault_names else "") + \
+            (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
+            ("" if self.cfg.faults else "SOAK_FAULTS=0 ")
+        return f"{env}make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
+
+    def failed(self, msg: str) -> AssertionError:
+        return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"
+                              f"replay: {self.replay()}")
+
+    def on_end(self, error: BaseException | None) -> None:
+        """Test-end hook: on any failure (a DMA checker's, a driver bug io-pkt
+        caught, the soak's own), the replay command joins the artifacts
+        (``replay.txt``) and the console."""
+        if error is None:
+            return
+        line = f"replay: {self.replay()}"
+        folder = artifacts.folder()
+        if folder is not None:
+            (folder / "replay.txt").write_text(line + "\n")
+            (folder / "soak-faults.txt").write_text("".join(f + "\n" for f in self.fault_log))
+        print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames; {line}",
+              flush=True)
+
+    def check_board(self) -> None:
+        if self.board.errors:
+            raise self.failed("; ".join(self.board.errors[:5]))
+
+    def progress(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and (not self.cfg.progress_s or now - self.last_progress < self.cfg.progress_s):
+            return
+        self.last_progress = now
+        parts = []
+        for src, dst in ENDS.values():
+            drv = self.hosts.softc(src).stats
+            rcv = self.hosts.softc(dst).stats
+            driver = (drv.tx_no_carrier + drv.tx_dma_errors + drv.tx_stopped + drv.tx_failed_allocs
+                      + rcv.rx_dma_errors + rcv.rx_stopped + rcv.rx_failed_allocs)
+            rest = self.out_tap[src] - self.in_tap[dst] - driver
+            parts.append(f"{dst}: offered {self.out_tap[src]} = delivered {self.in_tap[dst]} + driver drops "
+                         f"{driver} + NIC counters or in flight {rest}")
+        print(f"soak seed {self.cfg.seed}: {now - self.t0:6.1f} s wall, {self.plat.now_ns() / 1e6:8.3f} ms sim, "
+              f"{self.ours} frames, {len(self.fired)} faults, {sum(self.wire_armed.values())} wire errors | "
+              + " | ".join(parts), flush=True)
+
+    def budget_spent(self) -> bool:
+        if self.cfg.frames is not None:
+            return self.generated >= self.cfg.frames
+        return time.perf_counter() - self.t0 >= self.cfg.seconds
+
+    # ------------------------------------------------------------ traffic
+    def _tap_out(self, host: str):
+        def tap(_frame: bytes) -> None:
+            self.out_tap[host] += 1
+        return tap
+
+    def _tap_in(self, host: str, d: str):
+        iopkt = self.hosts.by_name[host]
+
+        def tap(frame: bytes) -> None:
+            self.in_tap[host] += 1
+            self.board.on_rx(d, frame, rx_state(iopkt), lambda t: self.states_since(host, t))
+        return tap
+
+    async def _send_one(self, d: str, spec, sock) -> int:
+        src, dst = ENDS[d]
+        iopkt = self.hosts.by_name[src]
+        seq = self.seq[d]
+        state = rx_state(self.hosts.by_name[dst])
+        if spec.proto == "udp":
+            size = max(spec.length - 42, 8)
+            spec.length = 42 + size
+            try:
+                await sock.sendto(payload(seq, size), (ADDR[dst], UDP_PORT[d]))
+            except OSError as e:
+                return e.errno
+            self.board.offered_udp(d, seq, spec, state)
+            return EOK
+        if spec.proto == "icmp":
+            data = bytes((seq + k) & 0xFF for k in range(max(spec.length - 42, 0)))
+            frame = bytes(Ether(dst=MAC[dst].hex(":"), src=MAC[src].hex(":"))
+                          / IP(src=ADDR[src], dst=ADDR[dst]) / ICMP(type=8, id=ICMP_ID[d], seq=seq & 0xFFFF) / data)
+        else:
+            frame = raw_frame(MAC[src], spec, DIRS.index(d), seq)
+        t_sent = self.plat.now_ns()
+        err = await iopkt.stack_call(bpf_write, self.ifp(src), frame, proc_name="bpf-write")
+        if err == EOK:
+            if spec.proto == "icmp":
+                self.board.offered_icmp(d, seq & 0xFFFF, frame, spec, state)
+            else:
+                self.board.offered_raw(d, seq, frame, spec, state, t_sent)
+        return err
+
+    def _arm_wire_error(self, d: str) -> None:
+        choice = self.gens[d].wire_error(self.cfg.wire_error_rate)
+        now = self.plat.now_ns()
+        # the injector shows an arm a clock after the write: two arms in one clock would undo each other
+        if choice is None or now - self.last_arm_ns[d] < 40 or int(getattr(self.dut, f"{WIRE[d]}_fault_armed").value):
+            return
+        self.last_arm_ns[d] = now
+        kind, pos = choice
+        self.wire_toggle[d] ^= 1
+        getattr(self.dut, f"{WIRE[d]}_fault").value = (self.wire_toggle[d] << 17) | (kind << 14) | pos
+        self.wire_armed[d] += 1
+        self.board.emit({"event": "wire_error", "dir": d, "kind": WIRE_ERROR_NAMES[kind], "pos": pos})
+
+    async def sender(self, d: str, sock) -> None:
+        src, dst = ENDS[d]
+        gen = self.gens[d]
+        while not self.stop:
+            if self.budget_spent():
+                self.stop = True
+                break
+            self.generated += 1
+            spec = gen.next(self.ifp(src).if_mtu, self.ifp(dst).if_mtu)
+            waited = 0
+            while True:
+                err = await self._send_one(d, spec, sock)
+                if err != ENOBUFS:
+                    break
+                if waited >= STUCK_NS:
+                    raise self.failed(f"{d}: the send queue of {src} stayed full for {STUCK_NS // 1_000_000} ms")
+                await self.plat.sleep(20_000)
+                waited += 20_000
+            if err == EOK:
+                self.seq[d] += 1
+                self.ours += 1
+            else:
+                self.refused[err] = self.refused.get(err, 0) + 1
+                if err not in (EMSGSIZE, ENETDOWN):
+                    raise self.failed(f"{d}: sending a {spec.proto} frame of {spec.length} bytes failed: errno {err}")
+            if self.cfg.wire_error_rate:
+                self._arm_wire_error(d)
+            self.check_board()
+            self.progress()
+            if spec.gap_ns:
+                await self.plat.sleep(spec.gap_ns)
+
+    async def receiver(self, d: str, sock) -> None:
+        dst = ENDS[d][1]
+        while not self.stop or not self.draining_done:
+            try:
+                data, _ = await sock.recvfrom(timeout_ns=POLL_NS)
+            except TimeoutError:
+                continue
+            try:
+                seq = check_payload(data)
+            except (AssertionError, Exception) as e:  # noqa: BLE001 (a damaged datagram of any shape)
+                self.board.fail(f"{d}: a UDP datagram arrived damaged ({e}): {self.damage(data)}")
+                continue
+            self.board.udp_delivered(d, seq, rx_state(self.hosts.by_name[dst]))
+
+    @staticmethod
+    def damage(data: bytes) -> str:
+        """How a datagram differs from the one its header names: lengths and the bytes that differ."""
+        if len(data) < HEADER.size:
+            return f"{len(data)} bytes, shorter than its header"
+        seq, size = HEADER.unpack_from(data)
+        want = payload(seq, max(size, HEADER.size)) if size < 65536 else b""
+        diffs = [i for i in range(min(len(data), len(want))) if data[i] != want[i]]
+        spans = f"bytes {diffs[0]}..{diffs[-1]} ({len(diffs)} differ)" if diffs else "no byte differs"
+        return (f"#{seq}: {len(data)} bytes, its header says {size}; {spans}; "
+                f"got {data[diffs[0]:diffs[0] + 16].hex() if diffs else ''} "
+                f"want {want[diffs[0]:diffs[0] + 16].hex() if diffs else ''}")
+
+    # ------------------------------------------------------------ faults
+    def driver_state(self, host: str) -> str:
+        if self.draining:
+            return "stopping"
+        sc = self.hosts.softc(host)
+        return "mid-burst" if self.ifp(host).if_snd.ifq_len or sc.tx_pkts else "idle"
+
+    async def _ioctl(self, host: str, cmd: int, data) -> int:
+        ifp = self.ifp(host)
+        return await self.hosts.by_name[host].stack_call(ifp.if_ioctl, ifp, cmd, data, proc_name="soak-ioctl")
+
+    async def fault(self, name: str, host: str) -> None:
+        """Fire one fault of ``FAULTS`` on ``host`` and wait until it has ended."""
+        r = self.fault_rng
+        hosts, dut = self.hosts, self.dut
+        side = host[-1].lower()
+        io = hosts.by_name[host]
+        if name.startswith("dma:"):
+            inject_dma_error(hosts, host, name[4:])
+            await self.plat.sleep(r.randint(5_000, 40_000))
+            hosts.platforms[host].dma_faults[0].clear()  # an access that never came does not fire later
+        elif name == "cable_pull":
+            dut.cable_pull.value = 1
+            await self.plat.sleep(r.randint(10_000, 80_000))
+            dut.cable_pull.value = 0
+        elif name == "renegotiate":
+            getattr(dut, f"phy_{side}_adv_withhold").value = 0b100 if r.random() < 0.75 else 0b110
+            await self.plat.sleep(r.randint(200_000, 600_000))
+            getattr(dut, f"phy_{side}_adv_withhold").value = 0
+        elif name == "rx_ring_exhaustion":
+            await stall_stack(hosts.by_name[host], r.randint(50_000, 400_000))
+        elif name == "cluster_exhaustion":
+            await hold_all_clusters(hosts.by_name[host], r.randint(20_000, 150_000))
+        elif name == "down_up":
+            await hosts.must(host, "ifconfig nic0 down")
+            await self.plat.sleep(r.randint(5_000, 40_000))
+            await hosts.must(host, "ifconfig nic0 up")
+        elif name == "mtu":
+            mtu = r.choice((1000, 4000, 9000))
+            self.note_state(host, replace(rx_state(io), mtu=mtu))
+            await hosts.must(host, f"ifconfig nic0 mtu {mtu}")
+            self.note_state(host)
+            await self.plat.sleep(r.randint(100_000, 400_000))
+            self.note_state(host, replace(rx_state(io), mtu=1500))
+            await hosts.must(host, "ifconfig nic0 mtu 1500")
+            self.note_state(host)
+        elif name == "media":
+            media = r.choice(("100baseTX mediaopt full-duplex", "10baseT mediaopt full-duplex"))
+            await hosts.must(host, f"ifconfig nic0 media {media}")
+            await self.plat.sleep(r.randint(100_000, 400_000))
+            await hosts.must(host, "ifconfig nic0 media autoselect")
+        elif name == "multicast":
+            group = GROUPS[r.randrange(2)]
+            st = rx_state(io)
+            joined = group in st.groups
+            self.note_state(host, replace(st, groups=st.groups - {group} if joined else st.groups | {group}))
+            assert await self._ioctl(host, SIOCDELMULTI if joined else SIOCADDMULTI, group) == 0
+            self.note_state(host)
+        elif name == "promisc":
+            self.note_state(host, replace(rx_state(io), promisc=True))
+            assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags | IFF_PROMISC) == 0
+            self.note_state(host)
+            await self.plat.sleep(r.randint(50_000, 300_000))
+            self.note_state(host, replace(rx_state(io), promisc=False))
+            assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags & ~IFF_PROMISC) == 0
+            self.note_state(host)
+        elif name == "allmulti":
+            self.note_state(host, replace(rx_state(io), allmulti=True))
+            assert await self._ioctl(host, SIOCADDMULTI, ALLMULTI_RANGE) == 0
+            self.note_state(host)
+            await self.plat.sleep(r.randint(50_000, 300_000))
+            self.note_state(host, replace(rx_state(io), allmulti=False))
+            assert await self._ioctl(host, SIOCDELMULTI, ALLMULTI_RANGE) == 0
+            self.note_state(host)
+        else:
+            raise ValueError(f"no fault named {name!r}")
+
+    async def scheduler(self) -> None:
+        r = self.fault_rng
+        while not self.stop:
+            await self.plat.sleep(r.randint(*self.cfg.fault_gap_ns))
+            if self.stop:
+                break
+            name, host = r.choice(self.cfg.fault_names or FAULTS), r.choice(("hostA", "hostB"))
+            state = self.driver_state(host)
+            self.fired.append((name, host, state))
+            self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
+            self.board.emit({"event": "fault", "name": name, "host": host, "driver_state": state,
+                             "time_ns": self.plat.now_ns()})
+            await self.fault(name, host)
+
+    # ------------------------------------------------------------ the end
+    async def nic_census(self, d: str) -> str:
+        """The receiving NIC's own view since attach: every carrier burst the wire's pcap holds, against
+        the frames it wrote to memory plus each frame it counted dropped (all banked across resets)."""
+        src, dst = ENDS[d]
+        folder = artifacts.folder()
+        path = folder / f"wire-{d[0].lower()}-to-{d[-1].lower()}.pcap" if folder else None
+        if path is None or not path.is_file():
+            return ""
+        data, off, bursts = path.read_bytes(), 24, 0
+        while off + 16 <= len(data):
+            off += 16 + struct.unpack_from("<IIII", data, off)[2]
+            bursts += 1
+        sc = self.hosts.softc(dst)
+        regs = {"frames": R.REG_STAT_RX_FRAMES, "FCS": R.REG_STAT_RX_FCS_ERR, "runt": R.REG_STAT_RX_RUNT,
+                "framing": R.REG_STAT_RX_FRAMING, "toolong": R.REG_STAT_RX_TOOLONG,
+                "missed": R.REG_STAT_RX_MISSED, "filtered": R.REG_STAT_RX_FILTERED}
+
+        async def read():
+            return {k: await nic_hw_count(sc, reg) for k, reg in regs.items()}
+
+        got = await self.hosts.by_name[dst].stack_call(read, proc_name="census")
+        return (f"{dst}'s NIC since attach: the wire carried {bursts} bursts; it counted {sum(got.values())} "
+                f"({', '.join(f'{k} {v}' for k, v in got.items())}); its driver delivered "
+                f"{sc.stats.rxed_ok}, rx DMA errors {sc.stats.rx_dma_errors}, stopped {sc.stats.rx_stopped}, "
+                f"no cluster {sc.stats.rx_failed_allocs}")
+
+    def where_lost(self, d: str, before: dict, after: dict) -> str:
+        """An accounting line that does not hold, split at the cable: what the
+        sender's send queue took less its driver's and NIC's counted drops,
+        against the carrier bursts the wire's pcap holds since the soak began
+        (``wire-a-to-b.pcap`` / ``wire-b-to-a.pcap``), against what the
+        receiver delivered and counted."""
+        src, dst = ENDS[d]
+        folder = artifacts.folder()
+        path = folder / f"wire-{d[0].lower()}-to-{d[-1].lower()}.pcap" if folder else None
+        if path is None or not path.is_file():
+            return "(no pcap of the wire to split the difference at the cable)"
+        bursts = good = 0
+        data = path.read_bytes()
+        off = 24
+        while off + 16 <= len(data):
+            sec, nsec, incl, _ = struct.unpack_from("<IIII", data, off)
+            rec = data[off + 16:off + 16 + incl]
+            off += 16 + incl
+            if sec * 1_000_000_000 + nsec < self.t_start_ns:
+                continue
+            bursts += 1
+            good += len(rec) >= 64 and rec[-4:] == zlib.crc32(rec[:-4]).to_bytes(4, "little")
+        moved = {k: after[k] - before[k] for k in after}
+        sent_drops = sum(v for k, v in moved.items() if k.startswith(src))
+        recv_drops = sum(v for k, v in moved.items() if k.startswith(dst))
+        return (f"where: {src}'s send queue took {self.out_tap[src]}, its driver and NIC counted {sent_drops} "
+                f"dropped: {self.out_tap[src] - sent_drops} for the wire; the wire carried {bursts} bursts "
+                f"({good} with a good FCS) since {self.t_start_ns} ns; {dst} delivered {self.in_tap[dst]} and "
+                f"counted {recv_drops}: {self.in_tap[dst] + recv_drops} off the wire")
+
+    async def settled(self, memo: dict) -> bool:
+        for src, dst in ENDS.values():
+            sc_s, sc_d = self.hosts.softc(src), self.hosts.softc(dst)
+            await self.hosts.by_name[src].stack_call(nic_harvest, sc_s)
+            if self.ifp(src).if_snd.ifq_len or sc_s.tx_pkts:
+                return False
+            if await sc_s.regs.read32(R.REG_STATUS) & (R.STATUS_TX_BUSY | R.STATUS_TX_PENDING):
+                return False
+            if sc_d.running and _whole_frame(sc_d)[0] is not None:
+                return False
+        snap = (dict(self.out_tap), dict(self.in_tap),
+                [await link_counters(self.hosts.by_name[s], self.hosts.by_name[r]) for s, r in ENDS.values()])
+        moved = snap != memo.get("snap")
+        memo["snap"] = snap
+        return not moved
+
+    async def settle(self) -> None:
+        memo: dict = {}
+        waited = quiet = 0
+        while quiet < 3:
+            await self.plat.sleep(POLL_NS)
+            waited += POLL_NS
+            quiet = quiet + 1 if await self.settled(memo) else 0
+            if waited >= SETTLE_LIMIT_NS:
+                raise self.failed(f"the hosts did not settle within {SETTLE_LIMIT_NS // 1_000_000} ms of the "
+                                  f"traffic's end: {self.out_tap} offered, {self.in_tap} delivered")
+
+    async def recovery(self, socks: dict) -> None:
+        """Both interfaces work without help: a ping each way, then ten UDP datagrams each way all arrive."""
+        for src, dst in ENDS.values():
+            res = await self.hosts.sh(src, f"ping -c 3 -i 0.0001 -W 0.005 {ADDR[dst]}")
+            if res.value.received == 0:
+                raise self.failed(f"{src} cannot ping {dst} after the soak's faults:\n{res.text}")
+        want = {}
+        for d in DIRS:
+            want[d] = []
+            for _ in range(RECOVERY_DATAGRAMS):
+                seq = self.seq[d]
+                spec = self.gens[d].next(1500, 1500)
+                spec.proto, spec.size_class, spec.addr_class, spec.length = "udp", "recovery", "station", 42 + 300
+                assert await self._send_one(d, spec, socks[d]) == EOK
+                want[d].append(seq)
+                self.seq[d] += 1
+                await self.plat.sleep(2_000)
+        for _ in range(500):
+            if all(self.board.last.get((d, "udp"), -1) >= want[d][-1] for d in DIRS):
+                break
+            await self.plat.sleep(POLL_NS)
+        for d in DIRS:
+            if self.board.last.get((d, "udp"), -1) < want[d][-1]:
+                raise self.failed(f"{d}: the datagrams sent after the faults did not all arrive "
+                                  f"(last delivered #{self.board.last.get((d, 'udp'))}, sent up to #{want[d][-1]})")
+
+    async def run(self) -> SoakResult:
+        hosts = self.hosts
+        for src, dst in ENDS.values():
+            res = await hosts.sh(src, f"ping -c 1 -W 0.005 {ADDR[dst]}")  # ARP resolved before the traffic
+            assert res.value.received == 1, res.text
+        for host in ("hostA", "hostB"):
+            for group in GROUPS[:2]:
+                assert await self._ioctl(host, SIOCADDMULTI, group) == 0
+        await self.settle()  # every frame of the set-up landed and every sent one harvested (the driver reaps lazily)
+        for host in hosts.by_name:
+            self.note_state(host)  # the groups joined
+        start_res = {h: io.live_resources() for h, io in hosts.by_name.items()}
+        before = {d: await link_counters(hosts.by_name[s], hosts.by_name[r], (s, r)) for d, (s, r) in ENDS.items()}
+        ipackets = {h: self.ifp(h).if_ipackets for h in hosts.by_name}
+        self.t_start_ns = self.plat.now_ns()
+        for d, (src, dst) in ENDS.items():
+            bpf_attach_tap(self.ifp(src), self._tap_out(src), "out")
+            bpf_attach_tap(self.ifp(dst), self._tap_in(dst, d), "in")
+        rx_socks, tx_socks = {}, {}
+        for d, (src, dst) in ENDS.items():
+            rx = await udp_socket(hosts.by_name[dst])
+            rx.bind(UDP_PORT[d])
+            rx_socks[d] = rx
+            tx_socks[d] = await udp_socket(hosts.by_name[src])
+        receivers = [self.plat.spawn(self.receiver(d, rx_socks[d]), f"soak-recv:{d}") for d in DIRS]
+        senders = [self.plat.spawn(self.sender(d, tx_socks[d]), f"soak-send:{d}") for d in DIRS]
+        sched = [self.plat.spawn(self.scheduler(), "soak-faults")] if self.cfg.faults else []
+        for task in senders:
+            await task.join()
+        self.draining = True
+        for task in sched:
+            await task.join()
+        await self.settle()
+        await self.recovery(tx_socks)
+        await self.settle()
+        self.draining_done = True
+        for task in receivers:
+            await task.join()
+        for sock in list(rx_socks.values()) + list(tx_socks.values()):
+            sock.close()
+        self.progress(force=True)
+        self.check_board()
+        lines = []
+        for d, (src, dst) in ENDS.items():
+            after = await link_counters(hosts.by_name[src], hosts.by_name[dst], (src, dst))
+            got = self.ifp(dst).if_ipackets - ipackets[dst]
+            if got != self.in_tap[dst]:
+                raise self.failed(f"{dst}: its driver counted {got} frames received (if_ipackets) but "
+                                  f"ether_input saw {self.in_tap[dst]}")
+            try:
+                line = offered_line(dst, self.out_tap[src], self.in_tap[dst], before[d], after)
+            except AssertionError as e:
+                raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}\n{await self.nic_census(d)}") from None
+            lines.append(line)
+            hosts.say(line)
+            print(line, flush=True)
+            for k in after:
+                if after[k] != before[d][k]:
+                    self.board.emit({"event": "counted", "host": dst, "counter": k, "count": after[k] - before[d][k]})
+        for d in DIRS:
+            fired = int(getattr(self.dut, f"{WIRE[d]}_fault_fired").value)
+            if fired != self.wire_armed[d] & 0xFFFF or int(getattr(self.dut, f"{WIRE[d]}_fault_armed").value):
+                raise self.failed(f"{d}: {self.wire_armed[d]} wire errors armed, the injector applied {fired}")
+        for h, io in hosts.by_name.items():
+            now = io.live_resources()
+            left = now.differs_from(start_res[h])
+            if left:
+                raise self.failed(f"{h} holds more than before the soak: {left}")
+            # fewer is as wrong as more: each ring holds a full set of buffers again once the hosts settled
+            for name in ("mbufs", "clusters"):
+                if getattr(now, name) != getattr(start_res[h], name):
+                    raise self.failed(f"{h} holds {getattr(now, name)} {name} after the soak, "
+                                      f"{getattr(start_res[h], name)} before it: its rings are not whole")
+        return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
+                          dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0)
+
+
+# The faults the scheduler picks from, each on one host (``Soak.fault``): a DMA
+# error on each kind of access, cable pull and re-plug, the PHY renegotiating
+# to 100 or 10 Mb/s, the stack stalled (RX ring exhaustion), every cluster
+# taken, ifconfig down/up, an MTU change and back, a media change and back, a
+# multicast join or leave, promiscuous and all-multicast filter modes.
+# (One NIC per host on nic_pair_tb: no second interface to mount and destroy.)
+FAULTS = [f"dma:{k}" for k in DMA_KINDS] + ["cable_pull", "renegotiate", "rx_ring_exhaustion", "cluster_exhaustion",
+                                            "down_up", "mtu", "media", "multicast", "promisc", "allmulti"]
+
+
+async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
+    """Build both hosts on ``dut`` (``nic_pair_tb``), run one soak, tear down
+    (every interface destroyed, each io-pkt back to what it held before the
+    mount). Returns the ``SoakResult``; AssertionError with the seed and the
+    replay command on any failure."""
+    hosts = await build_hosts(dut)
+    await bring_up_pair(hosts)
+    soak = Soak(dut, hosts, cfg)
+    artifacts.on_test_end(soak.on_end)
+    result = await soak.run()
+    await hosts.teardown()
+    return result
+
+
+def config_from_env(env=os.environ) -> SoakConfig:
+    """``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (empty: none),
+    ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame),
+    ``SOAK_PROGRESS`` (wall seconds) as a ``SoakConfig``."""
+    frames = env.get("SOAK_FRAMES") or None
+    return SoakConfig(seed=int(env.get("SOAK_SEED", "1")), seconds=float(env.get("SOAK_SECONDS", "60")),
+                      frames=int(frames) if frames else None, faults=env.get("SOAK_FAULTS", "1") != "0",
+                      wire_error_rate=float(env.get("SOAK_WIRE_RATE", "0.03")),
+                      fault_names=[f for f in env.get("SOAK_FAULT_NAMES", "").split(",") if f],
+                      progress_s=float(env.get("SOAK_PROGRESS", "5")))
+
+
+def summary(cfg: SoakConfig, res: SoakResult) -> str:
+    """The closing lines of a soak: frames, faults, wire errors, time."""
+    faults: dict[str, int] = {}
+    for name, _, _ in res.faults:
+        faults[name] = faults.get(name, 0) + 1
+    return "\n".join([
+        f"soak seed {cfg.seed}: {sum(res.offered.values())} frames offered "
+        f"({', '.join(f'{d} {n}' for d, n in res.offered.items())}), "
+        f"{sum(res.delivered.values())} delivered, {len(res.faults)} faults, "
+        f"{sum(res.wire_errors.values())} wire errors, {res.sim_ns / 1e6:.3f} ms simulated in {res.wall_s:.1f} s",
+        "faults: " + (", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none"),
+        *res.lines,
+    ]) + "\n"
+
+
+@testing.test()
+async def soak_job(dut):
+    """``nicsim soak`` / ``make soak``: one soak configured by the environment (``config_from_env``)."""
+    cfg = config_from_env()
+    result = await run_soak(dut, cfg)
+    print(summary(cfg, result), end="", flush=True)
