@@ -257,6 +257,7 @@ class Session:
         return res.status
 
     def out(self, line: str) -> None:
+        self.flush_slog()  # what io-pkt logged before this line is printed before it, as on a console
         self.send({"op": "out", "line": line})
 
     def send(self, msg: dict) -> None:

@@ -350,7 +350,7 @@ def instructions(ns: TapNamespace, host_addr: str = HOST_ADDR) -> str:
         f"{ns.ifname} in network namespace {ns.name}. From another shell, as root:",
         f"  {x} ping {host_addr}",
         f"  {x} arping -I {ns.ifname} {host_addr}",
-        f"  {x} nc -u {host_addr} 7          # io-pkt has no UDP service; watch it arrive with tcpdump",
+        f"  {x} nc -u {host_addr} 7000       # shown by `udprecv 7000` at a nicsim shell --tap prompt",
         f"  {x} tcpdump -n -e -i {ns.ifname}",
         f"  {x} tcpdump -U -w - -i {ns.ifname} | wireshark -k -i -     # or: {x} wireshark -k -i {ns.ifname}",
         "Ctrl-C ends the simulation and removes the namespace.",
