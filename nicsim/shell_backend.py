@@ -52,6 +52,8 @@ POLL_NS = 100_000
 MAX_SLEEP_NS = 100_000_000
 MAX_FORCED_SLEEP_NS = 60_000_000_000
 WARN_WALL_S = 10  # sleep says what it will cost when its estimate is longer than this
+# wall seconds per simulated second before a session has measured its own (nic_pair_tb, a 2-core machine)
+TYPICAL_WALL_PER_SIM_S = {"verilator": 1_000, "icarus": 10_000}
 CABLE_SETTLE_NS = 100_000  # after a pull or plug: time for both PHYs to see it and their drivers to log it
 _UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
@@ -148,9 +150,11 @@ class Session:
         return next(iter(self.hosts.platforms.values())).now_ns()
 
     def wall_per_sim_s(self) -> float | None:
-        """Wall seconds one simulated second has cost in the commands so far (None before any
-        measurable run)."""
-        return self._wall_s / (self._sim_ns / 1e9) if self._sim_ns >= 1_000_000 else None
+        """Wall seconds one simulated second has cost in the commands so far (the simulator's typical
+        figure until a millisecond has run; None for an unknown simulator)."""
+        if self._sim_ns >= 1_000_000:
+            return self._wall_s / (self._sim_ns / 1e9)
+        return TYPICAL_WALL_PER_SIM_S.get(os.environ.get("SIM", "icarus"))
 
     # ------------------------------------------------------------ serving
     async def serve(self, chan: Channel) -> None:
