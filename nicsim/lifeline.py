@@ -43,3 +43,16 @@ def die_with_runner(sig: int = signal.SIGTERM) -> None:
     parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
         die_with_parent(sig, int(parent))
+
+
+def die_with_make(sig: int = signal.SIGTERM) -> None:
+    """When this process's parent is ``make`` (``make tap``, ``make shell``): end with it. A signal
+    to make alone (``kill <make's pid>``, even SIGKILL) would otherwise leave this command running."""
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/comm") as f:
+            name = f.read().strip()
+    except OSError:
+        return
+    if name in ("make", "gmake"):
+        die_with_parent(sig, parent)

@@ -470,6 +470,7 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
     # killed politely: the session ends as for exit (teardown, the socket's folder removed)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
+    lifeline.die_with_make()  # `make shell` killed: SIGTERM here, handled as above
     simulation = Simulation(sim, {"bench": bench, "bare": bare, "run_while_idle": run_while_idle,
                                   "cwd": os.getcwd()})
     print(f"nicsim shell: starting the simulation on {sim} (built first if needed) ...", flush=True)

@@ -421,6 +421,7 @@ def run_tap(sim: str = "icarus", seconds: float | None = None) -> int:
             os.close(write_end)  # the simulation sees end of file, tears down and ends
 
     handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    lifeline.die_with_make()  # `make tap` killed: SIGTERM here, handled as above
     try:
         backend = "import sys; from nicsim.tap import _tap_backend; sys.exit(_tap_backend(sys.argv[1]))"
         child = subprocess.Popen(
