@@ -207,6 +207,32 @@ def test_the_tap_bench_answers_linux_from_the_prompt(tmp_path):
         sh.expect_exact(f"--- {tap.HOST_ADDR} ping statistics ---")
         sh.expect_exact("hostA# ")
 
+        # sh's quoting: one argument with two spaces in it, a script of two commands
+        sh.sendline('linux echo "a  b" c')
+        sh.expect_exact("hostA# ")
+        assert "\r\na  b c\r\n" in sh.before, repr(sh.before)
+        sh.sendline("linux sh -c 'echo one; echo two'")
+        sh.expect_exact("hostA# ")
+        assert "\r\none\r\ntwo\r\n" in sh.before, repr(sh.before)
+        sh.sendline("help cable")
+        sh.expect_exact("hostA# ")
+        assert f"Linux's {tap.IFNAME}" in sh.before, sh.before
+
+        # UDP each way, Linux's own nc at the other end
+        nc = subprocess.Popen(["ip", "netns", "exec", ns, "nc", "-u", "-l", "-W", "1", "5000"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)  # nc bound
+        sh.sendline(f"udpsend {tap.LINUX_ADDR} 5000 from io-pkt")
+        sh.expect_exact("hostA# ")
+        got, _ = nc.communicate(timeout=30)
+        assert got == "from io-pkt\n", got
+        sh.sendline("udprecv -c 1 7000")
+        time.sleep(1)  # the command started and bound its port
+        send = f"printf 'from Linux' | nc -u -w 1 {tap.HOST_ADDR} 7000"
+        subprocess.run(["ip", "netns", "exec", ns, "sh", "-c", send], check=True, timeout=30)
+        sh.expect(rf"from {re.escape(tap.LINUX_ADDR)}:\d+ \(10 bytes\): from Linux")
+        sh.expect_exact("hostA# ")
+
         sh.sendline("exit")
         sh.expect_exact("every interface destroyed, nothing left allocated")
         sh.expect(pexpect.EOF)
@@ -218,3 +244,75 @@ def test_the_tap_bench_answers_linux_from_the_prompt(tmp_path):
     while _alive(simulation) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(simulation), f"left running after exit: {_alive(simulation)}"
+
+
+def test_sessions_side_by_side_keep_their_own_files_and_end_cleanly_when_killed(tmp_path):
+    """A second session while one runs works at once in a folder of its own; SIGTERM ends a session
+    as exit does (status 143), SIGKILL leaves no simulator and its socket folder goes at the next start."""
+    sim = os.environ.get("SIM", "icarus")
+    first = pexpect.spawn(NICSIM, ["shell", "--sim", sim], env=_env(tmp_path), encoding="utf-8",
+                          timeout=TIMEOUT_S, dimensions=(50, 200))
+    try:
+        first.expect(r"the session's files: (\S+)/\r\n", timeout=START_TIMEOUT_S)
+        first_folder = Path(first.match.group(1))
+        first.expect_exact("hostA# ")
+        first.sendline("ping -c 1 10.0.0.2")
+        first.expect_exact("hostA# ")
+
+        second = subprocess.run([NICSIM, "shell", "--sim", sim], input="ifconfig nic0\nexit 3\n", env=_env(tmp_path),
+                                text=True, capture_output=True, timeout=START_TIMEOUT_S)
+        assert second.returncode == 3, second.stdout + second.stderr
+        second_folder = Path(re.search(r"the session's files: (\S+)/", second.stdout).group(1))
+        assert second_folder != first_folder and (second_folder / "slog.txt").is_file(), second.stdout
+
+        simulation = _descendants(first.pid)
+        sockets = list(Path("/tmp").glob(f"nicsim-shell-{first.pid}-*"))
+        assert sockets and simulation
+        first.kill(15)  # SIGTERM
+        first.expect(pexpect.EOF)
+        first.close()
+        assert first.exitstatus == 128 + 15, first.before
+    finally:
+        first.close(force=True)
+    assert not [p for p in sockets if p.exists()]
+    assert (first_folder / "slog.txt").is_file() and list(first_folder.glob("*.pcap"))  # the second took nothing
+
+    # SIGKILL: the terminal side cannot clean up; the simulation must still go
+    third = pexpect.spawn(NICSIM, ["shell", "--sim", sim], env=_env(tmp_path), encoding="utf-8", timeout=TIMEOUT_S)
+    third.expect_exact("hostA# ", timeout=START_TIMEOUT_S)
+    simulation = _descendants(third.pid)
+    third.kill(9)
+    third.close(force=True)
+    deadline = time.monotonic() + 30
+    while _alive(simulation) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(simulation), f"left running after SIGKILL of the shell: {_alive(simulation)}"
+    from nicsim.shell import clean_stale_tmp
+
+    left = list(Path("/tmp").glob(f"nicsim-shell-{third.pid}-*"))
+    assert set(clean_stale_tmp()) >= set(left)  # what the next start removes
+
+
+def test_commands_take_quoting_paths_and_limits_as_documented(tmp_path):
+    sim = os.environ.get("SIM", "icarus")
+    spaced = tmp_path / "a b"
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    script = "\n".join([f'pcap on "{spaced}"', f"pcap on {afile}", "pcap on ~/nicsim-pcap-test-dir",
+                         "pcap on rel", "log 0", "time extra", "sleep 10", "sleep 1s", "sleep -f 1ms",
+                         "netstat", "pidin", "exit 4"]) + "\n"
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run([NICSIM, "shell", "--sim", sim], input=script, cwd=tmp_path,
+                          env={**_env(tmp_path), "HOME": str(home)}, text=True, capture_output=True,
+                          timeout=START_TIMEOUT_S)
+    out = done.stdout
+    assert done.returncode == 4, out + done.stderr
+    assert f"capturing to {spaced} (folder created)" in out and spaced.is_dir(), out
+    assert f"pcap: {afile}: not a directory" in out, out
+    assert f"capturing to {home}/nicsim-pcap-test-dir (folder created)" in out, out
+    assert f"capturing to {tmp_path}/rel (folder created)" in out, out
+    assert "Error" not in out, out  # no Python exception names
+    assert "usage: log [N]" in out and "usage: time" in out, out
+    assert "sleep: 10: give a unit" in out and "sleep: 1s is out of range 1ns..100ms" in out, out
+    assert "Active Internet connections" in out and "sbin/io-pkt-v4-hc" in out, out

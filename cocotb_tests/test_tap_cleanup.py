@@ -69,13 +69,30 @@ def test_a_failed_or_killed_run_leaves_nothing(testcase):
     _assert_nothing_left(ns, [int(ping)])
 
 
-def test_ctrl_c_of_nicsim_tap_leaves_nothing():
+def _in_session(sid: int) -> list[int]:
+    """The live processes of session ``sid`` (the command, its child, the simulator), from /proc."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])
+def test_nicsim_tap_ended_by_a_signal_leaves_nothing(how):
+    """Ctrl-C (SIGINT to the terminal's process group), or SIGTERM or SIGKILL to the command's own
+    process, with a Linux ping still running in the namespace: nothing of the bridge stays."""
     sim = os.environ.get("SIM", "icarus")
-    # a terminal's Ctrl-C: SIGINT to the foreground process group, which the command leads here
     cmd = subprocess.Popen([sys.executable, "-m", "nicsim.cli", "tap", "--sim", sim], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
+    linux = None
     try:
         for line in cmd.stdout:
             seen.append(line)
@@ -88,12 +105,21 @@ def test_ctrl_c_of_nicsim_tap_leaves_nothing():
         ping = subprocess.run(["ip", "netns", "exec", ns, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "5",
                                tap.HOST_ADDR], capture_output=True, text=True, timeout=60)
         assert "2 packets transmitted, 2 received" in ping.stdout, ping.stdout + ping.stderr
-        sim_pid = int(ns[len(tap.NETNS_PREFIX):])
-        os.killpg(cmd.pid, signal.SIGINT)
-        rest, _ = cmd.communicate(timeout=60)
-        assert cmd.returncode == 0, text + rest
+        # a person's ping left running in the namespace, and every process the command started
+        linux = subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-n", "-i", "0.2", tap.HOST_ADDR],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started = _in_session(cmd.pid) + [int(ns[len(tap.NETNS_PREFIX):]), linux.pid]
+        if how == "ctrl-c":
+            os.killpg(cmd.pid, signal.SIGINT)
+        else:
+            os.kill(cmd.pid, signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        rest, _ = cmd.communicate(timeout=120)
+        expected = {"ctrl-c": 0, "sigterm": 128 + signal.SIGTERM, "sigkill": -signal.SIGKILL}[how]
+        assert cmd.returncode == expected, text + rest
+        assert "VVP Stop" not in rest, rest  # the simulator never saw the terminal's Ctrl-C
     finally:
         if cmd.poll() is None:
             os.killpg(cmd.pid, signal.SIGKILL)
             cmd.wait()
-    _assert_nothing_left(ns, [cmd.pid, sim_pid])
+    linux.wait(timeout=30)  # reaped here once killed, so that it is not a zombie child of this test
+    _assert_nothing_left(ns, started)

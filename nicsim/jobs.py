@@ -336,10 +336,11 @@ async def bench_gmii_reference(dut):
 async def tap_bridge_session(dut):
     """`nicsim tap`: host A up behind the TAP bridge (``nicsim.tap``), the commands that reach it
     printed, then the simulation runs until Ctrl-C, or for ``NICSIM_TAP_SECONDS`` of wall time."""
-    from nicsim import tap
+    from nicsim import lifeline, tap
 
+    lifeline.die_with_runner()  # SIGTERM (the namespace removed, tap's handler) if `nicsim tap` dies
     seconds = float(os.environ.get("NICSIM_TAP_SECONDS") or "inf")
     async with tap.tap_session(dut) as (ns, hosts):
         print("\n".join(hosts.transcript), flush=True)
         print(tap.instructions(ns), flush=True)
-        await tap.run_for_wall(seconds, step_us=50)
+        await tap.run_for_wall(seconds, step_us=50, stop=tap.lifeline_cut)

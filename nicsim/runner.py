@@ -426,6 +426,7 @@ def run_cocotb(
     extra_env: dict | None = None,
     nodeid: str | None = None,
     console: bool = False,
+    folder_suffix: str = "",
 ) -> Path:
     """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module``.
 
@@ -442,6 +443,9 @@ def run_cocotb(
     console: the simulation's output goes to this process's stdout as it
         comes (a job's progress lines: ``nicsim bench``, ``nicsim demo``)
         instead of ``sim.log``.
+    folder_suffix: appended to the artifact folder's name, e.g. ``"-<pid>"``:
+        an interactive session's own folder, so that a second session neither
+        waits for the first's lock nor empties its files.
 
     Returns the run's artifact folder (:func:`artifact_dir`, emptied first):
     ``sim.log`` (the simulator's whole output), ``results.xml``, and with
@@ -474,6 +478,7 @@ def run_cocotb(
     rtl_coverage = sim == "verilator" and coverage_on()
     build_dir = SIM_BUILD / (_build_key(toplevel, sim, parameters, waves) + ("-cov" if rtl_coverage else ""))
     test_dir = artifact_dir(sim, test_module, testcase, parameters)
+    test_dir = test_dir.with_name(test_dir.name + folder_suffix)
     test_dir.parent.mkdir(parents=True, exist_ok=True)
     # one run of a test at a time owns its folder (a second run of the same test waits for it)
     with open(test_dir.parent / f".{test_dir.name}.lock", "w") as folder_lock:

@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -36,6 +37,7 @@ import threading
 import time
 from pathlib import Path
 
+from nicsim import lifeline
 from nicsim.shell_wire import CONFIG_ENV, SOCKET_ENV, Channel
 
 # what the terminal side answers itself
@@ -43,11 +45,12 @@ LOCAL_HELP = {
     "help": "help [COMMAND]: this list, or one command's line",
     "host": "host [A | B | hostA | hostB]: the host the prompt types to (no name: show it)",
     "@HOST": "@hostB COMMAND: run one command on another host",
-    "exit": "exit (or Ctrl-D): end the simulation",
+    "exit": "exit [N] (or Ctrl-D): end the simulation; N (0..255) is the exit status, as sh's exit",
 }
 START_TIMEOUT_S = 900  # a cold Verilator build of nic_pair_tb on a busy machine takes minutes
 EXIT_TIMEOUT_S = 60
 HISTORY_ENV = "NICSIM_SHELL_HISTORY"
+TMP_PREFIX = "nicsim-shell-"  # + the terminal side's pid + "-": a folder of a dead pid is stale
 
 
 def backend_main() -> int:
@@ -59,9 +62,12 @@ def backend_main() -> int:
     config = json.loads(os.environ.get(CONFIG_ENV) or "{}")
     bench = BENCHES[config.get("bench", "pair")]
     try:
+        # a folder of its own (the terminal side's pid): sessions run side by side, none empties another's
         run_cocotb("nicsim.shell_backend", bench.toplevel, parameters=bench.parameters, testcase="shell_session",
+                   folder_suffix=f"-{os.getppid()}",
                    extra_env={SOCKET_ENV: os.environ[SOCKET_ENV], CONFIG_ENV: os.environ.get(CONFIG_ENV, "{}"),
-                              "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"})
+                              "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
+                              lifeline.PARENT_ENV: str(os.getpid())})
     except SimulatorMissing as e:
         print(e)
         return 2
@@ -79,7 +85,8 @@ class Simulation:
     def __init__(self, sim: str, config: dict):
         self.sim = sim
         self.config = config
-        self.tmp = Path(tempfile.mkdtemp(prefix="nicsim-shell-"))
+        clean_stale_tmp()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
         self.log_path = self.tmp / "simulation.log"
         self.proc: subprocess.Popen | None = None
         self.chan: Channel | None = None
@@ -93,10 +100,12 @@ class Simulation:
         listener.settimeout(0.2)
         env = {**os.environ, "SIM": self.sim, SOCKET_ENV: path, CONFIG_ENV: json.dumps(self.config)}
         with open(self.log_path, "w") as log:
-            # a session of its own: the terminal's Ctrl-C is the shell's to handle, never the simulator's
+            # a session of its own: the terminal's Ctrl-C is the shell's to handle, never the simulator's;
+            # SIGTERM from the kernel if this process dies (killed): no backend outlives its terminal side
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", "import sys; from nicsim.shell import backend_main; sys.exit(backend_main())"],
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=lifeline.preexec())
         deadline = time.monotonic() + START_TIMEOUT_S
         try:
             while True:
@@ -142,7 +151,10 @@ class Simulation:
         """Wait up to ``timeout_s`` for the child to end (it does once told ``exit``), then end its
         process group; returns its status."""
         if self.proc is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
             return None
+        if self.chan is not None:
+            self.chan.close()  # the simulation takes the socket's end as exit (after `exit`, it has ended)
         try:
             self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -157,14 +169,44 @@ class Simulation:
         # the simulator itself (a grandchild) is in the same process group: nothing of it may stay
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.chan is not None:
-            self.chan.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.proc.returncode
 
 
 class SimulationGone(Exception):
     """The simulation stopped or never started; the text says what it printed."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached the terminal side: end the session as ``exit`` would, then with
+    status 128 + ``signum``."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated(signum)
+
+
+def clean_stale_tmp() -> list[Path]:
+    """Remove the socket folders of sessions whose terminal side is gone (killed before it could);
+    returns them. Those of live sessions are left alone."""
+    removed = []
+    for entry in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*-*"):
+        m = re.fullmatch(re.escape(TMP_PREFIX) + r"(\d+)-\w+", entry.name)
+        if m and entry.is_dir():
+            try:
+                os.kill(int(m.group(1)), 0)
+                continue
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 class Console:
@@ -179,6 +221,7 @@ class Console:
         self.out = out
         self.failed = 0
         self.gone = False
+        self.exit_status: int | None = None  # exit N
 
     # ------------------------------------------------------------ reading
     def loop(self, lines=None) -> None:
@@ -225,7 +268,14 @@ class Console:
         word, _, rest = line.partition(" ")
         rest = rest.strip()
         if word in ("exit", "quit", "logout"):
-            return False
+            if not rest:
+                return False
+            if re.fullmatch(r"\d{1,3}", rest) and int(rest) <= 255:
+                self.exit_status = int(rest)
+                return False
+            self.say(f"usage: {word} [N]   (N: the exit status, 0..255)")
+            self.failed += 1
+            return True
         if word == "help":
             self.help(rest)
             return True
@@ -417,9 +467,17 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
     if interactive is None:
         interactive = lines is None and sys.stdin.isatty()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the caller ignored it
-    simulation = Simulation(sim, {"bench": bench, "bare": bare, "run_while_idle": run_while_idle})
+    # killed politely: the session ends as for exit (teardown, the socket's folder removed)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    lifeline.die_with_make()  # `make shell` killed: SIGTERM here, handled as above
+    simulation = Simulation(sim, {"bench": bench, "bare": bare, "run_while_idle": run_while_idle,
+                                  "cwd": os.getcwd()})
     print(f"nicsim shell: starting the simulation on {sim} (built first if needed) ...", flush=True)
     t0 = time.perf_counter()
+    ready: dict = {}
+    console = None
+    terminated = None
     try:
         with _foreground_group(interactive):
             try:
@@ -438,25 +496,35 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
                           "Ctrl-D or `exit` ends the simulation.")
             for line in ready.get("log", []):
                 console.say(line)
+            console.say(f"the session's files: {_rel(ready.get('artifacts', ''))}/")
             history = _readline_setup(console) if interactive else None
             try:
                 console.loop(lines)
                 for line in console.finish():
                     console.say(line)
+            except Terminated as e:
+                terminated = e.signum
             finally:
                 if history:
                     import readline
 
                     with contextlib.suppress(OSError):
                         readline.write_history_file(history)
+    except Terminated as e:  # while starting
+        terminated = e.signum
     finally:
         status = simulation.stop()
+    if terminated is not None:
+        print(f"nicsim shell: ended by {signal.Signals(terminated).name}", file=sys.stderr)
+        return 128 + terminated
     folder = ready.get("artifacts")
     if folder and Path(folder).is_dir():
         files = ", ".join(sorted(p.name for p in Path(folder).iterdir()))
         print(f"the session's files: {_rel(folder)}/ ({files})")
     if console.gone or status not in (0, None):
         return 1
+    if console.exit_status is not None:
+        return console.exit_status
     return 1 if console.failed else 0
 
 

@@ -27,8 +27,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,14 +41,19 @@ from cocotb.triggers import Event, First, Timer
 from iopkt.kern.sig import SigInt
 from iopkt.sbin.shell import COMMANDS as UTILITIES
 from iopkt.sbin.shell import run_command
-from nicsim import artifacts, tap, testing
+from nicsim import artifacts, lifeline, tap, testing
 from nicsim.faults import DMA_KINDS
 from nicsim.shell_wire import CONFIG_ENV, SOCKET_ENV, Channel
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, inject_dma_error
 
 # how often a running command (or an idle bench that runs) looks at the socket: 12,500 clocks of 8 ns
 POLL_NS = 100_000
-MAX_SLEEP_NS = 60_000_000_000
+# sleep's limit without -f: 100 ms of simulated time is already a minute or more of wall time on Icarus
+MAX_SLEEP_NS = 100_000_000
+MAX_FORCED_SLEEP_NS = 60_000_000_000
+WARN_WALL_S = 10  # sleep says what it will cost when its estimate is longer than this
+# wall seconds per simulated second before a session has measured its own (nic_pair_tb, a 2-core machine)
+TYPICAL_WALL_PER_SIM_S = {"verilator": 1_000, "icarus": 10_000}
 CABLE_SETTLE_NS = 100_000  # after a pull or plug: time for both PHYs to see it and their drivers to log it
 _UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
@@ -63,16 +70,33 @@ UTILITY_HELP = {
 }
 
 
-def parse_duration(text: str) -> int:
-    """``"10ms"``, ``"250us"``, ``"1.5s"``, ``"800ns"``, or bare seconds (``"0.01"``)
-    as nanoseconds, 1 ns to 60 s; ValueError naming the problem otherwise."""
+def parse_duration(text: str, limit_ns: int = MAX_SLEEP_NS) -> int:
+    """``"10ms"``, ``"250us"``, ``"1.5s"``, ``"800ns"`` (a unit is required) as nanoseconds,
+    1 ns to ``limit_ns``; ValueError naming the problem otherwise."""
     m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|ms|s)?", text.strip())
     if not m:
         raise ValueError(f"not a duration: {text!r} (say 10ms, 250us, 1s)")
-    ns = round(float(m.group(1)) * _UNITS[m.group(2) or "s"])
-    if not 1 <= ns <= MAX_SLEEP_NS:
-        raise ValueError(f"{text} is out of range 1ns..60s")
+    if not m.group(2):
+        raise ValueError(f"{text}: give a unit (ns, us, ms, s): simulated time costs far more wall time")
+    ns = round(float(m.group(1)) * _UNITS[m.group(2)])
+    if not 1 <= ns <= limit_ns:
+        raise ValueError(f"{text} is out of range 1ns..{_human_ns(limit_ns)}")
     return ns
+
+
+def _human_ns(ns: int) -> str:
+    for unit in ("s", "ms", "us"):
+        if ns >= _UNITS[unit]:
+            return f"{ns / _UNITS[unit]:g}{unit}"
+    return f"{ns}ns"
+
+
+def _human_s(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def format_ns(ns: int) -> str:
@@ -108,6 +132,9 @@ class Session:
         self.cable_pulled = False
         self._on_end: list[Callable[[], None]] = []
         self.terminal_gone = False
+        self.cwd = os.getcwd()  # where the person started the shell: relative paths are theirs
+        self._sim_ns = 0  # simulated time and wall time spent in commands so far: sleep's estimate
+        self._wall_s = 0.0
         for name, cmd in BUILTIN.items():
             self.add_command(name, cmd)
 
@@ -121,6 +148,13 @@ class Session:
 
     def now_ns(self) -> int:
         return next(iter(self.hosts.platforms.values())).now_ns()
+
+    def wall_per_sim_s(self) -> float | None:
+        """Wall seconds one simulated second has cost in the commands so far (the simulator's typical
+        figure until a millisecond has run; None for an unknown simulator)."""
+        if self._sim_ns >= 1_000_000:
+            return self._wall_s / (self._sim_ns / 1e9)
+        return TYPICAL_WALL_PER_SIM_S.get(os.environ.get("SIM", "icarus"))
 
     # ------------------------------------------------------------ serving
     async def serve(self, chan: Channel) -> None:
@@ -178,6 +212,7 @@ class Session:
         """Run one command line on ``host`` to its end, its output sent line by line;
         returns its exit status (1 and a message if it raised)."""
         intr = SigInt()
+        ns0, wall0 = self.now_ns(), time.perf_counter()
         task = cocotb.start_soon(self._execute(host, line, intr))
         while not task.done():
             await First(task.complete, Timer(POLL_NS, "ns"))
@@ -189,24 +224,36 @@ class Session:
                 msg = {"op": "intr"}  # the terminal went away: stop what can be stopped
             if msg is not None and msg["op"] == "intr":
                 intr.raise_()
+        self._sim_ns += self.now_ns() - ns0
+        self._wall_s += time.perf_counter() - wall0
         try:
             return task.result()
+        except OSError as e:  # a file the command was given: the system's words, as a utility prints them
+            self.out(f"{line.split()[0]}: {e.filename + ': ' if e.filename else ''}{(e.strerror or str(e)).lower()}")
+            return 1
         except Exception as e:  # noqa: BLE001 - a failing command is reported, the session goes on
             self.out(f"{line.split()[0]}: {type(e).__name__}: {e}")
             return 1
 
     async def _execute(self, host: str, line: str, intr: SigInt) -> int:
-        argv = line.split()
+        try:
+            argv = shlex.split(line)  # quoting as sh reads it, as io-pkt's own utilities get it
+        except ValueError as e:
+            self.out(f"sh: syntax error: {e}")
+            return 2
         cmd = self.commands.get(argv[0]) if argv else None
         if cmd is not None:
             return await cmd.run(self, host, argv, self.out, intr)
         echoed = []
+        iopkt = self.hosts.by_name[host]
+        # mount prints what the driver logged; here the slog lines stream already: show them once
+        logged_before = len(iopkt.log) if argv and argv[0] == "mount" else None
 
         def out(text: str) -> None:
-            if echoed:
-                self.out(text)
-            else:
+            if not echoed:
                 echoed.append(text)  # run_command's own echo of the prompt: the terminal shows its own
+            elif logged_before is None or text not in iopkt.log[logged_before:]:
+                self.out(text)
 
         res = await run_command(self.hosts.by_name, line, out=out, host=host, intr=intr)
         if res.status == 127:
@@ -214,6 +261,7 @@ class Session:
         return res.status
 
     def out(self, line: str) -> None:
+        self.flush_slog()  # what io-pkt logged before this line is printed before it, as on a console
         self.send({"op": "out", "line": line})
 
     def send(self, msg: dict) -> None:
@@ -244,25 +292,41 @@ class Session:
 
 # ------------------------------------------------------------ the simulation's commands
 
+SLEEP_USAGE = f"usage: sleep [-f] DURATION   (10ms, 250us; up to {_human_ns(MAX_SLEEP_NS)}, -f: up to " \
+              f"{_human_ns(MAX_FORCED_SLEEP_NS)})"
+
+
 async def _sleep(session: Session, host, argv, out, intr: SigInt) -> int:
-    if len(argv) != 2:
-        out("usage: sleep DURATION   (10ms, 250us, 1s)")
+    forced = len(argv) == 3 and argv[1] == "-f"
+    if len(argv) != 2 and not forced:
+        out(SLEEP_USAGE)
         return 1
     try:
-        ns = parse_duration(argv[1])
+        ns = parse_duration(argv[-1], MAX_FORCED_SLEEP_NS if forced else MAX_SLEEP_NS)
     except ValueError as e:
-        out(f"sleep: {e}")
+        out(f"sleep: {e}" + ("" if forced or "range" not in str(e) else
+                             " (-f allows more: 1 s of simulated time is minutes to hours of wall time)"))
         return 1
+    rate = session.wall_per_sim_s()
+    if rate is not None and ns / 1e9 * rate > WARN_WALL_S:
+        out(f"sleep: {_human_ns(ns)} of simulated time takes about {_human_s(ns / 1e9 * rate)} of wall time "
+            f"here (Ctrl-C stops it)")
     woken = Event()
     intr.watch(woken)
     try:
         await First(Timer(ns, "ns"), woken.wait())
     finally:
         intr.unwatch(woken)
-    return 130 if intr.raised else 0  # as sh reports a command SIGINT ended
+    if intr.raised:
+        out("")  # the terminal's ^C stays on its own line, as ping leaves it
+        return 130  # as sh reports a command SIGINT ended
+    return 0
 
 
 async def _time(session: Session, host, argv, out, intr) -> int:
+    if len(argv) != 1:
+        out("usage: time")
+        return 1
     out(f"simulated time {format_ns(session.now_ns())}")
     return 0
 
@@ -305,8 +369,8 @@ async def _log(session: Session, host, argv, out, intr) -> int:
     if log is None:
         out("log: the register and interrupt log is off (NICSIM_EVENT_LOG=0)")
         return 1
-    if len(argv) > 2 or (len(argv) == 2 and not argv[1].isdigit()):
-        out("usage: log [N]   (the last N events, default 20)")
+    if len(argv) > 2 or (len(argv) == 2 and (not argv[1].isdigit() or int(argv[1]) == 0)):
+        out("usage: log [N]   (the last N events, N >= 1, default 20)")
         return 1
     n = int(argv[1]) if len(argv) == 2 else 20
     out(f"{'time_ns':>12} {'host':<6} {'device':<11} {'event':<7} detail   (legend: events.log in the session's files)")
@@ -339,19 +403,26 @@ async def _pcap(session: Session, host, argv, out, intr) -> int:
         out(f"capture stopped; the files stay in {session.capture}" if session.capture else "not capturing")
         session.capture = None
         return 0
+    made = ""
     if len(argv) == 3:
-        folder = Path(argv[2]).absolute()
+        # ~ as a shell expands it; a relative path from the folder the shell was started in
+        folder = Path(session.cwd, os.path.expanduser(argv[2])).resolve()
+        if folder.exists() and not folder.is_dir():
+            out(f"pcap: {folder}: not a directory")
+            return 1
+        if not folder.exists():
+            made = " (folder created)"
     else:  # a new folder each time: the captures already written are never overwritten
         session._captures += 1
         folder = Path(artifacts.folder() or ".").absolute() / f"capture-{session._captures}"
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         retarget_hdl_wires(folder)
     except OSError as e:
-        out(f"pcap: {e}")
+        out(f"pcap: {e.filename or folder}: {(e.strerror or str(e)).lower()}")
         return 1
     session.capture = str(folder)
-    out(f"capturing to {folder} ({', '.join(w + '.pcap' for w in HDL_WIRES)})")
+    out(f"capturing to {folder}{made} ({', '.join(w + '.pcap' for w in HDL_WIRES)})")
     return 0
 
 
@@ -368,14 +439,19 @@ async def _waves(session: Session, host, argv, out, intr) -> int:
 
 
 BUILTIN = {
-    "sleep": SimCommand(_sleep, "sleep DURATION", "let simulated time pass (10ms, 250us, 1s; Ctrl-C stops it)"),
+    "sleep": SimCommand(_sleep, "sleep [-f] DURATION",
+                        f"let simulated time pass (10ms, 250us; a unit is required; up to {_human_ns(MAX_SLEEP_NS)}, "
+                        f"-f up to {_human_ns(MAX_FORCED_SLEEP_NS)}: 1 ms costs about a second of wall time on "
+                        f"Verilator, ten on Icarus; Ctrl-C stops it)"),
     "time": SimCommand(_time, "time", "the simulated time"),
     "cable": SimCommand(_cable, "cable [pull | plug | status]", "pull or plug the cable between the two NICs"),
     "dmaerr": SimCommand(_dmaerr, "dmaerr KIND [COUNT]",
                          "SLVERR on this host's NIC's next DMA burst(s) of KIND (" + ", ".join(DMA_KINDS) + ")"),
     "log": SimCommand(_log, "log [N]", "the last N entries of the register and interrupt log (both hosts)"),
     "sloginfo": SimCommand(_sloginfo, "sloginfo", "this host's io-pkt log (slog)"),
-    "pcap": SimCommand(_pcap, "pcap [on [FOLDER] | off]", "where the cable's pcaps go; stop or restart them"),
+    "pcap": SimCommand(_pcap, "pcap [on [FOLDER] | off]",
+                       "where the cable's pcaps go; stop or restart them (FOLDER: ~ expanded, relative to the "
+                       "folder the shell started in, made if missing)"),
     "waves": SimCommand(_waves, "waves", "whether waves are being recorded (make shell WAVES=1)"),
 }
 
@@ -425,6 +501,8 @@ async def _linux(ns: tap.TapNamespace, argv, out, intr: SigInt) -> int:
     if pending:
         out(pending.decode(errors="replace"))
     proc.stdout.close()
+    if signalled and proc.returncode == -signal.SIGINT:
+        out("")  # the terminal's ^C stays on its own line
     return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
 
 
@@ -443,6 +521,8 @@ async def start_tap(dut, config: dict) -> Session:
         "Or from this prompt: linux ping 10.0.0.1. Ending the session removes the namespace."))
     session.on_end(ns.remove)
     session.on_end(tap.detach)  # last added, first run: the simulator lets go of the TAP, then it goes
+    session.commands["cable"] = SimCommand(_cable, "cable [pull | plug | status]",
+                                           f"pull or plug the cable between host A's NIC and Linux's {ns.ifname}")
     session.add_command("linux", SimCommand(lambda _session, _host, argv, out, intr: _linux(ns, argv, out, intr),
                                             "linux COMMAND [ARG...]",
                                             f"run a Linux command in the namespace of {ns.ifname}, the peer of "
@@ -466,10 +546,12 @@ BENCHES = {"pair": Bench("nic_pair_tb", start_pair), "tap": Bench("nic_pair_tb",
 async def shell_session(dut):
     """``nicsim shell``'s simulation: the bench named in ``NICSIM_SHELL_CONFIG``, served
     on the socket named in ``NICSIM_SHELL_SOCKET`` until the terminal side says exit."""
+    lifeline.die_with_runner()  # the backend process gone (its terminal side killed): so is the simulator
     config = json.loads(os.environ.get(CONFIG_ENV) or "{}")
     chan = Channel.connect(os.environ[SOCKET_ENV])
     try:
         session = await BENCHES[config.get("bench", "pair")].start(dut, config)
+        session.cwd = config.get("cwd") or session.cwd
         await session.serve(chan)
     finally:
         chan.close()

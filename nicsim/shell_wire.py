@@ -13,6 +13,7 @@ after ``exit``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -55,4 +56,8 @@ class Channel:
         return json.loads(line)
 
     def close(self) -> None:
+        """Close, the other end seeing end of file at once: shut down first, since a close alone
+        waits for a recv blocked in another thread (the terminal side's reader) to return."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()

@@ -19,7 +19,8 @@ The pieces, for a bench or a command of one's own:
   :func:`build_tap_host` (host A's io-pkt with devnp-nic mounted, ``nic0``
   addressed), :func:`wait_process` (simulated time keeps running while a
   Linux command works), :func:`tap_counters`;
-- :func:`run_tap` — ``nicsim tap`` (``make tap``): the bridged host, until Ctrl-C.
+- :func:`run_tap` — ``nicsim tap`` (``make tap``): the bridged host, until Ctrl-C (or SIGTERM, SIGHUP);
+  the simulation dies with the command however the command dies.
 """
 
 from __future__ import annotations
@@ -329,12 +330,13 @@ async def wait_process(proc: subprocess.Popen, timeout_s: float = 30.0, step_us:
     return out or "", err or ""
 
 
-async def run_for_wall(seconds: float, step_us: int = 20) -> None:
-    """Keep the simulation running for ``seconds`` of wall time (the Linux side's timers run in wall time)."""
+async def run_for_wall(seconds: float, step_us: int = 20, stop=None) -> None:
+    """Keep the simulation running for ``seconds`` of wall time (the Linux side's timers run in wall time),
+    or until ``stop()`` (looked at every ``step_us`` of simulated time) returns True."""
     from cocotb.triggers import Timer
 
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (stop is not None and stop()):
         await Timer(step_us, "us")
 
 
@@ -348,37 +350,107 @@ def instructions(ns: TapNamespace, host_addr: str = HOST_ADDR) -> str:
         f"{ns.ifname} in network namespace {ns.name}. From another shell, as root:",
         f"  {x} ping {host_addr}",
         f"  {x} arping -I {ns.ifname} {host_addr}",
-        f"  {x} nc -u {host_addr} 7          # io-pkt has no UDP service; watch it arrive with tcpdump",
+        f"  {x} nc -u {host_addr} 7000       # shown by `udprecv 7000` at a nicsim shell --tap prompt",
         f"  {x} tcpdump -n -e -i {ns.ifname}",
         f"  {x} tcpdump -U -w - -i {ns.ifname} | wireshark -k -i -     # or: {x} wireshark -k -i {ns.ifname}",
         "Ctrl-C ends the simulation and removes the namespace.",
     ])
 
 
+LIFELINE_ENV = "NICSIM_TAP_LIFELINE"  # set: the simulation's stdin is a pipe whose end means "stop"
+STOP_TIMEOUT_S = 60  # for the simulation to tear down and remove its namespace once told to stop
+
+
+def lifeline_cut() -> bool:
+    """Inside ``nicsim tap``'s simulation: whether the command asked it to stop or died (its pipe, the
+    simulation's stdin, is at end of file). False when not run by ``nicsim tap`` (:data:`LIFELINE_ENV`)."""
+    import select
+
+    if not os.environ.get(LIFELINE_ENV):
+        return False
+    while select.select([0], [], [], 0)[0]:
+        if not os.read(0, 4096):
+            return True
+    return False
+
+
+def _tap_backend(seconds: str) -> int:
+    """The child of :func:`run_tap`: run the bridged bench to its end (the simulation watches its stdin,
+    the command's pipe, and dies with this process)."""
+    from nicsim import lifeline
+    from nicsim.runner import CocotbTestFailed, run_cocotb
+
+    try:
+        run_cocotb("nicsim.jobs", "nic_pair_tb", parameters=PARAMETERS, testcase="tap_bridge_session",
+                   console=True, folder_suffix=f"-{os.getpid()}",
+                   extra_env={"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR", "NICSIM_TAP_SECONDS": seconds,
+                              LIFELINE_ENV: "1", lifeline.PARENT_ENV: str(os.getpid())})
+    except CocotbTestFailed as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_tap(sim: str = "icarus", seconds: float | None = None) -> int:
     """``nicsim tap``: the bridged bench on ``sim`` with host A up at :data:`HOST_ADDR`, the
-    namespace's TAP at :data:`LINUX_ADDR`, until Ctrl-C (or ``seconds`` of wall time); the commands
-    to reach it are printed once the host is up. Returns an exit status (0 at Ctrl-C or the time's
-    end; 1: the session failed, with the report; 2: the bridge cannot run here, with the reason)."""
-    from nicsim.runner import CocotbTestFailed, run_cocotb
+    namespace's TAP at :data:`LINUX_ADDR`, until Ctrl-C, SIGTERM or SIGHUP (or ``seconds`` of wall time);
+    the commands to reach it are printed once the host is up. Returns an exit status (0 at Ctrl-C or
+    the time's end; 128 + N after signal N (SIGTERM, SIGHUP); 1: the session failed, with the report;
+    2: the bridge cannot run here, with the reason).
+
+    The simulation runs in a child process of its own session (the terminal's Ctrl-C reaches this
+    process only, never the simulator), whose stdin is a pipe from here: closing it, or this process
+    dying however it dies (SIGKILL too), ends the simulation, which removes the namespace; both the
+    child and the simulator also get SIGTERM from the kernel when their parent dies
+    (:mod:`nicsim.lifeline`)."""
+    from nicsim import lifeline
+    from nicsim.runner import check_simulator
 
     reason = unavailable()
     if reason:
         print(f"nicsim tap: {reason}", file=sys.stderr)
         return 2
-    os.environ["SIM"] = sim
+    check_simulator(sim)  # SimulatorMissing here, with the line that installs it, not in the child
     print(f"nicsim tap: building and starting nic_pair_tb with the TAP bridge on {sim} ...", flush=True)
+    read_end, write_end = os.pipe()
+    stopped: list[int] = []
+
+    def stop(signum, frame) -> None:
+        if not stopped:
+            stopped.append(signum)
+            os.close(write_end)  # the simulation sees end of file, tears down and ends
+
+    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    lifeline.die_with_make()  # `make tap` killed: SIGTERM here, handled as above
     try:
-        run_cocotb("nicsim.jobs", "nic_pair_tb", parameters=PARAMETERS, testcase="tap_bridge_session",
-                   console=True, extra_env={"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
-                                            "NICSIM_TAP_SECONDS": str(seconds or "")})
-    except KeyboardInterrupt:
-        print("\nnicsim tap: stopped", file=sys.stderr)
-    except CocotbTestFailed as e:
-        print(e, file=sys.stderr)
-        return 1
+        backend = "import sys; from nicsim.tap import _tap_backend; sys.exit(_tap_backend(sys.argv[1]))"
+        child = subprocess.Popen(
+            [sys.executable, "-c", backend, str(seconds or "")],
+            env={**os.environ, "SIM": sim}, stdin=read_end, start_new_session=True, preexec_fn=lifeline.preexec())
+        os.close(read_end)
+        status = child.wait()
+        if stopped:
+            try:
+                status = child.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                for sig in (signal.SIGTERM, signal.SIGKILL):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, sig)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        child.wait(timeout=5)
+                        break
     finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        if not stopped:
+            os.close(write_end)
         # the simulator is gone: its namespace went with its clean-up or its reaper; if neither has
         # finished, this removes it
         clean_stale()
-    return 0
+    if stopped:
+        name = signal.Signals(stopped[0]).name
+        print(f"\nnicsim tap: stopped ({name}); the simulation ended and its namespace is removed", file=sys.stderr)
+        return 0 if stopped[0] == signal.SIGINT else 128 + stopped[0]
+    if status == 0 and seconds:
+        print(f"nicsim tap: {seconds:g} s of wall time passed; the simulation ended and its namespace is removed")
+    return status

@@ -4,6 +4,7 @@ the host's; names are what callers use)."""
 EOK = 0
 EPERM = 1
 ENOENT = 2
+EINTR = 4
 EIO = 5
 ENXIO = 6
 E2BIG = 7
@@ -38,6 +39,7 @@ _NAMES[EWOULDBLOCK] = "EWOULDBLOCK"
 
 _TEXT = {
     EOK: "No error", EPERM: "Operation not permitted", ENOENT: "No such file or directory",
+    EINTR: "Interrupted function call",
     EIO: "I/O error", ENXIO: "No such device or address", ENOMEM: "Not enough memory",
     EBUSY: "Device or resource busy", EEXIST: "File exists", ENODEV: "No such device",
     EINVAL: "Invalid argument", ENOBUFS: "No buffer space available", EALREADY: "Operation already in progress",

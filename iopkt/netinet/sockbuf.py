@@ -16,6 +16,10 @@ class SockBuf:
     def __len__(self) -> int:
         return len(self._q)
 
+    def __iter__(self):
+        """The queued items, oldest first (netstat's Recv-Q), without taking them."""
+        return iter(list(self._q))
+
     def append(self, item) -> bool:
         """Queue ``item``; False (and nothing queued) when the buffer is full."""
         if len(self._q) >= self.limit:

@@ -8,7 +8,7 @@ a ``recvfrom`` that times out raises ``TimeoutError``, as Python sockets do.
 
 from __future__ import annotations
 
-from ..kern.errno import EADDRINUSE, EADDRNOTAVAIL, EBADF, EINVAL, ENOBUFS, EOK, strerror
+from ..kern.errno import EADDRINUSE, EADDRNOTAVAIL, EBADF, EINTR, EINVAL, ENOBUFS, EOK, strerror
 from ..kern.mbuf import M_BCAST, M_CSUM_TCP_UDP_BAD, M_MCAST, M_CSUM_UDPv4, Mbuf, m_copydata, m_devget, m_freem
 from ..net.if_ import IFCAP_CSUM_UDPv4, Ifnet
 from .in_ import INADDR_ANY, in_is_local, inet_addr, inet_ntoa
@@ -147,10 +147,13 @@ class UdpSocket:
             raise OSError(err, strerror(err))
         return len(data)
 
-    async def recvfrom(self, timeout_ns: int | None = None) -> tuple[bytes, tuple[str, int]]:
-        """The next datagram and its sender; ``TimeoutError`` after ``timeout_ns``."""
+    async def recvfrom(self, timeout_ns: int | None = None, intr=None) -> tuple[bytes, tuple[str, int]]:
+        """The next datagram and its sender; ``TimeoutError`` after ``timeout_ns``;
+        ``InterruptedError`` (EINTR) once ``intr`` (a ``kern.sig.SigInt``) is raised."""
         self._check_open()
-        item = await self.rcv.get(timeout_ns)
+        item = await self.rcv.get(timeout_ns, intr)
+        if item is None and intr is not None and intr.raised:
+            raise InterruptedError(EINTR, strerror(EINTR))
         if item is None:
             raise TimeoutError(f"recvfrom on {self!r}: nothing within {timeout_ns} ns")
         return item

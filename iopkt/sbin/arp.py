@@ -1,6 +1,6 @@
 """``arp``: show or flush the ARP cache, printing as NetBSD's does.
 
-    arp -a          list every entry
+    arp -a          list every entry (no argument: the usage, as NetBSD's arp)
     arp host        show one entry
     arp -d -a       delete every entry
 """
@@ -12,7 +12,7 @@ from ..netinet.if_arp import arp_entries, arp_flush
 from ..netinet.in_ import inet_addr, inet_ntoa
 from .output import line_writer
 
-USAGE = "usage: arp [-a] | arp host | arp -d -a"
+USAGE = "usage: arp -a | arp host | arp -d -a"  # with no argument, NetBSD's arp prints its usage
 
 
 def _line(la) -> str:
@@ -23,7 +23,7 @@ def _line(la) -> str:
 async def main(iopkt, argv: list[str], out) -> int:
     emit = line_writer(out)
     args = argv[1:]
-    if args in ([], ["-a"], ["-an"], ["-na"], ["-a", "-n"], ["-n", "-a"]):
+    if args in (["-a"], ["-an"], ["-na"], ["-a", "-n"], ["-n", "-a"]):
         for la in arp_entries(iopkt):
             emit(_line(la))
         return 0

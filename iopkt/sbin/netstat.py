@@ -1,5 +1,6 @@
 """``netstat``: protocol counters and the routing table.
 
+    netstat         the active sockets (the stack's UDP sockets), NetBSD's default listing
     netstat -s      every counter of ip, icmp, udp, arp (-ss: only the non-zero ones)
     netstat -r[n]   routes
 """
@@ -10,13 +11,21 @@ from ..netinet.in_ import in_mask_to_prefix, inet_ntoa
 from ..netinet.in_var import inet_of
 from .output import line_writer
 
-USAGE = "usage: netstat -s | netstat -ss | netstat -r[n]"
+USAGE = "usage: netstat [-n] | netstat -s | netstat -ss | netstat -r[n]"
 
 
 async def main(iopkt, argv: list[str], out) -> int:
     emit = line_writer(out)
     args = argv[1:]
     inet = inet_of(iopkt)
+    if args in ([], ["-n"], ["-a"], ["-an"], ["-na"]):
+        emit("Active Internet connections" + (" (including servers)" if "a" in "".join(args) else ""))
+        emit(f"{'Proto':<6}{'Recv-Q':>7}{'Send-Q':>7}  {'Local Address':<23}{'Foreign Address':<23}")
+        for port, sock in sorted(inet.udb.items()):
+            local = f"{'*' if not sock.laddr else inet_ntoa(sock.laddr)}.{port}"
+            queued = sum(len(data) for data, _ in sock.rcv)
+            emit(f"{'udp':<6}{queued:>7}{0:>7}  {local:<23}{'*.*':<23}".rstrip())
+        return 0
     if args in (["-s"], ["-ss"], ["-s", "-s"]):
         every = args == ["-s"]
         for st in (inet.ipstat, inet.icmpstat, inet.udpstat, inet.arpstat):

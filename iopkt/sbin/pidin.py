@@ -1,4 +1,5 @@
-"""``pidin [-p io-pkt] thread``: io-pkt's threads by name, as the driver guide
+"""``pidin [-p io-pkt] [thread]``: io-pkt's threads (no ``thread``: pidin's default
+listing, with thread ids and priorities) by name, as the driver guide
 shows them (``io-pkt main``, the ``io-pkt#0xNN`` workers, driver threads).
 
 ``-p`` takes a process name or id; an id must be a decimal in 1..``PID_MAX``."""
@@ -8,7 +9,8 @@ from __future__ import annotations
 from ..kern.strnum import NumberError, strtoi
 from .output import line_writer
 
-USAGE = "usage: pidin [-p name] thread"
+USAGE = "usage: pidin [-p name] [thread]"
+PRIO = "21r"  # io-pkt's threads' default priority (its -p option) and round-robin policy, as pidin prints it
 PID = 4100  # what the guide's example shows; one io-pkt per simulated host
 PID_MAX = 0x7FFFFFFF  # pid_t
 NAMES = ("io-pkt", "io-pkt-v4", "io-pkt-v4-hc", "io-pkt-v6-hc")
@@ -41,6 +43,11 @@ async def main(iopkt, argv: list[str], out) -> int:
         elif which not in NAMES:
             return 0
         args = args[2:]
+    if args == []:  # pidin's default listing: every thread with its id and priority
+        emit(f"{'pid':>8} {'tid':>3} {'name':<18} {'prio':>4} {'STATE':<11} Blocked")
+        for tid, (_name, state, blocked) in enumerate(thread_rows(iopkt), start=1):
+            emit(f"{PID:>8} {tid:>3} {'sbin/io-pkt-v4-hc':<18} {PRIO:>4} {state:<11} {blocked}".rstrip())
+        return 0
     if args != ["thread"]:
         emit(USAGE)
         return 1

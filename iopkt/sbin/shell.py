@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import arp, ifconfig, mount, netstat, nicinfo, pidin, ping
+from . import arp, ifconfig, mount, netstat, nicinfo, pidin, ping, udp
 from .output import line_writer
 
 
@@ -33,9 +33,11 @@ COMMANDS = {
     "umount": lambda iopkt, argv, out: _without_value(mount.umount_main, iopkt, argv, out),
     "nicinfo": lambda iopkt, argv, out: _without_value(nicinfo.main, iopkt, argv, out),
     "pidin": lambda iopkt, argv, out: _without_value(pidin.main, iopkt, argv, out),
+    "udpsend": lambda iopkt, argv, out: _without_value(udp.send_main, iopkt, argv, out),
+    "udprecv": udp.recv_run,
 }
 # the utilities that take the command's SigInt (``intr=``); the others finish in microseconds of simulated time
-SIGINT_HANDLED = {"ping"}
+SIGINT_HANDLED = {"ping", "udprecv"}
 
 
 @dataclass

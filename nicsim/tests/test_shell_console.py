@@ -11,18 +11,27 @@ import queue
 import pytest
 
 from nicsim.shell import Console
-from nicsim.shell_backend import parse_duration
+from nicsim.shell_backend import MAX_FORCED_SLEEP_NS, parse_duration
 
 
-@pytest.mark.parametrize("text, ns", [("10ms", 10_000_000), ("250us", 250_000), ("1.5s", 1_500_000_000),
-                                      ("800ns", 800), ("0.01", 10_000_000), ("60s", 60_000_000_000)])
+@pytest.mark.parametrize("text, ns", [("10ms", 10_000_000), ("250us", 250_000), ("0.1s", 100_000_000),
+                                      ("800ns", 800), ("100ms", 100_000_000)])
 def test_durations(text, ns):
     assert parse_duration(text) == ns
 
 
+def test_longer_durations_only_when_forced():
+    with pytest.raises(ValueError, match="out of range 1ns..100ms"):
+        parse_duration("1.5s")
+    assert parse_duration("1.5s", MAX_FORCED_SLEEP_NS) == 1_500_000_000
+    with pytest.raises(ValueError, match="out of range 1ns..60s"):
+        parse_duration("61s", MAX_FORCED_SLEEP_NS)
+
+
 @pytest.mark.parametrize("text, message", [("10 ms", "not a duration"), ("-1ms", "not a duration"),
-                                           ("61s", "out of range"), ("0.1ns", "out of range"),
-                                           ("1e3", "not a duration"), ("", "not a duration")])
+                                           ("101ms", "out of range"), ("0.1ns", "out of range"),
+                                           ("1e3", "not a duration"), ("", "not a duration"),
+                                           ("10", "give a unit"), ("0.01", "give a unit")])
 def test_bad_durations_say_why(text, message):
     with pytest.raises(ValueError, match=message):
         parse_duration(text)
@@ -79,3 +88,20 @@ def test_help_lists_every_command_once():
     c.help("")
     names = [line.split()[0] for line in out.getvalue().splitlines() if line.startswith("  ")]
     assert sorted(names) == sorted(["ping", "cable", "help", "host", "@HOST", "exit"])
+
+
+@pytest.mark.parametrize("line, status", [("exit 3", 3), ("exit 0", 0), ("exit 255", 255), ("quit 7", 7)])
+def test_exit_n_sets_the_status_as_sh_does(line, status):
+    c, _ = console()
+    c.loop(iter([line, "ping never"]))
+    assert c.exit_status == status
+    assert not [m for m in c.simulation.sent if m["op"] == "run"]
+
+
+@pytest.mark.parametrize("line", ["exit abc", "exit 0 1", "exit 256", "exit -1"])
+def test_exit_with_junk_gets_a_usage_line_and_the_session_goes_on(line):
+    c, out = console()
+    c.loop(iter([line, "ping x"]))
+    assert "usage: exit [N]   (N: the exit status, 0..255)" in out.getvalue()
+    assert c.exit_status is None and c.failed == 1
+    assert [m["line"] for m in c.simulation.sent if m["op"] == "run"] == ["ping x"]
