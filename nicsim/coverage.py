@@ -36,10 +36,19 @@ from __future__ import annotations
 
 import bisect
 import os
+import sys
 import zlib
 from pathlib import Path
 
-from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
+try:
+    from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
+except ImportError:  # cocotb-coverage 2.0 needs Python 3.11; on 3.10 the model is defined but never sampled
+    coverage_db = None
+
+    def CoverPoint(*args, **kwargs):  # noqa: N802 (stands in for cocotb-coverage's class)
+        return lambda f: f
+
+    CoverCross = CoverPoint
 
 from nicdef import regs as R
 from nicsim import artifacts
@@ -80,7 +89,11 @@ _forced = False
 def enabled() -> bool:
     """Whether coverage is collected: ``NICSIM_COVERAGE`` set to ``1`` (or
     ``on``/``yes``/``true``), or :func:`enable` called in this simulation."""
-    return _forced or os.environ.get(ENV, "0").strip().lower() in ("1", "on", "yes", "true")
+    wanted = _forced or os.environ.get(ENV, "0").strip().lower() in ("1", "on", "yes", "true")
+    if wanted and coverage_db is None:
+        raise RuntimeError(f"{ENV}=1: functional coverage needs cocotb-coverage 2.0, which needs Python 3.11 "
+                           f"or newer (this is {sys.version.split()[0]})")
+    return wanted
 
 
 def enable() -> None:
