@@ -88,7 +88,7 @@ class CocotbItem(pytest.Item):
         err = excinfo.value
         if isinstance(err, runner.CocotbTestFailed):
             return str(err)
-        if isinstance(err, (runner.SimulatorMissing, runner.BuildFailed, ValueError)):
+        if isinstance(err, (runner.SimulatorMissing, runner.BuildFailed, runner.SimulatorKilled, ValueError)):
             # the run could not start (no simulator, the HDL does not build, a bad setting): the message
             # says why and what to do; pytest's traceback of the runner would bury it
             return f"{self.module_name}.{self.name} could not run: {type(err).__name__}: {err}"

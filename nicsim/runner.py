@@ -37,6 +37,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -241,6 +242,11 @@ class SimulatorMissing(RuntimeError):
 
 class BuildFailed(RuntimeError):
     """The HDL did not build; the message holds the build log's last lines."""
+
+
+class SimulatorKilled(RuntimeError):
+    """The simulator process ended by a signal (killed from outside, or it crashed) before
+    cocotb could record a result; the message names the signal and the run's folder."""
 
 
 SIMULATORS = ("icarus", "verilator")
@@ -580,6 +586,15 @@ def run_cocotb(
             )
         except SystemExit:
             pass  # cocotb's runner exits on a failed test or simulator; the results say which
+        except RuntimeError as err:
+            # cocotb 2.1's runner: "Command failed with return code: -9" when a signal ended the simulator
+            code = re.search(r"return code: (-\d+)", str(err))
+            if not code:
+                raise
+            signame = _signal_name(-int(code.group(1)))
+            raise SimulatorKilled(f"the {sim} simulator was ended by {signame} before {test_module}"
+                                  f"{'.' + testcase if testcase else ''} finished; what it wrote is in "
+                                  f"{_rel(test_dir)}/") from None
         if waves:
             _write_layout(wave_file, toplevel, results)
         cause = _check_tests_ran(results, test_module, testcase)
@@ -592,6 +607,13 @@ def run_cocotb(
             opened = layout if layout.is_file() else wave_file
             print(f"waveform: {_rel(wave_file)}  (gtkwave {shlex.quote(_rel(opened))})")
         return test_dir
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 def _write_layout(wave_file: Path, toplevel: str, results: Path) -> None:

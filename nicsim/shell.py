@@ -56,7 +56,7 @@ TMP_PREFIX = "nicsim-shell-"  # + the terminal side's pid + "-": a folder of a d
 def backend_main() -> int:
     """The child process: run the simulation's cocotb test until the terminal side ends it.
     Its output (the runner's notes, a failure report) goes to the file the terminal side gave."""
-    from nicsim.runner import CocotbTestFailed, SimulatorMissing, run_cocotb
+    from nicsim.runner import CocotbTestFailed, SimulatorKilled, SimulatorMissing, run_cocotb
     from nicsim.shell_backend import BENCHES
 
     config = json.loads(os.environ.get(CONFIG_ENV) or "{}")
@@ -71,7 +71,7 @@ def backend_main() -> int:
     except SimulatorMissing as e:
         print(e)
         return 2
-    except CocotbTestFailed as e:
+    except (CocotbTestFailed, SimulatorKilled) as e:
         print(e)
         return 1
     return 0
@@ -222,14 +222,37 @@ class Console:
         self.failed = 0
         self.gone = False
         self.exit_status: int | None = None  # exit N
+        self._reading = False  # at the prompt: Ctrl-C gives a new prompt
+        self._running = False  # a command runs: Ctrl-C is sent on to it
+
+    def _sigint(self, signum, frame) -> None:
+        """Ctrl-C: at the prompt a new prompt; while a command runs, its SIGINT. Never an
+        exception anywhere else: one raised while a log line is printed would end the shell."""
+        if self._running:
+            self.simulation.send({"op": "intr"})
+        elif self._reading:
+            raise KeyboardInterrupt
 
     # ------------------------------------------------------------ reading
     def loop(self, lines=None) -> None:
         """Until ``exit``, end of input or the simulation's end. ``lines``: an
         iterator of input lines (default: readline on a terminal, else stdin)."""
+        in_main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, self._sigint) if in_main else None
+        try:
+            self._loop(lines)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, old)
+
+    def _loop(self, lines) -> None:
         while not self.gone:
             try:
-                line = self._read(lines)
+                self._reading = True
+                try:
+                    line = self._read(lines)
+                finally:
+                    self._reading = False
             except KeyboardInterrupt:
                 self.say("")  # Ctrl-C at the prompt: a new prompt, as sh gives
                 continue
@@ -312,8 +335,17 @@ class Console:
             self.host = host
         return True
 
+    def local_help(self) -> dict[str, str]:
+        """The console's own commands, the host ones naming this bench's hosts."""
+        if len(self.hosts) > 1:
+            return LOCAL_HELP
+        only = f"(this bench has one host, {self.hosts[0]})"
+        return {**LOCAL_HELP, "host": f"host: show the host the prompt types to {only}",
+                "@HOST": f"@{self.hosts[0]} COMMAND: run one command on a host {only}"}
+
     def help(self, name: str) -> None:
-        table = {**self.remote_help, **LOCAL_HELP}
+        local = self.local_help()
+        table = {**self.remote_help, **local}
         if name:
             if name in table:
                 self.say(f"{name:<9} {table[name]}")
@@ -330,7 +362,7 @@ class Console:
             if n not in UTILITY_NAMES:
                 self.say(f"  {n:<9} {text}")
         self.say("this console:")
-        for n, text in LOCAL_HELP.items():
+        for n, text in local.items():
             self.say(f"  {n:<9} {text}")
 
     def run(self, host: str, line: str) -> int:
@@ -338,18 +370,18 @@ class Console:
         is sent on as an interrupt. Returns its status (1 if the simulation went away)."""
         if not self.simulation.send({"op": "run", "host": host, "line": line}):
             return self._gone()
-        while True:
-            try:
+        self._running = True
+        try:
+            while True:
                 msg = self.simulation.messages.get()
-            except KeyboardInterrupt:
-                self.simulation.send({"op": "intr"})
-                continue
-            if msg is None:
-                return self._gone()
-            if msg["op"] in ("out", "log"):
-                self.say(msg["line"])
-            elif msg["op"] == "done":
-                return msg["status"]
+                if msg is None:
+                    return self._gone()
+                if msg["op"] in ("out", "log"):
+                    self.say(msg["line"])
+                elif msg["op"] == "done":
+                    return msg["status"]
+        finally:
+            self._running = False
 
     def _show_waiting_logs(self) -> None:
         while True:
@@ -389,7 +421,8 @@ class Console:
 
 
 # the names io-pkt's shell runs (the rest of the simulation's list is its own commands)
-UTILITY_NAMES = ("ifconfig", "ping", "arp", "netstat", "nicinfo", "pidin", "mount", "umount")
+UTILITY_NAMES = ("ifconfig", "ping", "arp", "netstat", "nicinfo", "pidin", "mount", "umount", "udpsend",
+                 "udprecv")
 
 
 def _readline_setup(console: Console) -> str | None:
@@ -492,7 +525,9 @@ def run_shell(sim: str = "icarus", bare: bool = False, bench: str = "pair", run_
             console.say(f"{banner}\n({ready_in})." if "\n" in banner else f"{banner} ({ready_in}).")
             console.say(("Simulated time runs at the prompt" if ready.get("run_while_idle") else
                          "Simulated time stands still at the prompt")
-                        + "; `help` lists the commands, `host B` switches hosts, Ctrl-C stops a command, "
+                        + "; `help` lists the commands, "
+                        + ("`host B` switches hosts, " if len(ready["hosts"]) > 1 else "")
+                        + "Ctrl-C stops a command, "
                           "Ctrl-D or `exit` ends the simulation.")
             for line in ready.get("log", []):
                 console.say(line)

@@ -67,6 +67,9 @@ UTILITY_HELP = {
     "pidin": "io-pkt's threads (pidin thread)",
     "mount": "load a driver: mount -T io-pkt [-o options] /lib/dll/devnp-nic.so",
     "umount": "detach an interface: umount /dev/io-net/nic0",
+    "udpsend": "send one UDP datagram: udpsend [-n] HOST PORT TEXT... (this simulation's own, not a QNX utility)",
+    "udprecv": "print UDP datagrams arriving on a port: udprecv [-c COUNT] PORT (Ctrl-C stops it; "
+               "this simulation's own)",
 }
 
 

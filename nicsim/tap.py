@@ -378,14 +378,14 @@ def _tap_backend(seconds: str) -> int:
     """The child of :func:`run_tap`: run the bridged bench to its end (the simulation watches its stdin,
     the command's pipe, and dies with this process)."""
     from nicsim import lifeline
-    from nicsim.runner import CocotbTestFailed, run_cocotb
+    from nicsim.runner import CocotbTestFailed, SimulatorKilled, run_cocotb
 
     try:
         run_cocotb("nicsim.jobs", "nic_pair_tb", parameters=PARAMETERS, testcase="tap_bridge_session",
                    console=True, folder_suffix=f"-{os.getpid()}",
                    extra_env={"COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR", "NICSIM_TAP_SECONDS": seconds,
                               LIFELINE_ENV: "1", lifeline.PARENT_ENV: str(os.getpid())})
-    except CocotbTestFailed as e:
+    except (CocotbTestFailed, SimulatorKilled) as e:
         print(e, file=sys.stderr)
         return 1
     return 0

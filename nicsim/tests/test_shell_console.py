@@ -6,7 +6,9 @@ simulation that records what it is sent."""
 from __future__ import annotations
 
 import io
+import os
 import queue
+import signal
 
 import pytest
 
@@ -105,3 +107,28 @@ def test_exit_with_junk_gets_a_usage_line_and_the_session_goes_on(line):
     assert "usage: exit [N]   (N: the exit status, 0..255)" in out.getvalue()
     assert c.exit_status is None and c.failed == 1
     assert [m["line"] for m in c.simulation.sent if m["op"] == "run"] == ["ping x"]
+
+
+class CtrlCWhilePrinting(io.StringIO):
+    """An output where the user's Ctrl-C lands while a given line is being printed."""
+
+    def __init__(self, on: str):
+        super().__init__()
+        self.on = on
+
+    def write(self, text: str) -> int:
+        if self.on in text:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs in this thread, before write returns
+        return super().write(text)
+
+
+@pytest.mark.parametrize("on, sent_on", [("ran 'ping x'", True), ("ICMP echo", False)])
+def test_ctrl_c_while_a_line_is_printed_never_ends_the_session(on, sent_on):
+    """Ctrl-C while a command's output (or help) is printed: sent on to a running command as its
+    SIGINT, dropped otherwise, never an exception that would end the shell."""
+    out = CtrlCWhilePrinting(on)
+    c = Console(FakeSimulation(), {"hosts": ["hostA"], "commands": {"ping": "ICMP echo"}}, interactive=False, out=out)
+    c.loop(iter(["ping x", "help", "ping y"]))
+    assert [m["line"] for m in c.simulation.sent if m["op"] == "run"] == ["ping x", "ping y"]
+    assert ({"op": "intr"} in c.simulation.sent) == sent_on
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the prompt's handler put back
