@@ -122,13 +122,13 @@ async def test_soak_fault_tour(dut):
     paused, the sent frames reaped), once mid-burst (frames outstanding) and once while it is stopping
     (inside an ifconfig down), on a random host, with random traffic and wire errors around it; every
     accounting line exact, both interfaces recover, every resource back (the second interface included).
-    Icarus, about twenty times slower, tours the faults with the most to do in each state."""
+    Icarus, about twenty times slower, tours a DMA error and the second interface."""
     from nicsim.soak import FAULTS
 
     icarus = not cocotb.SIM_NAME.lower().startswith("verilator")
-    names = ["dma:tx_buffer_read", "dma:rx_writeback", "cable_pull", "down_up", "second_interface"] if icarus \
-        else []
-    cfg = SoakConfig(seed=5, fault_tour=True, fault_names=names, progress_s=0, wire_error_rate=0.06)
+    names = ["dma:rx_writeback", "second_interface"] if icarus else []
+    cfg = SoakConfig(seed=5, fault_tour=True, fault_names=names, progress_s=0, wire_error_rate=0.06,
+                     fault_gap_ns=(10_000, 50_000))
     res = await run_soak(dut, cfg)
     dut._log.info("%s", summary(cfg, res))
     states = {(name, state) for name, _, state in res.faults}

@@ -192,7 +192,8 @@ class Soak:
         env = (f"SOAK_FAULT_NAMES={','.join(self.cfg.fault_names)} " if self.cfg.fault_names else "") + \
             (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
             ("" if self.cfg.faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if self.cfg.fault_tour else "")
-        return f"{env}make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
+        budget = "" if self.cfg.fault_tour else f" FRAMES={frames}"  # a tour ends with its last fault
+        return f"{env}make soak SEED={self.cfg.seed}{budget} SIM={os.environ.get('SIM', 'verilator')}"
 
     def failed(self, msg: str) -> AssertionError:
         return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"
@@ -555,7 +556,7 @@ class Soak:
                 await self.plat.sleep(fcov.BURST_WINDOW_NS // 2)
                 await self.hosts.by_name[host].stack_call(nic_harvest, sc, proc_name="tour")
             else:
-                await self.plat.sleep(200)
+                await self.plat.sleep(1_000)
             if self.driver_state(host) == want:
                 await self.fire(name, host)
                 break
