@@ -34,7 +34,8 @@ async def test_soak_seed_1(dut):
 
 @testing.test()
 async def test_soak_seed_7(dut):
-    """Seed 7, as seed 1."""
+    """Seed 7, as seed 1; on Verilator it catches a receive refill skipped when the cluster pool is empty (the ring
+    short of buffers at the end)."""
     await _soak(dut, 7, _frames(1500, 400))
 
 
@@ -42,8 +43,7 @@ async def test_soak_seed_7(dut):
 async def test_soak_seed_2_longer(dut):
     """Seed 2 to its 4,864th frame on Verilator: the run that first found the DMA checker's false breach (a
     TX descriptor fetch error behind an open receive write; now tested without a simulator in
-    nicsim/tests/test_dma_checker_blocked_replay.py) and that catches a receive refill skipped when the
-    cluster pool is empty."""
+    nicsim/tests/test_dma_checker_blocked_replay.py)."""
     await _soak(dut, 2, _frames(4864, 400))
 
 
