@@ -164,7 +164,6 @@ class Soak:
         self.fault_log: list[str] = []
         self.paused = False  # the senders wait (the fault tour's idle state)
         self.tour_done = False
-        self.second_units = {"hostA": 0, "hostB": 0}
 
     # ------------------------------------------------------------ helpers
     def ifp(self, host: str):
@@ -492,7 +491,6 @@ class Soak:
         new = [ifp.if_xname for ifp in io.ifnet if ifp.if_xname not in before]
         if len(new) != 1:
             raise self.failed(f"{host}: mounting devnp-sam made interfaces {new}, not one")
-        self.second_units[host] += 1
         await self.hosts.must(host, f"ifconfig {new[0]} up")
         await self.plat.sleep(ns)
         await self.hosts.must(host, f"ifconfig {new[0]} destroy")
