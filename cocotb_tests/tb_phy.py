@@ -447,3 +447,74 @@ async def test_registers_tell_what_is_advertised_and_resolved(dut):
     await wait_link(dut, True)
     await check(passes_at=True)
     dut.phy_b_adv_withhold.value = 0
+
+
+async def pull_at(dut, a: NicHarness, b: NicHarness, n: int, after_ns: int) -> str:
+    """Queue frame ``n`` on A, pull the cable ``after_ns`` after the TX_TAIL write, plug it back 300 ns
+    later; once A's transmit path is empty and the link is back, A counted the frame as sent or as no
+    carrier, and B received it or counted it in exactly one receive counter (frames sent = received +
+    counted: the datasheet's accounting, cumulative over the calls). Returns "sent" or "no carrier"."""
+    before = await a.rd("STAT_TX_FRAMES")
+    await a.send([(0x30000 + 0x800 * a.tx_tail, frame(MAC_B, MAC_A, 64, n))])
+    if after_ns:
+        await Timer(after_ns, unit="ns")
+    dut.cable_pull.value = 1
+    await Timer(300, unit="ns")
+    dut.cable_pull.value = 0
+    await wait_link(dut, True)
+    await check_every_frame_counted(a, b, n + 1, f"cable pulled {after_ns} ns after frame {n} was queued")
+    return "sent" if await a.rd("STAT_TX_FRAMES") != before else "no carrier"
+
+
+async def frames_decided_as_the_link_drops(dut, speed: int, withhold: int) -> None:
+    """At ``speed`` (the MAC's CTRL.SPEED, both PHYs withholding ``withhold``), find where a cable pull
+    after queueing a frame turns from "no carrier" to "sent" (a bisection of the pull time), then pull
+    the cable at every clock around that point: each frame A counts as sent reaches B at least as a
+    counted fragment."""
+    a, b = await bring_up(dut)
+    dut.phy_a_adv_withhold.value = withhold
+    dut.phy_b_adv_withhold.value = withhold
+    for nic in (a, b):
+        await set_speed(nic, speed)
+        await nic.wr("CTRL", regs.CTRL_TX_EN | regs.CTRL_RX_EN | (speed << regs.CTRL_SPEED_SHIFT) | regs.CTRL_STAT_CLR)
+    dut.cable_pull.value = 1  # renegotiate with the abilities withheld
+    await Timer(200, unit="ns")
+    dut.cable_pull.value = 0
+    await wait_link(dut, True)
+    n = 0
+    lo, hi = 0, 4_000  # pulled at lo: no carrier; at hi: sent
+    assert await pull_at(dut, a, b, n, lo) == "no carrier"
+    assert await pull_at(dut, a, b, n + 1, hi) == "sent"
+    n += 2
+    while hi - lo > 8:
+        mid = (lo + hi) // 2 // 8 * 8
+        if await pull_at(dut, a, b, n, mid) == "sent":
+            hi = mid
+        else:
+            lo = mid
+        n += 1
+    outcomes = []
+    for after in range(max(hi - 160, 0), hi + 240, 8):  # every clock, a byte time and more either side
+        outcomes.append(await pull_at(dut, a, b, n, after))
+        n += 1
+    assert "sent" in outcomes and "no carrier" in outcomes, outcomes
+    dut.phy_a_adv_withhold.value = 0
+    dut.phy_b_adv_withhold.value = 0
+
+
+@testing.test()
+async def test_a_frame_started_as_the_link_drops_reaches_the_far_end(dut):
+    """1000 Mb/s: a frame whose carrier the MAC decided a clock or two before the link dropped still leaves
+    its first bytes on the line (the PHY's transmit path stays open two clocks after the link drops), and the
+    far end, whose link dropped with it, takes them (the receive path passes whatever the line carries): B
+    counts a fragment for every frame A counted as sent (a PHY that closed both paths with the link lost
+    such frames whole, counted as sent and never seen)."""
+    await frames_decided_as_the_link_drops(dut, regs.SPEED_1000, 0)
+
+
+@testing.test()
+async def test_a_frame_decided_at_100_mbps_as_the_link_drops_reaches_the_far_end(dut):
+    """100 Mb/s: the MAC puts the first preamble byte out on the clock it decides the frame's carrier, not a
+    byte time (10 clocks) later, so a link drop in between cannot make a frame counted as sent vanish: B counts
+    every frame A sent (the soak lost one such frame during renegotiations to 100 Mb/s)."""
+    await frames_decided_as_the_link_drops(dut, regs.SPEED_100, W1000)

@@ -302,6 +302,11 @@ def format_fields(fields, value: int) -> str:
     return "|".join(parts) or "0"
 
 
+# the system clock's tick on a simulated host: shorter than QNX's 1 ms so that a driver hooked to it
+# (devnp-sam) sees interrupts within the soak's hundreds of microseconds
+SYSTEM_CLOCK_NS = 20_000
+
+
 class CocotbPlatform(Platform):
     """One host: its NIC at ``side`` (``s_axil_<side>``, ``irq_<side>``, and the
     ``host_mem_axi`` slave ``host_mem_<side>_inst`` on its DMA port), on a
@@ -356,6 +361,19 @@ class CocotbPlatform(Platform):
         self.sides = [s for s, _, _ in nics]
         self.memory_taps = TappedMemory(self.memory)
         self.dma_faults = [PortDmaFaults(port) for port in self.dma_ports]
+        self.irq_lines: dict = {}
+        self.qtime = None
+
+    def system_clock(self, irq: int = 0, period_ns: int = SYSTEM_CLOCK_NS):
+        """This host's system clock interrupt (``SYSPAGE_ENTRY(qtime)->intr``, what devnp-sam attaches
+        to), created on first use: ``iopkt.platform.virtual.SystemClock`` on cocotb timers, ticking every
+        ``period_ns`` once the kernel hooks its line (a wake-up per tick, none per clock)."""
+        if self.qtime is None:
+            from iopkt.platform.virtual import SystemClock
+
+            self.qtime = SystemClock(self, irq, period_ns)
+            self.irq_lines[irq] = self.qtime.line
+        return self.qtime
 
     def dma_log(self) -> host_mem.DmaLog:
         """A reader of this host's DMA transactions (all its NICs), from now on."""

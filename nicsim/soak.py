@@ -47,15 +47,17 @@ from dataclasses import dataclass, field, replace
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
 
+import devnp_sam  # noqa: F401 (registers devnp-sam.so: the second interface the soak mounts)
 from devnp_nic.receive import _whole_frame
 from devnp_nic.softc import nic_hw_count
 from devnp_nic.transmit import nic_harvest
 from iopkt.kern.errno import EMSGSIZE, ENETDOWN, ENOBUFS, EOK
 from iopkt.net.bpf import bpf_attach_tap, bpf_write
-from iopkt.net.if_ import IFF_PROMISC, SIOCADDMULTI, SIOCDELMULTI, SIOCSIFFLAGS
+from iopkt.net.if_ import IFF_PROMISC, SIOCADDMULTI, SIOCDELMULTI, ifpromisc
 from iopkt.netinet import udp_socket
 from nicdef import regs as R
 from nicsim import artifacts, testing
+from nicsim import coverage as fcov
 from nicsim.accounting import link_counters, offered_line
 from nicsim.faults import DMA_KINDS
 from nicsim.scoreboard import DIRS, ICMP_ID, Scoreboard
@@ -66,6 +68,7 @@ from nicsim.two_hosts import (
     Hosts,
     bring_up_pair,
     build_hosts,
+    cover_fault,
     hold_all_clusters,
     inject_dma_error,
     stall_stack,
@@ -103,6 +106,7 @@ class SoakConfig:
     progress_s: float = 5.0
     listeners: list = field(default_factory=list)
     fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
+    fault_tour: bool = False  # each fault in each driver state once, then stop (``Soak.tour``)
 
 
 @dataclass
@@ -158,6 +162,8 @@ class Soak:
         # will make noted when it starts (the NIC may take it any time before the change returns)
         self.history = {h: [(0, rx_state(io))] for h, io in hosts.by_name.items()}
         self.fault_log: list[str] = []
+        self.paused = False  # the senders wait (the fault tour's idle state)
+        self.tour_done = False
 
     # ------------------------------------------------------------ helpers
     def ifp(self, host: str):
@@ -184,8 +190,9 @@ class Soak:
         frames = self.generated if self.stop else self.generated + 1
         env = (f"SOAK_FAULT_NAMES={','.join(self.cfg.fault_names)} " if self.cfg.fault_names else "") + \
             (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
-            ("" if self.cfg.faults else "SOAK_FAULTS=0 ")
-        return f"{env}make soak SEED={self.cfg.seed} FRAMES={frames} SIM={os.environ.get('SIM', 'verilator')}"
+            ("" if self.cfg.faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if self.cfg.fault_tour else "")
+        budget = "" if self.cfg.fault_tour else f" FRAMES={frames}"  # a tour ends with its last fault
+        return f"{env}make soak SEED={self.cfg.seed}{budget} SIM={os.environ.get('SIM', 'verilator')}"
 
     def failed(self, msg: str) -> AssertionError:
         return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"
@@ -195,13 +202,14 @@ class Soak:
         """Test-end hook: on any failure (a DMA checker's, a driver bug io-pkt
         caught, the soak's own), the replay command joins the artifacts
         (``replay.txt``) and the console."""
+        folder = artifacts.folder()
+        if folder is not None:  # the faults fired, passed or failed: what a run covered
+            (folder / "soak-faults.txt").write_text("".join(f + "\n" for f in self.fault_log))
         if error is None:
             return
         line = f"replay: {self.replay()}"
-        folder = artifacts.folder()
         if folder is not None:
             (folder / "replay.txt").write_text(line + "\n")
-            (folder / "soak-faults.txt").write_text("".join(f + "\n" for f in self.fault_log))
         print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames; {line}",
               flush=True)
 
@@ -228,6 +236,8 @@ class Soak:
               + " | ".join(parts), flush=True)
 
     def budget_spent(self) -> bool:
+        if self.cfg.fault_tour:
+            return self.tour_done
         if self.cfg.frames is not None:
             return self.generated >= self.cfg.frames
         return time.perf_counter() - self.t0 >= self.cfg.seconds
@@ -295,6 +305,9 @@ class Soak:
             if self.budget_spent():
                 self.stop = True
                 break
+            if self.paused:
+                await self.plat.sleep(POLL_NS)
+                continue
             self.generated += 1
             spec = gen.next(self.ifp(src).if_mtu, self.ifp(dst).if_mtu)
             waited = 0
@@ -349,16 +362,33 @@ class Soak:
 
     # ------------------------------------------------------------ faults
     def driver_state(self, host: str) -> str:
+        """``host``'s driver as the coverage model sees it (``coverage.driver_state``: stopping while
+        IFF_RUNNING is clear, mid-burst with frames outstanding or a ring tail just moved), and mid-burst
+        too while its send queue holds frames; stopping while the soak drains."""
         if self.draining:
             return "stopping"
-        sc = self.hosts.softc(host)
-        return "mid-burst" if self.ifp(host).if_snd.ifq_len or sc.tx_pkts else "idle"
+        state = fcov.driver_state(self.hosts.softc(host)).replace("_", "-")
+        return "mid-burst" if state == "idle" and self.ifp(host).if_snd.ifq_len else state
 
     async def _ioctl(self, host: str, cmd: int, data) -> int:
         ifp = self.ifp(host)
         return await self.hosts.by_name[host].stack_call(ifp.if_ioctl, ifp, cmd, data, proc_name="soak-ioctl")
 
-    async def fault(self, name: str, host: str) -> None:
+    async def fire(self, name: str, host: str, inner: str | None = None) -> None:
+        """Note one fault of ``FAULTS`` on ``host`` (the fault log, the scoreboard's event, the coverage
+        model's bin of its kind and the driver's state now), fire it and wait until it has ended.
+        ``inner``: for ``down_up``, a fault to fire while the interface is stopping (None: by chance)."""
+        state = self.driver_state(host)
+        self.fired.append((name, host, state))
+        self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
+        self.board.emit({"event": "fault", "name": name, "host": host, "driver_state": state,
+                         "time_ns": self.plat.now_ns()})
+        if name in COVERAGE_KIND:  # the others' helpers (inject_dma_error, stall_stack, ...) count themselves
+            cover_fault(self.hosts, host, COVERAGE_KIND[name])
+        self.paused = False  # the tour's idle moment is this one: the traffic goes on around the fault
+        await self.fault(name, host, inner)
+
+    async def fault(self, name: str, host: str, inner: str | None = None) -> None:
         """Fire one fault of ``FAULTS`` on ``host`` and wait until it has ended."""
         r = self.fault_rng
         hosts, dut = self.hosts, self.dut
@@ -381,7 +411,17 @@ class Soak:
         elif name == "cluster_exhaustion":
             await hold_all_clusters(hosts.by_name[host], r.randint(20_000, 150_000))
         elif name == "down_up":
-            await hosts.must(host, "ifconfig nic0 down")
+            # now and then a second fault while the driver's stop waits (the NIC draining its transmit
+            # path) or while the interface is down: the driver in its stopping state
+            if inner is None and r.random() < 0.4:
+                inner = r.choice(self.cfg.fault_names or FAULTS)
+            down = self.plat.spawn(hosts.must(host, "ifconfig nic0 down"), "soak-down")
+            if inner is not None:
+                # the stop clears IFF_RUNNING first thing; once the down returned the interface is down
+                while self.driver_state(host) != "stopping" and not down.done():
+                    await self.plat.sleep(100)
+                await self.fire(inner, host)
+            await down.join()
             await self.plat.sleep(r.randint(5_000, 40_000))
             await hosts.must(host, "ifconfig nic0 up")
         elif name == "mtu":
@@ -398,6 +438,20 @@ class Soak:
             await hosts.must(host, f"ifconfig nic0 media {media}")
             await self.plat.sleep(r.randint(100_000, 400_000))
             await hosts.must(host, "ifconfig nic0 media autoselect")
+        elif name == "multicast" and (self.cfg.fault_tour or r.random() < 0.4):
+            # every group left for a while (the multicast application gone), then joined again: the
+            # receiver's filter back to station and broadcast alone
+            st = rx_state(io)
+            joined = sorted(st.groups)
+            self.note_state(host, replace(st, groups=frozenset()))
+            for group in joined:
+                assert await self._ioctl(host, SIOCDELMULTI, group) == 0
+            self.note_state(host)
+            await self.plat.sleep(r.randint(50_000, 300_000))
+            self.note_state(host, replace(rx_state(io), groups=rx_state(io).groups | frozenset(joined)))
+            for group in joined:
+                assert await self._ioctl(host, SIOCADDMULTI, group) == 0
+            self.note_state(host)
         elif name == "multicast":
             group = GROUPS[r.randrange(2)]
             st = rx_state(io)
@@ -407,11 +461,12 @@ class Soak:
             self.note_state(host)
         elif name == "promisc":
             self.note_state(host, replace(rx_state(io), promisc=True))
-            assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags | IFF_PROMISC) == 0
+            # IFF_PROMISC is not the user's to set with SIOCSIFFLAGS: a promiscuous listener asks for it
+            assert await io.stack_call(ifpromisc, self.ifp(host), True, proc_name="soak-promisc") == 0
             self.note_state(host)
             await self.plat.sleep(r.randint(50_000, 300_000))
             self.note_state(host, replace(rx_state(io), promisc=False))
-            assert await self._ioctl(host, SIOCSIFFLAGS, self.ifp(host).if_flags & ~IFF_PROMISC) == 0
+            assert await io.stack_call(ifpromisc, self.ifp(host), False, proc_name="soak-promisc") == 0
             self.note_state(host)
         elif name == "allmulti":
             self.note_state(host, replace(rx_state(io), allmulti=True))
@@ -421,22 +476,94 @@ class Soak:
             self.note_state(host, replace(rx_state(io), allmulti=False))
             assert await self._ioctl(host, SIOCDELMULTI, ALLMULTI_RANGE) == 0
             self.note_state(host)
+        elif name == "second_interface":
+            await self.second_interface(host, r.randint(50_000, 300_000))
         else:
             raise ValueError(f"no fault named {name!r}")
 
+    async def second_interface(self, host: str, ns: int) -> None:
+        """devnp-sam (the guide's hardware-independent sample, on the host's system clock interrupt)
+        mounted beside nic0, up for ``ns`` of simulated time, then destroyed: nic0's traffic and
+        accounting go on, and the host's resources come back (checked at the soak's end)."""
+        io = self.hosts.by_name[host]
+        before = {ifp.if_xname for ifp in io.ifnet}
+        await self.hosts.must(host, "mount -T io-pkt /lib/dll/devnp-sam.so")
+        new = [ifp.if_xname for ifp in io.ifnet if ifp.if_xname not in before]
+        if len(new) != 1:
+            raise self.failed(f"{host}: mounting devnp-sam made interfaces {new}, not one")
+        await self.hosts.must(host, f"ifconfig {new[0]} up")
+        await self.plat.sleep(ns)
+        await self.hosts.must(host, f"ifconfig {new[0]} destroy")
+        if self.ifp(host).if_xname != "nic0":
+            raise self.failed(f"{host}: after {new[0]} was destroyed its first interface is "
+                              f"{self.ifp(host).if_xname}")
+
     async def scheduler(self) -> None:
+        if self.cfg.fault_tour:
+            await self.tour()
+            return
         r = self.fault_rng
         while not self.stop:
             await self.plat.sleep(r.randint(*self.cfg.fault_gap_ns))
             if self.stop:
                 break
-            name, host = r.choice(self.cfg.fault_names or FAULTS), r.choice(("hostA", "hostB"))
-            state = self.driver_state(host)
-            self.fired.append((name, host, state))
-            self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
-            self.board.emit({"event": "fault", "name": name, "host": host, "driver_state": state,
-                             "time_ns": self.plat.now_ns()})
-            await self.fault(name, host)
+            await self.fire(r.choice(self.cfg.fault_names or FAULTS), r.choice(("hostA", "hostB")))
+
+    async def tour(self) -> None:
+        """Each fault (``cfg.fault_names`` or ``FAULTS``) once in each driver state, on a random host,
+        with the traffic running around it: mid-burst when the driver is seen with frames outstanding,
+        idle after the senders paused and the driver reaped its sent frames, stopping inside an
+        ``ifconfig down`` (``down_up`` with the fault as its second one). A state that does not come
+        within its wait is skipped (the fault log and the coverage say which); then the traffic stops."""
+        r = self.fault_rng
+        for name in self.cfg.fault_names or FAULTS:
+            for want in ("idle", "mid-burst", "stopping"):
+                await self.plat.sleep(r.randint(*self.cfg.fault_gap_ns))
+                host = r.choice(("hostA", "hostB"))
+                if name in FILTER_FAULTS:
+                    # the other host sends jumbo frames meanwhile (its MTU raised, a fault on each host at
+                    # once), so frames of every size class meet the receiver in each filter mode
+                    await self.other_host_jumbo(host, self.tour_step(name, host, want))
+                else:
+                    await self.tour_step(name, host, want)
+        self.tour_done = True
+
+    async def other_host_jumbo(self, host: str, step) -> None:
+        """Run ``step`` (a coroutine) with the host other than ``host`` at MTU 9000, then back at 1500."""
+        other = "hostB" if host == "hostA" else "hostA"
+        io = self.hosts.by_name[other]
+        self.note_state(other, replace(rx_state(io), mtu=9000))
+        await self.hosts.must(other, "ifconfig nic0 mtu 9000")
+        self.note_state(other)
+        await step
+        self.note_state(other, replace(rx_state(io), mtu=1500))
+        await self.hosts.must(other, "ifconfig nic0 mtu 1500")
+        self.note_state(other)
+
+    async def tour_step(self, name: str, host: str, want: str) -> None:
+        """Fire ``name`` on ``host`` once its driver is in state ``want`` (``tour``)."""
+        if want == "stopping":
+            self.fault_log.append(f"{self.plat.now_ns()} ns: tour: {name} inside a down_up on {host}")
+            await self.fire("down_up", host, inner=name)
+            return
+        self.paused = want == "idle"
+        sc = self.hosts.softc(host)
+        # (a send queue of jumbo frames, queued while the MTU was 9000, takes milliseconds to drain)
+        for _ in range(400):
+            if want == "idle":
+                await self.plat.sleep(fcov.BURST_WINDOW_NS // 2)
+                await self.hosts.by_name[host].stack_call(nic_harvest, sc, proc_name="tour")
+            else:
+                await self.plat.sleep(1_000)
+            if self.driver_state(host) == want:
+                await self.fire(name, host)
+                break
+        else:
+            sc = self.hosts.softc(host)
+            self.fault_log.append(f"{self.plat.now_ns()} ns: tour: {host} never {want} for {name} (TX outstanding "
+                                  f"{len(sc.tx_pkts)}, send queue {self.ifp(host).if_snd.ifq_len}, state "
+                                  f"{fcov.driver_state(sc)})")
+        self.paused = False
 
     # ------------------------------------------------------------ the end
     async def nic_census(self, d: str) -> str:
@@ -630,9 +757,16 @@ class Soak:
 # to 100 or 10 Mb/s, the stack stalled (RX ring exhaustion), every cluster
 # taken, ifconfig down/up, an MTU change and back, a media change and back, a
 # multicast join or leave, promiscuous and all-multicast filter modes.
-# (One NIC per host on nic_pair_tb: no second interface to mount and destroy.)
+# multicast join or leave, promiscuous and all-multicast filter modes, and a
+# second interface (devnp-sam) mounted and destroyed beside nic0.
 FAULTS = [f"dma:{k}" for k in DMA_KINDS] + ["cable_pull", "renegotiate", "rx_ring_exhaustion", "cluster_exhaustion",
-                                            "down_up", "mtu", "media", "multicast", "promisc", "allmulti"]
+                                            "down_up", "mtu", "media", "multicast", "promisc", "allmulti",
+                                            "second_interface"]
+FILTER_FAULTS = ("multicast", "promisc", "allmulti")
+# the coverage model's kind of each fault whose helper does not count it itself (nicsim.coverage.FAULT_KINDS)
+COVERAGE_KIND = {"cable_pull": "cable_pull", "renegotiate": "renegotiate", "down_up": "down_up", "mtu": "mtu_change",
+                 "media": "media_change", "multicast": "filter_change", "promisc": "filter_change",
+                 "allmulti": "filter_change", "second_interface": "second_interface"}
 
 
 async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
@@ -652,12 +786,14 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
 def config_from_env(env=os.environ) -> SoakConfig:
     """``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (empty: none),
     ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame),
-    ``SOAK_PROGRESS`` (wall seconds) as a ``SoakConfig``."""
+    ``SOAK_PROGRESS`` (wall seconds), ``SOAK_FAULT_TOUR`` (1: each fault in each
+    driver state, then stop) as a ``SoakConfig``."""
     frames = env.get("SOAK_FRAMES") or None
     return SoakConfig(seed=int(env.get("SOAK_SEED", "1")), seconds=float(env.get("SOAK_SECONDS", "60")),
                       frames=int(frames) if frames else None, faults=env.get("SOAK_FAULTS", "1") != "0",
                       wire_error_rate=float(env.get("SOAK_WIRE_RATE", "0.03")),
                       fault_names=[f for f in env.get("SOAK_FAULT_NAMES", "").split(",") if f],
+                      fault_tour=env.get("SOAK_FAULT_TOUR", "0") == "1",
                       progress_s=float(env.get("SOAK_PROGRESS", "5")))
 
 

@@ -12,7 +12,8 @@
  * byte; otherwise gmii_tx_er stays 0.
  *
  * No carrier: whether a frame is sent is decided once, when it is due to
- * start. Without carrier (the PHY has no link) the frame is read out and
+ * start, on the step that puts its first preamble byte out (at any speed the
+ * PHY sees gmii_tx_en the clock after the MAC saw its carrier). Without carrier (the PHY has no link) the frame is read out and
  * thrown away at one byte per clock, whatever the speed, with gmii_tx_en low,
  * and counted in stat_tx_no_carrier instead of stat_tx_frame; the IFG is not
  * needed since nothing reached the wire. A frame already on the wire when
@@ -124,7 +125,18 @@ always @* begin
             count_next = 0;
             crc_next = 32'hffffffff;
             if (s_axis_tvalid && start_ok) begin
-                state_next = carrier ? STATE_PREAMBLE : STATE_DISCARD;
+                if (carrier) begin
+                    // the first preamble byte goes out on the clock the carrier is decided: at 100
+                    // and 10 Mb/s a byte lasts 10 or 100 clocks, and a link drop in that wait would
+                    // otherwise close the PHY's transmit path (two clocks of grace) under a frame
+                    // this MAC goes on to count as sent
+                    gmii_tx_en_next = 1'b1;
+                    gmii_txd_next = 8'h55;
+                    count_next = 1;
+                    state_next = STATE_PREAMBLE;
+                end else begin
+                    state_next = STATE_DISCARD;
+                end
             end
         end
         STATE_PREAMBLE: begin
@@ -185,9 +197,9 @@ always @* begin
             end
         end
         STATE_IFG: begin
-            // IDLE adds one more idle byte time before the next preamble
+            // IDLE sends the next preamble's first byte on the step it leaves, so the IFG is all here
             count_next = count_reg + 1;
-            if (count_reg + 2 >= IFG_BYTES) begin
+            if (count_reg + 1 >= IFG_BYTES) begin
                 state_next = STATE_IDLE;
             end
         end

@@ -180,6 +180,7 @@ class Ifnet:
         self.if_noproto = 0
         self.if_link_state = 0
         self.if_lladdr = b""
+        self.if_pcount = 0  # listeners that asked for promiscuous mode (ifpromisc)
         self.if_addrs: list = []  # protocol addresses, kept by netinet
         self.ec = None  # struct ethercom, for Ethernet interfaces
         # BPF taps (net/bpf.py): callables shown each frame received / queued for output
@@ -266,6 +267,34 @@ async def if_up(ifp: Ifnet) -> int:
     if not ifp.if_flags_tx & IFF_RUNNING:
         return await call_driver(ifp.if_init, ifp)
     return EOK
+
+
+async def ifpromisc(ifp: Ifnet, pswitch: bool) -> int:
+    """Ask for promiscuous mode (``pswitch`` true) or give the request back
+    (NetBSD ``net/if.c`` ``ifpromisc``, what BPF calls for a promiscuous
+    listener): IFF_PROMISC is one of the ``IFF_CANTCHANGE`` flags, so
+    ``SIOCSIFFLAGS`` cannot set it. The first request sets it and the last one
+    given back clears it (``if_pcount`` counts them); an interface that is up
+    is then initialised again to take it, as ``SIOCSIFFLAGS`` would. Returns
+    ``if_init``'s errno (the count and flag restored on failure); ``EINVAL``
+    to give back a request never made."""
+    pcount, flags = ifp.if_pcount, ifp.if_flags
+    if pswitch:
+        ifp.if_pcount += 1
+        if pcount:
+            return EOK
+        ifp.if_flags |= IFF_PROMISC
+    else:
+        if pcount == 0:
+            return EINVAL
+        ifp.if_pcount -= 1
+        if ifp.if_pcount:
+            return EOK
+        ifp.if_flags &= ~IFF_PROMISC
+    err = await call_driver(ifp.if_init, ifp) if ifp.if_flags & IFF_UP else EOK
+    if err != EOK:
+        ifp.if_pcount, ifp.if_flags = pcount, flags
+    return err
 
 
 def _is_int(data, lo: int, hi: int) -> bool:

@@ -215,3 +215,28 @@ def test_every_changeable_bit_changes_and_no_other(h):
     assert sh(h, "ifconfig nic0").output[0] == \
         "nic0: flags=9806<BROADCAST,DEBUG,SIMPLEX,LINK0,MULTICAST> mtu 1500"
     assert ifunit(h.a, "nic0") is ifp
+
+
+def test_promiscuous_mode_is_asked_for_with_ifpromisc_not_siocsifflags(h):
+    """IFF_PROMISC is an IFF_CANTCHANGE flag (NetBSD net/if.h): SIOCSIFFLAGS leaves it as it is, and a
+    listener asks for it with ifpromisc (net/if.c), which counts the requests: the first sets the flag and
+    initialises the up interface again so its driver programs the filter, the last one given back clears it
+    (and initialises it again); giving back a request never made is EINVAL."""
+    from iopkt.net.if_ import ifpromisc
+
+    ifp = h.sca.ifp
+    drv = RingDriver(ifp)
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_UP) == EOK
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags | IFF_PROMISC) == EOK
+    assert not ifp.if_flags & IFF_PROMISC
+    inits = drv.calls.count("init")
+    assert h.run(h.a.stack_call(ifpromisc, ifp, True)) == EOK
+    assert ifp.if_flags & IFF_PROMISC and drv.calls.count("init") == inits + 1
+    assert h.run(h.a.stack_call(ifpromisc, ifp, True)) == EOK  # a second listener: nothing to change
+    assert drv.calls.count("init") == inits + 1
+    assert h.run(h.a.stack_call(ifpromisc, ifp, False)) == EOK
+    assert ifp.if_flags & IFF_PROMISC, "one listener still wants it"
+    assert h.run(h.a.stack_call(ifpromisc, ifp, False)) == EOK
+    assert not ifp.if_flags & IFF_PROMISC and drv.calls.count("init") == inits + 2
+    assert h.run(h.a.stack_call(ifpromisc, ifp, False)) == EINVAL
+    assert ioctl(h, SIOCSIFFLAGS, ifp.if_flags & ~IFF_UP) == EOK  # the ring goes back before the leak check
