@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import struct
 import time
 import zlib
@@ -56,7 +57,7 @@ from iopkt.net.bpf import bpf_attach_tap, bpf_write
 from iopkt.net.if_ import IFF_PROMISC, SIOCADDMULTI, SIOCDELMULTI, ifpromisc
 from iopkt.netinet import udp_socket
 from nicdef import regs as R
-from nicsim import artifacts, testing
+from nicsim import artifacts, lifeline, testing
 from nicsim import coverage as fcov
 from nicsim.accounting import link_counters, offered_line
 from nicsim.faults import DMA_KINDS
@@ -188,7 +189,9 @@ class Soak:
         """The command that replays this run up to now exactly: the frame budget
         at which the traffic stopped, or one past the frames chosen so far."""
         frames = self.generated if self.stop else self.generated + 1
-        env = (f"SOAK_FAULT_NAMES={','.join(self.cfg.fault_names)} " if self.cfg.fault_names else "") + \
+        # quoted for the shell: a value with a space or a quote still replays as given
+        names = shlex.quote(",".join(self.cfg.fault_names))
+        env = (f"SOAK_FAULT_NAMES={names} " if self.cfg.fault_names else "") + \
             (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
             ("" if self.cfg.faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if self.cfg.fault_tour else "")
         budget = "" if self.cfg.fault_tour else f" FRAMES={frames}"  # a tour ends with its last fault
@@ -815,6 +818,7 @@ def summary(cfg: SoakConfig, res: SoakResult) -> str:
 @testing.test()
 async def soak_job(dut):
     """``nicsim soak`` / ``make soak``: one soak configured by the environment (``config_from_env``)."""
+    lifeline.die_with_runner()  # `nicsim soak` gone (SIGTERM, SIGKILL): so is this simulator
     cfg = config_from_env()
     result = await run_soak(dut, cfg)
     print(summary(cfg, result), end="", flush=True)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 import time
 
+from nicsim import lifeline
 from nicsim.runner import CocotbTestFailed, run_cocotb
 
-REPLAY = re.compile(r"replay: ((?:SOAK_\w+=\S+ )*make soak SEED=\S+ FRAMES=\S+ SIM=\S+)")
+# the soak's own line (replay.txt, or the failure text): everything after "replay: " up to the line's end
+REPLAY = re.compile(r"^replay: (.*make soak SEED=.*)$", re.MULTILINE)
 
 
 def run_soak_job(seed: int, seconds: float, sim: str = "verilator", frames: int | None = None,
@@ -32,7 +35,9 @@ def run_soak_job(seed: int, seconds: float, sim: str = "verilator", frames: int 
            "SOAK_FAULTS": "1" if faults and os.environ.get("SOAK_FAULTS", "1") != "0" else "0",
            "SOAK_WIRE_RATE": os.environ.get("SOAK_WIRE_RATE", "0.03"),
            "SOAK_FAULT_NAMES": os.environ.get("SOAK_FAULT_NAMES", ""), "COCOTB_RANDOM_SEED": str(seed),
-           "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR"}
+           "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
+           lifeline.PARENT_ENV: str(os.getpid())}  # the simulator ends with this process, however it ends
+    lifeline.die_with_make()  # `make soak` killed (timeout sends make alone a SIGTERM): so is this
     budget = f"{frames} frames" if frames else f"{seconds:g} s of wall time"
     print(f"soak: seed {seed}, {budget}, on {sim} (build first if needed)", flush=True)
     t0 = time.perf_counter()
@@ -42,8 +47,11 @@ def run_soak_job(seed: int, seconds: float, sim: str = "verilator", frames: int 
         print(e, file=sys.stderr)
         saved = e.artifacts / "replay.txt"
         found = REPLAY.search(saved.read_text() if saved.is_file() else str(e))
+        narrowing = "".join(f"{k}={shlex.quote(os.environ[k])} " for k in ("SOAK_FAULT_NAMES", "SOAK_WIRE_RATE")
+                            if os.environ.get(k))
         replay = found.group(1) if found else (
-            f"make soak SEED={seed} " + (f"FRAMES={frames}" if frames else f"SECONDS={seconds:g}") + f" SIM={sim}")
+            f"{narrowing}make soak SEED={seed} " + (f"FRAMES={frames}" if frames else f"SECONDS={seconds:g}")
+            + f" SIM={sim}")
         print(f"\nsoak seed {seed} FAILED after {time.perf_counter() - t0:.0f} s; replay it with:\n  {replay}",
               file=sys.stderr, flush=True)
         return 1
