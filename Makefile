@@ -195,6 +195,7 @@ synth: venv
 # make soak SEED=n SECONDS=s [FRAMES=n] [SIM=icarus]: Verilator unless SIM is given
 SOAK_SIM = $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator)
 soak: tools
+	@test -n "$(SEED)" || { echo "make soak: give SEED=<whole number> (and SECONDS=, FRAMES=, SIM=): make soak SEED=1 SECONDS=60"; exit 2; }
 	$(VENV)/bin/nicsim soak --sim $(SOAK_SIM) --seed "$(SEED)" --seconds "$(or $(SECONDS),60)" $(if $(FRAMES),--frames "$(FRAMES)")
 
 bench: tools

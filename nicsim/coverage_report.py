@@ -306,11 +306,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="the reports folder of the coverage runs (default: the repository's reports/)")
     ap.add_argument("--sim", action="append", choices=SIMS, help="only this simulator's runs (repeatable)")
     args = ap.parse_args(argv)
-    lines = report(args.reports, sims=tuple(args.sim or SIMS))
+    sims = tuple(args.sim or SIMS)
+    if not args.reports.is_dir():
+        ap.error(f"--reports {args.reports}: no such folder (the reports folder of make coverage's runs)")
+    if not find_files(args.reports, fcov.DB_FILE, sims):
+        print(f"nicsim coverage: no {fcov.DB_FILE} under {args.reports}/tests/ for {', '.join(sims)}: "
+              "run the tests with NICSIM_COVERAGE=1 first (make coverage does both)", file=sys.stderr)
+        return 1
+    lines = report(args.reports, sims=sims)
     print("\n".join(lines))
     out = args.reports / "coverage"
     print(f"written: {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
-    return 0 if find_files(args.reports, fcov.DB_FILE, tuple(args.sim or SIMS)) else 1
+    return 0
 
 
 if __name__ == "__main__":
