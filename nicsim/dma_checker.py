@@ -141,29 +141,30 @@ class DmaChecker:
         interrupt. A check that fails on the replayed state is tried again
         with each such ring taken as stopped, as it is by now; only a breach
         then too is one."""
-        if self.stopped:
-            return
-        if self.failure is None:
+        self._guard(self._check_as_stopped_by_now, nic, check, *args)
+
+    def _check_as_stopped_by_now(self, nic: NicOwnership, check, *args) -> None:
+        """``check(*args)``; if it fails, again with ``nic``'s rings that an unreplayed error
+        response has stopped taken as stopped. The first breach is raised if both fail."""
+        try:
+            check(*args)
+        except DmaPermissionError as first:
+            rings = self._stopped_unreplayed(nic)
+            if not rings:
+                raise
+            saved = [ring.stopped for ring in rings]
+            for ring in rings:
+                ring.stopped = True
             try:
                 check(*args)
+            except DmaPermissionError:
+                pass
+            else:
                 return
-            except DmaPermissionError as err:
-                rings = self._stopped_unreplayed(nic)
-                if rings:
-                    saved = [ring.stopped for ring in rings]
-                    for ring in rings:
-                        ring.stopped = True
-                    try:
-                        check(*args)
-                        return
-                    except DmaPermissionError:
-                        pass
-                    finally:
-                        for ring, was in zip(rings, saved, strict=True):
-                            ring.stopped = was
-                self.failure = err
-        if self.raise_in_driver:
-            raise self.failure
+            finally:
+                for ring, was in zip(rings, saved, strict=True):
+                    ring.stopped = was
+            raise first
 
     def _stopped_unreplayed(self, nic: NicOwnership) -> list:
         """``nic``'s rings that a logged but not yet replayed burst with an error
