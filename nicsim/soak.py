@@ -74,10 +74,9 @@ from nicsim.two_hosts import (
     inject_dma_error,
     stall_stack,
 )
-from nicsim.udp_flow import HEADER, check_payload, payload
+from nicsim.udp_flow import ADDR, HEADER, check_payload, payload
 
 ENDS = {"A->B": ("hostA", "hostB"), "B->A": ("hostB", "hostA")}
-ADDR = {"hostA": "10.0.0.1", "hostB": "10.0.0.2"}
 MAC = {"hostA": MAC_A, "hostB": MAC_B}
 WIRE = {"A->B": "wire_ab", "B->A": "wire_ba"}
 UDP_PORT = {"A->B": 7301, "B->A": 7302}
