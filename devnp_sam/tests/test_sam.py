@@ -240,3 +240,26 @@ def test_name_option_skips_units_taken_by_interfaces_that_are_not_devices(host):
     res = sh(p, iopkt, "mount -T io-pkt -o name=nic /lib/dll/devnp-sam.so")
     assert res.status == 0, res.text
     assert sorted(sh(p, iopkt, "ifconfig -l").output[0].split()) == ["nic0", "nic1"]
+
+
+def test_the_clock_keeps_its_period_and_stops_waking_once_nothing_acknowledges_it(host):
+    """The clock chip (1 ms) interrupts sam once per tick on its period grid; after ``ifconfig destroy``
+    detaches sam nothing acknowledges the pending tick, later ticks merge into it, and the model stops
+    waking for them (a devnp-sam mounted and destroyed beside a NIC costs nothing afterwards)."""
+    p, iopkt = host
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    clock, sam = p.qtime, iopkt.alldevs[0]
+    p.run(for_ns=50_000_000)
+    assert 48 <= sam.sc_intr_cnt <= clock.ticks <= sam.sc_intr_cnt + 1  # the last tick's ISR may be on its way
+    assert sh(p, iopkt, "ifconfig sam0 destroy").status == 0
+    ticks, resumes = clock.ticks, clock._task._gen
+    p.run(for_ns=1_000_000_000)  # a second: a thousand ticks of the old model
+    assert clock.ticks - ticks <= 1 and clock._task._gen - resumes <= 2
+    # attached again, it interrupts on the same 1 ms grid as before
+    sh(p, iopkt, "mount -T io-pkt devnp-sam.so")
+    sh(p, iopkt, "ifconfig sam0 10.0.0.1/24")
+    seen = []
+    iopkt.kernel.observers.append(lambda ev, irq, name: ev == "isr" and seen.append(p.now_ns()))
+    p.run(for_ns=10_000_000)
+    assert len(seen) >= 9 and len({t % 1_000_000 for t in seen}) == 1

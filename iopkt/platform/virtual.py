@@ -303,6 +303,8 @@ class _ClockLine(VirtualIrqLine):
     def kernel_ack(self) -> None:
         """The kernel's clock handler acknowledges the tick on interrupt entry."""
         self.set(False)
+        if self._clock._acked is not None:
+            self._clock._acked.set()
 
 
 class SystemClock:
@@ -310,8 +312,14 @@ class SystemClock:
 
     The kernel's own clock handler, which runs first on every entry of the
     line, acknowledges the tick, so each tick interrupts once; a tick that
-    arrives while the line is masked waits until it is unmasked. The ticking
-    task starts when the kernel first hooks the line.
+    arrives while the line is masked waits until it is unmasked, and later
+    ticks merge into it. The ticking task starts when the kernel first hooks
+    the line. ``ticks`` counts the ticks that raised the line.
+
+    While a tick is unacknowledged (the line masked, or nothing attached any
+    more: a driver's detach) the model sleeps until the acknowledgement
+    instead of waking every period for ticks that would merge; the next tick
+    after it still falls on the chip's period grid.
     """
 
     def __init__(self, platform: VirtualPlatform, intr: int, period_ns: int):
@@ -321,16 +329,27 @@ class SystemClock:
         self.line = _ClockLine(self)
         self.ticks = 0
         self._task = None
+        self._acked = None
 
     def _start(self) -> None:
         if self._task is None:
+            self._acked = self.platform.event("qtime-ack")
             self._task = self.platform.spawn(self._run(), "qtime")
 
     async def _run(self) -> None:
+        t0 = self.platform.now_ns()
+        n = 0  # ticks of the grid t0 + n * period_ns passed so far
         while True:
-            await self.platform.sleep(self.period_ns)
-            self.ticks += 1
-            self.line.set(True)
+            n += 1
+            await self.platform.sleep(t0 + n * self.period_ns - self.platform.now_ns())
+            if not self.line.level:
+                self.ticks += 1
+                self.line.set(True)
+                continue
+            self._acked.clear()
+            if self.line.level:
+                await self._acked.wait()
+            n = (self.platform.now_ns() - t0) // self.period_ns
 
 
 class IntrTimer:
