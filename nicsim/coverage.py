@@ -78,7 +78,10 @@ DRIVER_STATES = ["idle", "mid_burst", "stopping"]
 # multicast destination is in it then
 IGNORED_ADDR_X_MODE = [("multicast_in_hash", "broadcast")]
 
-# the coverage goals: name -> its bins (a cross's bins are tuples of its points' bins)
+# the coverage goals: name -> its bins (a cross's bins are tuples of its points' bins). The goals are all
+# under "nic."; the single axes a cross is made of are cocotb-coverage points too, kept under "axis." so that
+# the "nic" totals of an exported database count the goals' bins only, as the report's table does
+AXES = "axis"
 MODEL: dict[str, list] = {
     "nic.irq.alone": CAUSES,
     "nic.irq.together": CAUSES,
@@ -134,11 +137,11 @@ def sample_ring(event: str) -> None:
     """A ring event by name (one of :data:`RING_EVENTS`)."""
 
 
-@CoverPoint("nic.rx.size", vname="size", bins=SIZE_CLASSES)
-@CoverPoint("nic.rx.addr", vname="addr", bins=ADDR_CLASSES)
-@CoverPoint("nic.rx.mode", vname="mode", bins=FILTER_MODES)
-@CoverCross("nic.rx.size_x_mode", items=["nic.rx.size", "nic.rx.mode"])
-@CoverCross("nic.rx.addr_x_mode", items=["nic.rx.addr", "nic.rx.mode"], ign_bins=IGNORED_ADDR_X_MODE)
+@CoverPoint("axis.rx.size", vname="size", bins=SIZE_CLASSES)
+@CoverPoint("axis.rx.addr", vname="addr", bins=ADDR_CLASSES)
+@CoverPoint("axis.rx.mode", vname="mode", bins=FILTER_MODES)
+@CoverCross("nic.rx.size_x_mode", items=["axis.rx.size", "axis.rx.mode"])
+@CoverCross("nic.rx.addr_x_mode", items=["axis.rx.addr", "axis.rx.mode"], ign_bins=IGNORED_ADDR_X_MODE)
 def sample_rx_frame(size: str, addr: str, mode: str) -> None:
     """A frame offered to a NIC's receiver: its size class, address class and the filter mode then."""
 
@@ -148,9 +151,9 @@ def sample_media(mode: str) -> None:
     """A media mode with the link up (one of :data:`MEDIA_MODES`)."""
 
 
-@CoverPoint("nic.fault.kind", vname="kind", bins=FAULT_KINDS)
-@CoverPoint("nic.fault.state", vname="state", bins=DRIVER_STATES)
-@CoverCross("nic.fault.kind_x_state", items=["nic.fault.kind", "nic.fault.state"])
+@CoverPoint("axis.fault.kind", vname="kind", bins=FAULT_KINDS)
+@CoverPoint("axis.fault.state", vname="state", bins=DRIVER_STATES)
+@CoverCross("nic.fault.kind_x_state", items=["axis.fault.kind", "axis.fault.state"])
 def _sample_fault(kind: str, state: str) -> None:
     pass
 

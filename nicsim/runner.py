@@ -64,6 +64,8 @@ GMII_PCAP_C = RTL_DIR / "tb" / "gmii_pcap.c"
 GMII_TAP_V = RTL_DIR / "tb" / "gmii_tap.v"
 GMII_TAP_C = RTL_DIR / "tb" / "gmii_tap.c"
 HOST_MEM_LIB_SOURCES = [HOST_MEM_C, GMII_PCAP_C, GMII_TAP_C]
+# what the three include: the export mark and the VPI call-site helpers (a change rebuilds the library)
+HOST_MEM_LIB_HEADERS = [RTL_DIR / "tb" / "hdl_call.h"]
 PAIR_SOURCES = [RTL_DIR / "tb" / "nic_pair_tb.v", RTL_DIR / "tb" / "nic_phy_model.v",
                 RTL_DIR / "tb" / "axil_reg_master.v", RTL_DIR / "tb" / "gmii_fault_inject.v", HOST_MEM_V,
                 GMII_PCAP_V, GMII_TAP_V, *NIC_SOURCES]
@@ -296,7 +298,7 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
     (default ``sim_build/host_mem/``). Python in the simulation dlopens the
     same file and so gets the same instance (``nicsim.host_mem``).
 
-    Cached: rebuilt only when a C source (or this recipe) changes, which a
+    Cached: rebuilt only when a C source or header (or this recipe) changes, which a
     SHA-1 stamp next to the result records. A file lock makes parallel
     pytest workers wait for one build, and the result is renamed into place,
     so a simulation that has it loaded keeps its copy. (A simulation started
@@ -317,7 +319,7 @@ def build_host_mem(sim: str, out_dir: Path | None = None) -> Path:
                "-Wl,-soname,libhost_mem.so", "-o", "{out}", *map(str, HOST_MEM_LIB_SOURCES)]
     else:
         cmd = ["iverilog-vpi", "-DHOST_MEM_VPI", "--name={out_stem}", *map(str, HOST_MEM_LIB_SOURCES)]
-    digest = hashlib.sha1(b"".join(p.read_bytes() for p in HOST_MEM_LIB_SOURCES)
+    digest = hashlib.sha1(b"".join(p.read_bytes() for p in [*HOST_MEM_LIB_SOURCES, *HOST_MEM_LIB_HEADERS])
                           + " ".join(cmd).encode()).hexdigest()
     stamp = out_dir / f".{name}.sha1"
     with open(out_dir / f".{name}.lock", "w") as lock:

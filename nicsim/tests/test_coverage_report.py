@@ -86,7 +86,8 @@ def test_rtl_merge_folds_instances_and_leaves_the_testbench_out(tmp_path):
     points = rep.rtl_points(merged, rtl)
     mods = rep.rtl_modules(points)
     assert [m.name for m in mods] == ["nic_regs"]
-    assert mods[0].points == {"line": [1, 2], "toggle": [1, 1]}
+    # points: line 10 (hit) and the branch at 20 (not); source lines: the same two lines
+    assert mods[0].points == {"line": [1, 2], "source": [1, 2], "toggle": [1, 1]}
     info = rep.write_lcov(points, tmp_path / "rtl.info", rtl).read_text()
     assert f"SF:{rtl / 'nic_regs.v'}" in info and "DA:10,5" in info and "DA:20,0" in info
     assert "nic_phy_model" not in info
@@ -133,3 +134,67 @@ def test_command_says_when_no_run_left_coverage(tmp_path):
     _write_test(tmp_path, "verilator", "tb_x.test_a", _db({"LINK": 1}))
     assert cli.main(["coverage", "--reports", str(tmp_path), "--sim", "verilator"]) == 0
     assert "nic.irq.alone" in (tmp_path / "coverage" / "summary.txt").read_text()
+
+
+def test_rtl_totals_are_the_default_parameters_points_whatever_ran(tmp_path):
+    """A run at other parameters adds points of its own (a wider bus); the totals stay those of the NIC at
+    its defaults, its hits on the points both have count, its own points get a line outside the totals."""
+    rtl = tmp_path / "rtl"
+    rtl.mkdir()
+    (rtl / "nic.v").write_text("module nic #(\n    parameter DATA_WIDTH = 64,   // DMA bus\n"
+                               "    parameter ADDR_WIDTH = 32\n) ();\nendmodule\n")
+    (rtl / "nic_regs.v").write_text("// a source for genhtml to annotate\n" * 40)
+    regs = str(rtl / "nic_regs.v")
+    shared = [(_point(regs, 10, "v_line/nic_regs", "TOP.nic"), 0),
+              (_point(regs, 30, "v_toggle/nic_regs", "TOP.nic", "wdata[0]:0->1"), 0)]
+    wide = [(_point(regs, 10, "v_line/nic_regs", "TOP.nic"), 3),
+            (_point(regs, 30, "v_toggle/nic_regs", "TOP.nic", "wdata[0]:0->1"), 1),
+            (_point(regs, 30, "v_toggle/nic_regs", "TOP.nic", "wdata[100]:0->1"), 1),
+            (_point(regs, 30, "v_toggle/nic_regs", "TOP.nic", "wdata[101]:0->1"), 0)]
+    folders = {"tb_x.test_a": shared, "tb_x.test_a[TAP_BRIDGE=1]": shared,  # not a NIC parameter
+               "tb_x.test_a[DATA_WIDTH=64]": shared, "tb_x.test_a[DATA_WIDTH=512]": wide}
+    for name, points in folders.items():
+        (tmp_path / "tests" / "verilator" / name).mkdir(parents=True)
+        _dat(tmp_path / "tests" / "verilator" / name / "coverage.dat", points)
+    assert rep.run_parameters(Path("tb_x.test_a[DATA_WIDTH=512,TAP_BRIDGE=1]")) == \
+        {"DATA_WIDTH": "512", "TAP_BRIDGE": "1"}
+    assert rep.nic_defaults(rtl) == {"DATA_WIDTH": "64", "ADDR_WIDTH": "32"}
+    dats = rep.find_files(tmp_path, "coverage.dat", ("verilator",))
+    cov = rep.rtl_coverage(dats, rtl)
+    assert (cov.default_runs, cov.runs, cov.other_parameters) == (3, 4, ["DATA_WIDTH=512"])
+    assert sorted(cov.points.values()) == [1, 3]  # both default points, hit by the wide run
+    assert sorted(cov.beyond.values()) == [0, 1]
+    # the same totals with or without the wide run
+    for runs in (dats, [d for d in dats if "512" not in str(d)]):
+        mods = rep.rtl_modules(rep.rtl_coverage(runs, rtl).points)
+        assert [(m.points["line"][1], m.points["source"][1], m.points["toggle"][1]) for m in mods] == [(1, 1, 1)]
+    lines = rep.report(tmp_path, sims=("verilator",), rtl_dir=rtl)
+    assert any("3 of the 4 Verilator runs" in line for line in lines)
+    extra = next(line for line in lines if "not in the totals" in line)
+    assert "DATA_WIDTH=512" in extra and "1/2 toggle points" in extra
+    # only runs at other parameters: their points are the totals, and the table says so
+    only = rep.rtl_coverage([d for d in dats if "512" in str(d)], rtl)
+    assert (only.default_runs, len(only.points), only.beyond) == (0, 4, {})
+
+
+def test_functional_file_totals_agree_with_the_summary(tmp_path):
+    """The merged functional.yml's ``nic`` item totals the goals' bins as the summary does; the crosses'
+    single axes are an item of their own. The database is cocotb-coverage's own export."""
+    from cocotb_coverage.coverage import coverage_db
+
+    fcov.sample_rx_frame("64", "station", "broadcast")
+    fcov.sample_media("1000FD")
+    folder = tmp_path / "tests" / "verilator" / "tb_x.test_a"
+    folder.mkdir(parents=True)
+    coverage_db.export_to_yaml(str(folder / fcov.DB_FILE))
+    lines = rep.report(tmp_path, sims=("verilator",))
+    # bins of the model counted by hand: 6 causes alone + 6 together + 7 ring events + 6 sizes x 4 modes
+    # + (5 address classes x 4 modes - 1 unreachable) + 4 media modes + 15 fault kinds x 3 states
+    total = 6 + 6 + 7 + 24 + 19 + 4 + 45
+    roots = rep.functional_roots(tmp_path / "coverage" / "functional.yml")
+    covered = roots["nic"][0]
+    assert roots["nic"] == (covered, total) and covered >= 3  # 64/broadcast, station/broadcast, 1000FD
+    assert f"{covered:>4}/{total:<4}" in next(line for line in lines if "all bins" in line)
+    # the axes: 6 sizes, 5 address classes, 4 modes, 15 fault kinds, 3 states
+    assert roots[fcov.AXES][1] == 6 + 5 + 4 + 15 + 3
+    assert any(f"item {fcov.AXES}" in line for line in lines)

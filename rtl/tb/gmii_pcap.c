@@ -43,6 +43,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hdl_call.h"
+
 #define GP_MAX_WIRES 16
 #define GP_NAME_LEN 64
 #define GP_PATH_LEN 4096
@@ -52,12 +54,6 @@
 #define GP_MAGIC_NS 0xa1b23c4du
 #define GP_LINKTYPE_ETHERNET 1u
 #define GP_MIN_FRAME 64u /* with FCS */
-
-#if defined(__GNUC__)
-#define GP_EXPORT __attribute__((visibility("default")))
-#else
-#define GP_EXPORT
-#endif
 
 typedef struct {
     char name[GP_NAME_LEN]; /* "" while the slot is free */
@@ -260,7 +256,7 @@ static void close_all(void)
  * next call. Wires that were never opened (NICSIM_ARTIFACTS unset at time
  * 0) stay off. Returns how many wires now write, or -1 if a file could not
  * be opened. */
-GP_EXPORT int gp_retarget(const char *dir)
+HDL_CALL_EXPORT int gp_retarget(const char *dir)
 {
     int n = 0, failed = 0;
     if (dir && strlen(dir) >= sizeof(folder))
@@ -282,7 +278,7 @@ GP_EXPORT int gp_retarget(const char *dir)
 }
 
 /* Records written to wire `name`'s current pcap, or -1 if no such wire writes. */
-GP_EXPORT long long gp_records(const char *name)
+HDL_CALL_EXPORT long long gp_records(const char *name)
 {
     for (int i = 0; i < GP_MAX_WIRES; i++)
         if (wires[i].name[0] && strcmp(wires[i].name, name) == 0 && wires[i].pcap)
@@ -293,7 +289,7 @@ GP_EXPORT long long gp_records(const char *name)
 /* ------------------------------------------------- for the HDL (gmii_pcap.v) */
 
 /* Start capturing wire `name` if NICSIM_ARTIFACTS is set: its handle, or -1. */
-GP_EXPORT int gp_open(const char *name)
+HDL_CALL_EXPORT int gp_open(const char *name)
 {
     const char *env = getenv(GP_ENV);
     if (!env || !env[0] || !name || !name[0] || strlen(name) >= GP_NAME_LEN)
@@ -364,12 +360,12 @@ static void burst_byte(int handle, int data, int er, uint64_t time_ns)
 #ifndef HOST_MEM_VPI
 /* ------------------------------------------------ Verilator: DPI-C imports */
 
-GP_EXPORT void gp_byte(int handle, int data, int er, long long time_ns)
+HDL_CALL_EXPORT void gp_byte(int handle, int data, int er, long long time_ns)
 {
     burst_byte(handle, data, er, (uint64_t)time_ns);
 }
 
-GP_EXPORT void gp_end(int handle)
+HDL_CALL_EXPORT void gp_end(int handle)
 {
     gp_wire_t *w = wire(handle);
     if (w)
@@ -378,57 +374,16 @@ GP_EXPORT void gp_end(int handle)
 
 #else
 /* ------------------------------------------------- Icarus: VPI system tasks */
-#include <vpi_user.h>
-
-#define GP_MAX_ARGS 4
-
-/* a call site's argument handles, found once */
-typedef struct {
-    int n;
-    vpiHandle arg[GP_MAX_ARGS];
-} gp_call_t;
-
-static gp_call_t *gp_call_site(int want)
-{
-    vpiHandle callh = vpi_handle(vpiSysTfCall, NULL);
-    gp_call_t *c = vpi_get_userdata(callh);
-    if (c)
-        return c;
-    c = calloc(1, sizeof(*c));
-    vpiHandle it = vpi_iterate(vpiArgument, callh);
-    vpiHandle h;
-    while (it && (h = vpi_scan(it)) != NULL) {
-        if (c->n < GP_MAX_ARGS)
-            c->arg[c->n] = h;
-        c->n++;
-    }
-    if (c->n != want) {
-        vpi_printf("gmii_pcap: %s takes %d arguments, got %d\n", vpi_get_str(vpiName, callh), want, c->n);
-        vpi_control(vpiFinish, 1);
-    }
-    vpi_put_userdata(callh, c);
-    return c;
-}
-
-static int gp_get_int(vpiHandle h)
-{
-    s_vpi_value v = {.format = vpiIntVal};
-    vpi_get_value(h, &v);
-    return v.value.integer;
-}
-
 /* $gp_open(name, handle) */
 static PLI_INT32 gp_open_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    gp_call_t *c = gp_call_site(2);
+    hdl_call_t *c = hdl_call_site("gmii_pcap", 2, -1);
     if (c->n != 2)
         return 0;
     s_vpi_value v = {.format = vpiStringVal};
     vpi_get_value(c->arg[0], &v);
-    s_vpi_value out = {.format = vpiIntVal};
-    out.value.integer = gp_open(v.value.str);
-    vpi_put_value(c->arg[1], &out, NULL, vpiNoDelay);
+    hdl_put_int(c->arg[1], gp_open(v.value.str));
     return 0;
 }
 
@@ -436,13 +391,10 @@ static PLI_INT32 gp_open_tf(PLI_BYTE8 *user)
 static PLI_INT32 gp_byte_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    gp_call_t *c = gp_call_site(4);
+    hdl_call_t *c = hdl_call_site("gmii_pcap", 4, -1);
     if (c->n != 4)
         return 0;
-    s_vpi_value t = {.format = vpiTimeVal}; /* $time: in the caller's unit (ns) */
-    vpi_get_value(c->arg[3], &t);
-    uint64_t ns = ((uint64_t)(uint32_t)t.value.time->high << 32) | (uint32_t)t.value.time->low;
-    burst_byte(gp_get_int(c->arg[0]), gp_get_int(c->arg[1]), gp_get_int(c->arg[2]), ns);
+    burst_byte(hdl_get_int(c->arg[0]), hdl_get_int(c->arg[1]), hdl_get_int(c->arg[2]), hdl_get_time(c->arg[3]));
     return 0;
 }
 
@@ -450,10 +402,10 @@ static PLI_INT32 gp_byte_tf(PLI_BYTE8 *user)
 static PLI_INT32 gp_end_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    gp_call_t *c = gp_call_site(1);
+    hdl_call_t *c = hdl_call_site("gmii_pcap", 1, -1);
     if (c->n != 1)
         return 0;
-    gp_wire_t *w = wire(gp_get_int(c->arg[0]));
+    gp_wire_t *w = wire(hdl_get_int(c->arg[0]));
     if (w)
         end_burst(w, 0);
     return 0;

@@ -41,16 +41,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hdl_call.h"
+
 #define GT_MAX_FRAME 9018u   /* a jumbo frame with its FCS */
 #define GT_BURST (8u + GT_MAX_FRAME)
 #define GT_MIN_FRAME 64u     /* with FCS */
 #define GT_ERR_LEN 256
-
-#if defined(__GNUC__)
-#define GT_EXPORT __attribute__((visibility("default")))
-#else
-#define GT_EXPORT
-#endif
 
 static int tap_fd = -1;
 static char last_error[GT_ERR_LEN];
@@ -89,7 +85,7 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
 /* Open ifname, a TAP device that already exists in network namespace netns
  * (its name under /var/run/netns; "" for this process's own), non-blocking.
  * Returns 0, or -1 with the reason in gt_error(). */
-GT_EXPORT int gt_attach(const char *netns, const char *ifname)
+HDL_CALL_EXPORT int gt_attach(const char *netns, const char *ifname)
 {
     int own = -1, target = -1, fd = -1, rc = -1;
     char path[300];
@@ -141,7 +137,7 @@ out:
 }
 
 /* Close the TAP (the device itself goes with its namespace). */
-GT_EXPORT void gt_detach(void)
+HDL_CALL_EXPORT void gt_detach(void)
 {
     if (tap_fd >= 0)
         close(tap_fd);
@@ -149,14 +145,14 @@ GT_EXPORT void gt_detach(void)
     out_len = out_pos = 0;
 }
 
-GT_EXPORT const char *gt_error(void)
+HDL_CALL_EXPORT const char *gt_error(void)
 {
     return last_error;
 }
 
 /* out[0..3]: frames written to the TAP, frames read from it, bursts from the NIC dropped
  * (tx_er, no SFD, bad FCS, runt, too long), writes the TAP refused */
-GT_EXPORT void gt_counters(uint64_t *out)
+HDL_CALL_EXPORT void gt_counters(uint64_t *out)
 {
     memcpy(out, counters, sizeof(counters));
 }
@@ -230,66 +226,36 @@ static int next_byte(void)
 #ifndef HOST_MEM_VPI
 /* ------------------------------------------------ Verilator: DPI-C imports */
 
-GT_EXPORT void gt_byte(int data, int er)
+HDL_CALL_EXPORT void gt_byte(int data, int er)
 {
     burst_byte(data, er);
 }
 
-GT_EXPORT void gt_end(void)
+HDL_CALL_EXPORT void gt_end(void)
 {
     burst_end();
 }
 
-GT_EXPORT int gt_poll(void)
+HDL_CALL_EXPORT int gt_poll(void)
 {
     return poll_tap();
 }
 
-GT_EXPORT int gt_next(void)
+HDL_CALL_EXPORT int gt_next(void)
 {
     return next_byte();
 }
 
 #else
 /* ------------------------------------------------- Icarus: VPI system tasks */
-#include <vpi_user.h>
-
-static int gt_arg(vpiHandle it)
-{
-    vpiHandle h = it ? vpi_scan(it) : NULL;
-    s_vpi_value v = {.format = vpiIntVal};
-    if (!h)
-        return 0;
-    vpi_get_value(h, &v);
-    return v.value.integer;
-}
-
-static void gt_put(vpiHandle it, int value)
-{
-    vpiHandle h = it ? vpi_scan(it) : NULL;
-    s_vpi_value v = {.format = vpiIntVal};
-    if (!h)
-        return;
-    v.value.integer = value;
-    vpi_put_value(h, &v, NULL, vpiNoDelay);
-    vpi_free_object(it);
-}
-
-static vpiHandle gt_args(void)
-{
-    return vpi_iterate(vpiArgument, vpi_handle(vpiSysTfCall, NULL));
-}
-
 /* $gt_byte(data, er) */
 static PLI_INT32 gt_byte_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    vpiHandle it = gt_args();
-    int data = gt_arg(it);
-    int er = gt_arg(it);
-    if (it)
-        vpi_free_object(it);
-    burst_byte(data, er);
+    hdl_call_t *c = hdl_call_site("gmii_tap", 2, -1);
+    if (c->n != 2)
+        return 0;
+    burst_byte(hdl_get_int(c->arg[0]), hdl_get_int(c->arg[1]));
     return 0;
 }
 
@@ -305,7 +271,10 @@ static PLI_INT32 gt_end_tf(PLI_BYTE8 *user)
 static PLI_INT32 gt_poll_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    gt_put(gt_args(), poll_tap());
+    hdl_call_t *c = hdl_call_site("gmii_tap", 1, -1);
+    if (c->n != 1)
+        return 0;
+    hdl_put_int(c->arg[0], poll_tap());
     return 0;
 }
 
@@ -313,7 +282,10 @@ static PLI_INT32 gt_poll_tf(PLI_BYTE8 *user)
 static PLI_INT32 gt_next_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    gt_put(gt_args(), next_byte());
+    hdl_call_t *c = hdl_call_site("gmii_tap", 1, -1);
+    if (c->n != 1)
+        return 0;
+    hdl_put_int(c->arg[0], next_byte());
     return 0;
 }
 

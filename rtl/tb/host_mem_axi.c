@@ -46,6 +46,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hdl_call.h"
+
 #define HM_MAX_MEMS 64
 #define HM_MAX_PORTS 16
 #define HM_MAX_RULES 32
@@ -63,12 +65,6 @@
 #define HM_MATCH_RANGE 0   /* overlaps [lo, hi) */
 #define HM_MATCH_RING 1    /* overlaps [lo, hi), the engine's own ring */
 #define HM_MATCH_BUFFER 2  /* overlaps neither ring (ring0, ring1) */
-
-#if defined(__GNUC__)
-#define HM_EXPORT __attribute__((visibility("default")))
-#else
-#define HM_EXPORT
-#endif
 
 typedef struct {
     uint8_t *buf;
@@ -163,7 +159,7 @@ static hm_mem_t *hm_port_memory(int port)
 /* ------------------------------------------------------------ for Python */
 
 /* A new zeroed memory of `size` bytes; its id, or -1 (table full, no RAM). */
-HM_EXPORT int hm_mem_new(uint64_t size)
+HDL_CALL_EXPORT int hm_mem_new(uint64_t size)
 {
     hm_init();
     if (size == 0)
@@ -181,7 +177,7 @@ HM_EXPORT int hm_mem_new(uint64_t size)
 }
 
 /* Free a memory; ports attached to it then answer DECERR. */
-HM_EXPORT void hm_mem_free(int mem)
+HDL_CALL_EXPORT void hm_mem_free(int mem)
 {
     if (mem < 0 || mem >= HM_MAX_MEMS || !mems[mem].buf)
         return;
@@ -194,12 +190,12 @@ HM_EXPORT void hm_mem_free(int mem)
 }
 
 /* The buffer's address (for Python's zero-copy view), or NULL. */
-HM_EXPORT void *hm_mem_base(int mem)
+HDL_CALL_EXPORT void *hm_mem_base(int mem)
 {
     return (mem >= 0 && mem < HM_MAX_MEMS) ? mems[mem].buf : NULL;
 }
 
-HM_EXPORT uint64_t hm_mem_size(int mem)
+HDL_CALL_EXPORT uint64_t hm_mem_size(int mem)
 {
     return (mem >= 0 && mem < HM_MAX_MEMS) ? mems[mem].size : 0;
 }
@@ -207,7 +203,7 @@ HM_EXPORT uint64_t hm_mem_size(int mem)
 /* Serve `port` from `mem` (-1: from nothing). A new owner starts clean:
  * the port's fault rules and fired list are dropped. 0, or -1 if either
  * number is out of range. */
-HM_EXPORT int hm_port_attach(int port, int mem)
+HDL_CALL_EXPORT int hm_port_attach(int port, int mem)
 {
     hm_port_t *p = hm_port(port);
     if (!p || mem < -1 || mem >= HM_MAX_MEMS || (mem >= 0 && !mems[mem].buf))
@@ -226,7 +222,7 @@ HM_EXPORT int hm_port_attach(int port, int mem)
  * $hm_port_new under Icarus). The port's previous memory, if any, is left
  * to its owner. Returns the new memory's id, or -1 (port out of range, size
  * 0, no RAM or no free memory slot). */
-HM_EXPORT int hm_port_new(int port, long long size)
+HDL_CALL_EXPORT int hm_port_new(int port, long long size)
 {
     if (!hm_port(port) || size <= 0)
         return -1;
@@ -237,7 +233,7 @@ HM_EXPORT int hm_port_new(int port, long long size)
     return mem;
 }
 
-HM_EXPORT int hm_port_mem(int port)
+HDL_CALL_EXPORT int hm_port_mem(int port)
 {
     hm_port_t *p = hm_port(port);
     return p ? p->mem : -1;
@@ -245,7 +241,7 @@ HM_EXPORT int hm_port_mem(int port)
 
 /* Add a fault rule to `port` (see hm_rule_t); 0, or -1 if the port is out of
  * range or already has HM_MAX_RULES rules. */
-HM_EXPORT int hm_rule_add(int port, int tag, int match, int dir, int64_t count, uint64_t lo, uint64_t hi,
+HDL_CALL_EXPORT int hm_rule_add(int port, int tag, int match, int dir, int64_t count, uint64_t lo, uint64_t hi,
                           uint64_t r0lo, uint64_t r0hi, uint64_t r1lo, uint64_t r1hi)
 {
     hm_port_t *p = hm_port(port);
@@ -265,14 +261,14 @@ HM_EXPORT int hm_rule_add(int port, int tag, int match, int dir, int64_t count, 
     return 0;
 }
 
-HM_EXPORT void hm_rules_clear(int port)
+HDL_CALL_EXPORT void hm_rules_clear(int port)
 {
     hm_port_t *p = hm_port(port);
     if (p)
         p->nrules = 0;
 }
 
-HM_EXPORT int hm_rule_count(int port)
+HDL_CALL_EXPORT int hm_rule_count(int port)
 {
     hm_port_t *p = hm_port(port);
     return p ? p->nrules : 0;
@@ -280,7 +276,7 @@ HM_EXPORT int hm_rule_count(int port)
 
 /* Copy the port's fired list from entry `from` on into out[0..max); returns
  * how many were copied. The list holds the first HM_MAX_FIRED only. */
-HM_EXPORT uint32_t hm_fired_copy(int port, uint32_t from, hm_fired_t *out, uint32_t max)
+HDL_CALL_EXPORT uint32_t hm_fired_copy(int port, uint32_t from, hm_fired_t *out, uint32_t max)
 {
     hm_port_t *p = hm_port(port);
     if (!p || from >= p->nfired)
@@ -292,21 +288,21 @@ HM_EXPORT uint32_t hm_fired_copy(int port, uint32_t from, hm_fired_t *out, uint3
     return n;
 }
 
-HM_EXPORT uint32_t hm_fired_count(int port)
+HDL_CALL_EXPORT uint32_t hm_fired_count(int port)
 {
     hm_port_t *p = hm_port(port);
     return p ? p->nfired : 0;
 }
 
 /* How many transactions were ever logged (the next one's sequence number). */
-HM_EXPORT uint64_t hm_log_head(void)
+HDL_CALL_EXPORT uint64_t hm_log_head(void)
 {
     return txlog_head;
 }
 
 /* Where that count lives: a reader polls it with a plain load (no call) and
  * reads the log only when it has moved. */
-HM_EXPORT const uint64_t *hm_log_head_ptr(void)
+HDL_CALL_EXPORT const uint64_t *hm_log_head_ptr(void)
 {
     return &txlog_head;
 }
@@ -315,7 +311,7 @@ HM_EXPORT const uint64_t *hm_log_head_ptr(void)
  * out[0..max), advance *cursor past them and return how many. A reader that
  * fell more than HM_LOG_SIZE behind skips what was overwritten: *lost grows
  * by that many. */
-HM_EXPORT uint32_t hm_log_read(uint64_t *cursor, hm_txn_t *out, uint32_t max, uint64_t *lost)
+HDL_CALL_EXPORT uint32_t hm_log_read(uint64_t *cursor, hm_txn_t *out, uint32_t max, uint64_t *lost)
 {
     uint64_t from = *cursor;
     if (txlog_head > HM_LOG_SIZE && from < txlog_head - HM_LOG_SIZE) {
@@ -329,7 +325,7 @@ HM_EXPORT uint32_t hm_log_read(uint64_t *cursor, hm_txn_t *out, uint32_t max, ui
     return n;
 }
 
-HM_EXPORT uint32_t hm_txn_size(void)
+HDL_CALL_EXPORT uint32_t hm_txn_size(void)
 {
     return (uint32_t)sizeof(hm_txn_t);
 }
@@ -499,7 +495,7 @@ static int chk_txn(hm_chk_t *c, const hm_txn_t *t)
  * simulated time `until` (ns, inclusive), stopping early as the HM_CHK_*
  * codes say. take_open: take a write whose beats are still coming as it is
  * (a reset cut it) instead of stopping at it. c->nrel starts at 0. */
-HM_EXPORT int hm_chk_run(hm_chk_t *c, uint64_t until, int take_open)
+HDL_CALL_EXPORT int hm_chk_run(hm_chk_t *c, uint64_t until, int take_open)
 {
     c->nrel = 0;
     if (txlog_head > HM_LOG_SIZE && c->cursor < txlog_head - HM_LOG_SIZE) {
@@ -531,7 +527,7 @@ HM_EXPORT int hm_chk_run(hm_chk_t *c, uint64_t until, int take_open)
     return HM_CHK_END;
 }
 
-HM_EXPORT uint32_t hm_chk_size(void)
+HDL_CALL_EXPORT uint32_t hm_chk_size(void)
 {
     return (uint32_t)sizeof(hm_chk_t);
 }
@@ -704,18 +700,18 @@ static void write_word(int port, uint64_t addr, int nbytes, const uint8_t *data,
  * little-endian host their bytes are the bus lanes in order. */
 #include "svdpi.h"
 
-HM_EXPORT void hm_burst(int port, long long addr, int len, int size, int burst_type, int write, int id,
+HDL_CALL_EXPORT void hm_burst(int port, long long addr, int len, int size, int burst_type, int write, int id,
                         long long time_ns, int bus_bytes, int *resp)
 {
     *resp = burst(port, (uint64_t)addr, len, size, burst_type, write, id, (uint64_t)time_ns, bus_bytes);
 }
 
-HM_EXPORT void hm_read(int port, long long addr, int nbytes, svBitVecVal *data)
+HDL_CALL_EXPORT void hm_read(int port, long long addr, int nbytes, svBitVecVal *data)
 {
     read_word(port, (uint64_t)addr, nbytes, (uint8_t *)data);
 }
 
-HM_EXPORT void hm_write(int port, long long addr, int nbytes, const svBitVecVal *data, long long strb)
+HDL_CALL_EXPORT void hm_write(int port, long long addr, int nbytes, const svBitVecVal *data, long long strb)
 {
     uint8_t lanes[8];
     for (int i = 0; i < 8; i++)
@@ -725,49 +721,6 @@ HM_EXPORT void hm_write(int port, long long addr, int nbytes, const svBitVecVal 
 
 #else
 /* ------------------------------------------------- Icarus: VPI system tasks */
-#include <vpi_user.h>
-
-#define HM_MAX_ARGS 10
-
-/* a call site's argument handles, found once (compiletf) */
-typedef struct {
-    int n;
-    vpiHandle arg[HM_MAX_ARGS];
-    int nbytes; /* width in bytes of the data argument */
-} call_t;
-
-static call_t *call_site(int want, int data_arg)
-{
-    vpiHandle callh = vpi_handle(vpiSysTfCall, NULL);
-    call_t *c = vpi_get_userdata(callh);
-    if (c)
-        return c;
-    c = calloc(1, sizeof(*c));
-    vpiHandle it = vpi_iterate(vpiArgument, callh);
-    vpiHandle h;
-    while (it && (h = vpi_scan(it)) != NULL) {
-        if (c->n < HM_MAX_ARGS)
-            c->arg[c->n] = h;
-        c->n++;
-    }
-    if (c->n != want) {
-        vpi_printf("host_mem_axi: %s takes %d arguments, got %d\n",
-                   vpi_get_str(vpiName, callh), want, c->n);
-        vpi_control(vpiFinish, 1);
-    }
-    if (data_arg >= 0 && data_arg < c->n)
-        c->nbytes = (vpi_get(vpiSize, c->arg[data_arg]) + 7) / 8;
-    vpi_put_userdata(callh, c);
-    return c;
-}
-
-static int get_int(vpiHandle h)
-{
-    s_vpi_value v = {.format = vpiIntVal};
-    vpi_get_value(h, &v);
-    return v.value.integer;
-}
-
 static uint64_t get_u64(vpiHandle h)
 {
     s_vpi_value v = {.format = vpiVectorVal};
@@ -790,33 +743,17 @@ static void get_bytes(vpiHandle h, uint8_t *out, int nbytes)
     }
 }
 
-/* $time as an argument: Icarus gives it as a time value (in the caller's
- * time unit), not as a vector */
-static uint64_t get_time(vpiHandle h)
-{
-    s_vpi_value v = {.format = vpiTimeVal};
-    vpi_get_value(h, &v);
-    return ((uint64_t)(uint32_t)v.value.time->high << 32) | (uint32_t)v.value.time->low;
-}
-
-static void put_int(vpiHandle h, int x)
-{
-    s_vpi_value v = {.format = vpiIntVal};
-    v.value.integer = x;
-    vpi_put_value(h, &v, NULL, vpiNoDelay);
-}
-
 /* $hm_burst(port, addr, len, size, burst, write, id, time, bus_bytes, resp) */
 static PLI_INT32 hm_burst_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    call_t *c = call_site(10, -1);
+    hdl_call_t *c = hdl_call_site("host_mem_axi", 10, -1);
     if (c->n != 10)
         return 0;
-    int resp = burst(get_int(c->arg[0]), get_u64(c->arg[1]), get_int(c->arg[2]), get_int(c->arg[3]),
-                     get_int(c->arg[4]), get_int(c->arg[5]), get_int(c->arg[6]), get_time(c->arg[7]),
-                     get_int(c->arg[8]));
-    put_int(c->arg[9], resp);
+    int resp = burst(hdl_get_int(c->arg[0]), get_u64(c->arg[1]), hdl_get_int(c->arg[2]), hdl_get_int(c->arg[3]),
+                     hdl_get_int(c->arg[4]), hdl_get_int(c->arg[5]), hdl_get_int(c->arg[6]), hdl_get_time(c->arg[7]),
+                     hdl_get_int(c->arg[8]));
+    hdl_put_int(c->arg[9], resp);
     return 0;
 }
 
@@ -824,12 +761,12 @@ static PLI_INT32 hm_burst_tf(PLI_BYTE8 *user)
 static PLI_INT32 hm_read_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    call_t *c = call_site(3, 2);
+    hdl_call_t *c = hdl_call_site("host_mem_axi", 3, 2);
     if (c->n != 3)
         return 0;
     uint8_t bytes[256];
     int nbytes = c->nbytes > 256 ? 256 : c->nbytes;
-    read_word(get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes);
+    read_word(hdl_get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes);
     s_vpi_vecval vec[64];
     for (int w = 0; w < (nbytes + 3) / 4; w++) {
         uint32_t x = 0;
@@ -848,14 +785,14 @@ static PLI_INT32 hm_read_tf(PLI_BYTE8 *user)
 static PLI_INT32 hm_write_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    call_t *c = call_site(4, 2);
+    hdl_call_t *c = hdl_call_site("host_mem_axi", 4, 2);
     if (c->n != 4)
         return 0;
     uint8_t bytes[256], strb[32];
     int nbytes = c->nbytes > 256 ? 256 : c->nbytes;
     get_bytes(c->arg[2], bytes, nbytes);
     get_bytes(c->arg[3], strb, (nbytes + 7) / 8);
-    write_word(get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes, strb);
+    write_word(hdl_get_int(c->arg[0]), get_u64(c->arg[1]), nbytes, bytes, strb);
     return 0;
 }
 
@@ -863,10 +800,10 @@ static PLI_INT32 hm_write_tf(PLI_BYTE8 *user)
 static PLI_INT32 hm_port_new_tf(PLI_BYTE8 *user)
 {
     (void)user;
-    call_t *c = call_site(3, -1);
+    hdl_call_t *c = hdl_call_site("host_mem_axi", 3, -1);
     if (c->n != 3)
         return 0;
-    put_int(c->arg[2], hm_port_new(get_int(c->arg[0]), (long long)get_u64(c->arg[1])));
+    hdl_put_int(c->arg[2], hm_port_new(hdl_get_int(c->arg[0]), (long long)get_u64(c->arg[1])));
     return 0;
 }
 
