@@ -144,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     # a string default goes through the type too: a bad SOAK_* in the environment is a usage error, now
     s.add_argument("--fault-names", type=_fault_names, default=os.environ.get("SOAK_FAULT_NAMES", ""),
                    metavar="A,B", help="pick faults from these only (default: SOAK_FAULT_NAMES, else all)")
-    s.add_argument("--wire-rate", type=_wire_rate, default=os.environ.get("SOAK_WIRE_RATE"), metavar="P",
+    s.add_argument("--wire-rate", type=_wire_rate, default=os.environ.get("SOAK_WIRE_RATE") or None, metavar="P",
                    help="chance per frame of a wire error, 0..1 (default: SOAK_WIRE_RATE, else 0.03)")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
