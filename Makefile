@@ -79,7 +79,8 @@ help:
 	@echo "                 functional bins of the driver-NIC interaction and Verilator line/toggle coverage of rtl/*.v,"
 	@echo "                 merged into one table with the holes named ($(REPORTS)/coverage/: summary, lcov, HTML)"
 	@echo "make soak SEED=n SECONDS=s  random traffic, wire errors and faults between the two hosts, every frame"
-	@echo "                 accounted for (SIM=verilator by default; FRAMES=n replays a run exactly)"
+	@echo "                 accounted for (SIM=verilator by default; FRAMES=n replays a run exactly and wins over SECONDS;"
+	@echo "                 WAVES=1 records waveforms; Ctrl-C ends it with the accounting so far and its replay)"
 	@echo "make venv        only create .venv with this package and its test tools"
 	@echo "make tools       the venv and the simulators (Icarus, liblz4-dev, Verilator)"
 	@echo "make clean       remove builds and reports"
@@ -192,11 +193,11 @@ synth: venv
 	$(call deb_tool,yosys,yosys)
 	yosys -q -s rtl/synth.ys
 
-# make soak SEED=n SECONDS=s [FRAMES=n] [SIM=icarus]: Verilator unless SIM is given
+# make soak SEED=n SECONDS=s [FRAMES=n] [SIM=icarus] [WAVES=1]: Verilator unless SIM is given; FRAMES wins over SECONDS
 SOAK_SIM = $(if $(filter command line environment,$(origin SIM)),$(SIM),verilator)
 soak: tools
 	@test -n "$(SEED)" || { echo "make soak: give SEED=<whole number> (and SECONDS=, FRAMES=, SIM=): make soak SEED=1 SECONDS=60"; exit 2; }
-	$(VENV)/bin/nicsim soak --sim $(SOAK_SIM) --seed "$(SEED)" --seconds "$(or $(SECONDS),60)" $(if $(FRAMES),--frames "$(FRAMES)")
+	$(VENV)/bin/nicsim soak --sim $(SOAK_SIM) --seed "$(SEED)" $(if $(SECONDS),--seconds "$(SECONDS)") $(if $(FRAMES),--frames "$(FRAMES)")
 
 bench: tools
 	$(VENV)/bin/nicsim bench --json $(REPORTS)/bench.json $(BENCH_ARGS)

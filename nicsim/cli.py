@@ -3,7 +3,8 @@
     nicsim demo  [--sim icarus|verilator]
     nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
-    nicsim soak  --seed N --seconds S [--frames N] [--sim verilator|icarus] [--no-faults]
+    nicsim soak  --seed N [--seconds S | --frames N] [--sim verilator|icarus] [--no-faults]
+                 [--fault-names A,B] [--wire-rate P]
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
     nicsim coverage [--reports DIR] [--sim icarus|verilator]...
@@ -16,6 +17,7 @@ simulator that cannot run here (the message says what to install).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,14 +25,21 @@ from pathlib import Path
 from nicdef import __version__
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= n <= 100_000:
-        raise argparse.ArgumentTypeError(f"{n} is out of range 1..100000")
-    return n
+def _whole(low: int, high: int | None = None, name: str | None = None):
+    """An argparse ``type``: a whole number in ``low..high`` (``high`` None: no upper bound).
+    ``name`` (``"SEED"``): the messages name the option as make takes it
+    (``SEED must be 0 or more, not -3``); without it, ``-5 is out of range 1..100000``."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}" if name
+                                             else f"not a whole number: {text!r}") from None
+        if n < low or (high is not None and n > high):
+            raise argparse.ArgumentTypeError(f"{name} must be {low} or more, not {n}" if name and high is None
+                                             else f"{n} is out of range {low}..{high}")
+        return n
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -43,24 +52,22 @@ def _seconds(text: str) -> float:
     return s
 
 
-def _seed(text: str) -> int:
+def _fault_names(text: str) -> list[str]:
+    from nicsim.soak import fault_names
+
     try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"SEED must be a whole number, not {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"SEED must be 0 or more, not {n}")
-    return n
+        return fault_names(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"SOAK_FAULT_NAMES or --fault-names: {e}") from None
 
 
-def _frames(text: str) -> int:
+def _wire_rate(text: str) -> float:
+    from nicsim.soak import wire_rate
+
     try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"FRAMES must be a whole number, not {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"FRAMES must be 1 or more, not {n}")
-    return n
+        return wire_rate(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"SOAK_WIRE_RATE or --wire-rate: {e}") from None
 
 
 def _budget(text: str) -> float:
@@ -115,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="simulation speed on each simulator: UDP floods, ping, idle cycles, "
                                       "a stock cocotbext-eth reference")
     b.add_argument("--sim", choices=SIMULATORS, action="append", help="simulator (repeatable; default: both)")
-    b.add_argument("--count", type=_positive, default=DEFAULT_COUNT,
+    b.add_argument("--count", type=_whole(1, 100_000), default=DEFAULT_COUNT,
                    help=f"datagrams in the 64-byte flood; the other measurements scale with it "
                         f"(default: {DEFAULT_COUNT})")
     b.add_argument("--idle-seconds", type=_seconds, default=DEFAULT_IDLE_S, metavar="S",
@@ -127,11 +134,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
     s = sub.add_parser("soak", help="seeded random traffic both ways, wire errors and faults, every frame "
                                      "accounted for; prints progress, and the replay command on a failure")
-    s.add_argument("--seed", type=_seed, required=True, help="the seed of every random choice (0 or more)")
-    s.add_argument("--seconds", type=_budget, default=60.0, help="wall-clock budget of the traffic (default: 60)")
-    s.add_argument("--frames", type=_frames, help="stop after this many frames instead (an exact replay)")
+    s.add_argument("--seed", type=_whole(0, name="SEED"), required=True,
+                   help="the seed of every random choice (0 or more)")
+    s.add_argument("--seconds", type=_budget, help="wall-clock budget of the traffic (default: 60)")
+    s.add_argument("--frames", type=_whole(1, name="FRAMES"),
+                   help="stop after this many frames instead (an exact replay; --seconds is then ignored)")
     s.add_argument("--sim", choices=SIMULATORS, default="verilator", help="simulator (default: verilator)")
     s.add_argument("--no-faults", action="store_true", help="traffic and wire errors only")
+    # a string default goes through the type too: a bad SOAK_* in the environment is a usage error, now
+    s.add_argument("--fault-names", type=_fault_names, default=os.environ.get("SOAK_FAULT_NAMES", ""),
+                   metavar="A,B", help="pick faults from these only (default: SOAK_FAULT_NAMES, else all)")
+    s.add_argument("--wire-rate", type=_wire_rate, default=os.environ.get("SOAK_WIRE_RATE") or None, metavar="P",
+                   help="chance per frame of a wire error, 0..1 (default: SOAK_WIRE_RATE, else 0.03)")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
     c = sub.add_parser("coverage", help="merge the coverage the NICSIM_COVERAGE=1 runs left (functional bins, "
@@ -179,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.job == "soak":
             from nicsim.soak_cmd import run_soak_job
 
-            return run_soak_job(args.seed, args.seconds, args.sim, args.frames, not args.no_faults)
+            return run_soak_job(args.seed, args.seconds, args.sim, args.frames, not args.no_faults, args.fault_names,
+                                args.wire_rate)
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)

@@ -41,6 +41,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -448,9 +450,9 @@ def run_cocotb(
     nodeid: the pytest id of the test, for the report's rerun command
         (:mod:`nicsim.collect` passes it; otherwise the command calls this
         function).
-    console: the simulation's output goes to this process's stdout as it
-        comes (a job's progress lines: ``nicsim bench``, ``nicsim demo``)
-        instead of ``sim.log``.
+    console: the simulation's output also goes to this process's stdout as
+        it comes (a job's progress lines: ``nicsim bench``, ``nicsim soak``),
+        copied from ``sim.log`` a few times a second.
     folder_suffix: appended to the artifact folder's name, e.g. ``"-<pid>"``:
         an interactive session's own folder, so that a second session neither
         waits for the first's lock nor empties its files.
@@ -569,6 +571,9 @@ def run_cocotb(
         results = test_dir / "results.xml"
         if not verbose:
             runner.log.setLevel(logging.CRITICAL)  # how the test ended is the report's to say
+        if console:
+            env["PYTHONUNBUFFERED"] = "1"  # the simulation's prints reach sim.log, and so the terminal, at once
+        echo = _Echo(test_dir / "sim.log") if console else None
         try:
             runner.test(
                 test_module=test_module,
@@ -579,7 +584,7 @@ def run_cocotb(
                 build_dir=build_dir,
                 test_dir=test_dir,
                 results_xml=str(results),
-                log_file=None if console else test_dir / "sim.log",
+                log_file=test_dir / "sim.log",
                 extra_env=env,
                 test_args=test_args,
                 plusargs=plusargs,
@@ -597,6 +602,9 @@ def run_cocotb(
             raise SimulatorKilled(f"the {sim} simulator was ended by {signame} before {test_module}"
                                   f"{'.' + testcase if testcase else ''} finished; what it wrote is in "
                                   f"{_rel(test_dir)}/") from None
+        finally:
+            if echo is not None:
+                echo.stop()
         if waves:
             _write_layout(wave_file, toplevel, results)
         cause = _check_tests_ran(results, test_module, testcase)
@@ -609,6 +617,51 @@ def run_cocotb(
             opened = layout if layout.is_file() else wave_file
             print(f"waveform: {_rel(wave_file)}  (gtkwave {shlex.quote(_rel(opened))})")
         return test_dir
+
+
+class _Echo:
+    """Copies a file to this process's stdout as it grows (``sim.log`` of a
+    console run), from a thread; ``stop()`` copies what is left and returns.
+    A file is what the simulator writes to, so the artifact folder holds the
+    whole log as for any run; the simulator keeps the terminal as its stdin
+    and process group (Ctrl-C reaches it)."""
+
+    POLL_S = 0.05
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sim.log echo", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        out = getattr(sys.stdout, "buffer", None)
+        f = None
+        try:
+            while True:
+                last = self.done.is_set()  # read before the copy: what was written before stop() is copied
+                if f is None and self.path.is_file():
+                    f = open(self.path, "rb")
+                chunk = f.read() if f is not None else b""
+                if chunk:
+                    if out is not None:
+                        sys.stdout.flush()
+                        out.write(chunk)
+                        out.flush()
+                    else:  # a replaced sys.stdout (pytest's capture) takes text
+                        sys.stdout.write(chunk.decode(errors="replace"))
+                        sys.stdout.flush()
+                elif last:
+                    return
+                else:
+                    time.sleep(self.POLL_S)
+        finally:
+            if f is not None:
+                f.close()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
 
 
 def _signal_name(signum: int) -> str:
@@ -704,7 +757,9 @@ def _failure_traceback(log: Path, test: str, frames: int = 3, message: int = 10)
         if re.search(rf"\b{re.escape(test)} failed\b", text[i]) and _LOG_RECORD.match(text[i]):
             block = []
             for line in text[i + 1:]:
-                if _LOG_RECORD.match(line):
+                # the record's own lines are indented; an unindented one is other output (a
+                # simulator's "$finish" note, a test's print) written after it
+                if _LOG_RECORD.match(line) or (line.strip() and not line[0].isspace()):
                     break
                 block.append(line)
             break

@@ -40,6 +40,7 @@ from __future__ import annotations
 import os
 import random
 import shlex
+import signal
 import struct
 import time
 import zlib
@@ -59,7 +60,7 @@ from iopkt.netinet import udp_socket
 from nicdef import regs as R
 from nicsim import artifacts, lifeline, testing
 from nicsim import coverage as fcov
-from nicsim.accounting import link_counters, offered_line
+from nicsim.accounting import RECEIVER_LINK_DROPS, SENDER_LINK_DROPS, link_counters, offered_line
 from nicsim.faults import DMA_KINDS
 from nicsim.scoreboard import DIRS, ICMP_ID, Scoreboard
 from nicsim.traffic import GROUPS, WIRE_ERROR_NAMES, Generator, RxState, raw_frame
@@ -85,6 +86,7 @@ POLL_NS = 10_000
 STUCK_NS = 50_000_000  # a send queue full for this long (simulated) is a stuck transmit path
 SETTLE_LIMIT_NS = 20_000_000
 RECOVERY_DATAGRAMS = 10
+DEFAULT_WIRE_RATE = 0.03
 
 
 @dataclass
@@ -101,12 +103,13 @@ class SoakConfig:
     seconds: float = 60.0
     frames: int | None = None
     faults: bool = True
-    wire_error_rate: float = 0.03
+    wire_error_rate: float = DEFAULT_WIRE_RATE
     fault_gap_ns: tuple[int, int] = (30_000, 300_000)
     progress_s: float = 5.0
     listeners: list = field(default_factory=list)
     fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
     fault_tour: bool = False  # each fault in each driver state once, then stop (``Soak.tour``)
+    ctrl_c: bool = False  # SIGINT stops the traffic as a spent budget would (``Soak.on_sigint``: nicsim soak)
 
 
 @dataclass
@@ -114,7 +117,9 @@ class SoakResult:
     """What a finished soak did: frames the generators chose (refused ones
     included: the frame budget), frames offered and delivered per direction,
     faults fired (name, host, driver state), wire errors armed per direction,
-    the accounting lines, simulated ns and wall seconds."""
+    the accounting lines, simulated ns and wall seconds; the soak's own
+    frames the senders' stacks took (``sent``) and refused, and whether
+    Ctrl-C stopped the traffic."""
 
     generated: int
     offered: dict
@@ -124,6 +129,9 @@ class SoakResult:
     lines: list
     sim_ns: int
     wall_s: float
+    sent: int = 0
+    refused: int = 0
+    interrupted: bool = False
 
 
 def rx_state(iopkt) -> RxState:
@@ -164,6 +172,9 @@ class Soak:
         self.fault_log: list[str] = []
         self.paused = False  # the senders wait (the fault tour's idle state)
         self.tour_done = False
+        self.interrupted = False  # Ctrl-C: the senders stop at their next frame (``on_sigint``)
+        self.finished = False  # every check done (the teardown may follow)
+        self.before: dict = {}  # each direction's counters when the traffic began (``link_counters``)
 
     # ------------------------------------------------------------ helpers
     def ifp(self, host: str):
@@ -203,11 +214,14 @@ class Soak:
     def on_end(self, error: BaseException | None) -> None:
         """Test-end hook: on any failure (a DMA checker's, a driver bug io-pkt
         caught, the soak's own), the replay command joins the artifacts
-        (``replay.txt``) and the console."""
+        (``replay.txt``) and the console; after Ctrl-C, ``replay.txt`` alone
+        (``nicsim soak`` prints it)."""
         folder = artifacts.folder()
         if folder is not None:  # the faults fired, passed or failed: what a run covered
             (folder / "soak-faults.txt").write_text("".join(f + "\n" for f in self.fault_log))
         if error is None:
+            if self.interrupted and folder is not None and self.generated:
+                (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
             return
         line = f"replay: {self.replay()}"
         if folder is not None:
@@ -219,25 +233,68 @@ class Soak:
         if self.board.errors:
             raise self.failed("; ".join(self.board.errors[:5]))
 
+    def driver_counted(self, d: str) -> dict[str, int]:
+        """Direction ``d``'s counters of the final accounting line (``accounting``'s link tables, the
+        same names) that the drivers keep in their softc, moved since the traffic began: read with no
+        register access. The NIC's own counters (CRC errors, runts, framing, oversize, missed,
+        filtered, no carrier) are registers, read only at the end."""
+        out = {}
+        for host, table in zip(ENDS[d], (SENDER_LINK_DROPS, RECEIVER_LINK_DROPS), strict=True):
+            io, sc = self.hosts.by_name[host], self.hosts.softc(host)
+            for name, read in table.items():
+                key = f"{host} {name}"
+                try:
+                    moved = read(io, sc, None, None) - self.before[d][key]  # a NIC register's reader needs them
+                except (AttributeError, TypeError, KeyError):
+                    continue
+                if moved:
+                    out[key] = moved
+        return out
+
     def progress(self, force: bool = False) -> None:
+        """One progress line, from Python state alone (printing it does not change the run): frames
+        generated and sent, faults, wire errors, and per receiving host the final accounting's terms
+        known so far, the rest being the NIC's counters or frames still in flight."""
         now = time.perf_counter()
         if not force and (not self.cfg.progress_s or now - self.last_progress < self.cfg.progress_s):
             return
         self.last_progress = now
         parts = []
-        for src, dst in ENDS.values():
-            drv = self.hosts.softc(src).stats
-            rcv = self.hosts.softc(dst).stats
-            driver = (drv.tx_no_carrier + drv.tx_dma_errors + drv.tx_stopped + drv.tx_failed_allocs
-                      + rcv.rx_dma_errors + rcv.rx_stopped + rcv.rx_failed_allocs)
-            rest = self.out_tap[src] - self.in_tap[dst] - driver
-            parts.append(f"{dst}: offered {self.out_tap[src]} = delivered {self.in_tap[dst]} + driver drops "
-                         f"{driver} + NIC counters or in flight {rest}")
-        print(f"soak seed {self.cfg.seed}: {now - self.t0:6.1f} s wall, {self.plat.now_ns() / 1e6:8.3f} ms sim, "
-              f"{self.ours} frames, {len(self.fired)} faults, {sum(self.wire_armed.values())} wire errors | "
-              + " | ".join(parts), flush=True)
+        for d, (src, dst) in ENDS.items():
+            counted = self.driver_counted(d)
+            rest = self.out_tap[src] - self.in_tap[dst] - sum(counted.values())
+            parts.append(f"{dst}: offered {self.out_tap[src]} = delivered {self.in_tap[dst]}"
+                         + "".join(f" + {k} {v}" for k, v in counted.items())
+                         + f" + NIC counters or in flight {rest}")
+        print(f"soak seed {self.cfg.seed}: {now - self.t0:6.1f} s wall, {self.plat.now_ns() / 1e6:8.3f} ms sim; "
+              f"frames {self.generated} generated, {self.ours} sent; {plural(len(self.fired), 'fault')}, "
+              f"{plural(sum(self.wire_armed.values()), 'wire error')} | " + " | ".join(parts), flush=True)
+
+    def on_sigint(self, signum=None, frame=None) -> None:
+        """Ctrl-C (``cfg.ctrl_c``): the first stops the traffic at the next frame, as a frame budget
+        would, and the run ends as usual (settle, recovery, accounting, summary); a second one stops
+        at once: the progress line so far, the replay command in ``replay.txt``, exit status 130."""
+        if not self.interrupted:
+            self.interrupted = True
+            print(f"soak seed {self.cfg.seed}: Ctrl-C after {self.generated} frames generated: the traffic stops, "
+                  f"the hosts settle, then the accounting (Ctrl-C again to stop at once)", flush=True)
+            return
+        # a handler runs inside whatever the simulation was doing: nothing may raise from here
+        try:
+            self.stop = True
+            if not self.finished:
+                self.progress(force=True)
+            folder = artifacts.folder()
+            if folder is not None and self.generated:
+                (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
+            print(f"soak seed {self.cfg.seed}: stopped at once by a second Ctrl-C"
+                  + ("" if self.finished else ", with no accounting"), flush=True)
+        finally:
+            os._exit(130)  # mid-callback in the simulator: nothing can unwind the simulation cleanly from here
 
     def budget_spent(self) -> bool:
+        if self.interrupted:
+            return True
         if self.cfg.fault_tour:
             return self.tour_done
         if self.cfg.frames is not None:
@@ -690,6 +747,7 @@ class Soak:
             self.note_state(host)  # the groups joined
         start_res = {h: io.live_resources() for h, io in hosts.by_name.items()}
         before = {d: await link_counters(hosts.by_name[s], hosts.by_name[r], (s, r)) for d, (s, r) in ENDS.items()}
+        self.before = before
         ipackets = {h: self.ifp(h).if_ipackets for h in hosts.by_name}
         self.t_start_ns = self.plat.now_ns()
         for d, (src, dst) in ENDS.items():
@@ -717,7 +775,6 @@ class Soak:
             await task.join()
         for sock in list(rx_socks.values()) + list(tx_socks.values()):
             sock.close()
-        self.progress(force=True)
         self.check_board()
         lines = []
         for d, (src, dst) in ENDS.items():
@@ -732,7 +789,6 @@ class Soak:
                 raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}\n{await self.nic_census(d)}") from None
             lines.append(line)
             hosts.say(line)
-            print(line, flush=True)
             for k in after:
                 if after[k] != before[d][k]:
                     self.board.emit({"event": "counted", "host": dst, "counter": k, "count": after[k] - before[d][k]})
@@ -750,8 +806,10 @@ class Soak:
                 if getattr(now, name) != getattr(start_res[h], name):
                     raise self.failed(f"{h} holds {getattr(now, name)} {name} after the soak, "
                                       f"{getattr(start_res[h], name)} before it: its rings are not whole")
+        self.finished = True
         return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
-                          dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0)
+                          dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0,
+                          sent=self.ours, refused=sum(self.refused.values()), interrupted=self.interrupted)
 
 
 # The faults the scheduler picks from, each on one host (``Soak.fault``): a DMA
@@ -776,40 +834,85 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
     (every interface destroyed, each io-pkt back to what it held before the
     mount). Returns the ``SoakResult``; AssertionError with the seed and the
     replay command on any failure."""
+    early: list[int] = []
+    if cfg.ctrl_c:  # a Ctrl-C during the bring-up: the soak stops before its first frame
+        signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
     hosts = await build_hosts(dut)
     await bring_up_pair(hosts)
     soak = Soak(dut, hosts, cfg)
     artifacts.on_test_end(soak.on_end)
+    if cfg.ctrl_c:
+        soak.interrupted = bool(early)
+        signal.signal(signal.SIGINT, soak.on_sigint)
     result = await soak.run()
     await hosts.teardown()
     return result
 
 
+def fault_names(text: str) -> list[str]:
+    """``SOAK_FAULT_NAMES``: comma-separated names of ``FAULTS`` (empty: all of them) as a list;
+    ValueError naming the unknown ones and listing the valid names."""
+    names = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in names if f not in FAULTS]
+    if unknown:
+        raise ValueError(f"no fault named {', '.join(map(repr, unknown))}; the faults: {', '.join(FAULTS)}")
+    return names
+
+
+def wire_rate(text: str) -> float:
+    """``SOAK_WIRE_RATE``: the chance per frame of arming a wire error, 0 (none) to 1 (every frame
+    the injector is free for); ValueError outside that range or not a number."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not 0 <= rate <= 1:  # also refuses nan
+        raise ValueError(f"{text} is not a chance per frame: give 0 (no wire errors) to 1 (one on every frame)")
+    return rate
+
+
 def config_from_env(env=os.environ) -> SoakConfig:
     """``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (empty: none),
-    ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame),
-    ``SOAK_PROGRESS`` (wall seconds), ``SOAK_FAULT_TOUR`` (1: each fault in each
-    driver state, then stop) as a ``SoakConfig``."""
+    ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame, 0..1),
+    ``SOAK_FAULT_NAMES`` (``fault_names``), ``SOAK_PROGRESS`` (wall seconds),
+    ``SOAK_FAULT_TOUR`` (1: each fault in each driver state, then stop) as a
+    ``SoakConfig`` that Ctrl-C stops (``ctrl_c``). ValueError for a bad
+    ``SOAK_FAULT_NAMES`` or ``SOAK_WIRE_RATE``."""
     frames = env.get("SOAK_FRAMES") or None
     return SoakConfig(seed=int(env.get("SOAK_SEED", "1")), seconds=float(env.get("SOAK_SECONDS", "60")),
                       frames=int(frames) if frames else None, faults=env.get("SOAK_FAULTS", "1") != "0",
-                      wire_error_rate=float(env.get("SOAK_WIRE_RATE", "0.03")),
-                      fault_names=[f for f in env.get("SOAK_FAULT_NAMES", "").split(",") if f],
+                      wire_error_rate=wire_rate(env.get("SOAK_WIRE_RATE", str(DEFAULT_WIRE_RATE))),
+                      fault_names=fault_names(env.get("SOAK_FAULT_NAMES", "")),
                       fault_tour=env.get("SOAK_FAULT_TOUR", "0") == "1",
-                      progress_s=float(env.get("SOAK_PROGRESS", "5")))
+                      progress_s=float(env.get("SOAK_PROGRESS", "5")), ctrl_c=True)
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 fault"``, ``"2 faults"``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def summary(cfg: SoakConfig, res: SoakResult) -> str:
-    """The closing lines of a soak: frames, faults, wire errors, time."""
+    """The closing lines of a soak: which frames (generated, sent, offered to the scoreboard with
+    the recovery datagrams, delivered), faults, wire errors, time, and each host's accounting line
+    (offered there: every frame the other host's send queue took)."""
     faults: dict[str, int] = {}
     for name, _, _ in res.faults:
         faults[name] = faults.get(name, 0) + 1
+    recovery = sum(res.offered.values()) - res.sent
+    head = [f"soak seed {cfg.seed}: interrupted by Ctrl-C after {res.generated} frames generated; "
+            f"what follows is the run up to there"] if res.interrupted else []
     return "\n".join([
-        f"soak seed {cfg.seed}: {sum(res.offered.values())} frames offered "
-        f"({', '.join(f'{d} {n}' for d, n in res.offered.items())}), "
-        f"{sum(res.delivered.values())} delivered, {len(res.faults)} faults, "
-        f"{sum(res.wire_errors.values())} wire errors, {res.sim_ns / 1e6:.3f} ms simulated in {res.wall_s:.1f} s",
+        *head,
+        f"soak seed {cfg.seed}: frames {res.generated} generated, {res.sent} sent ({res.refused} refused by the "
+        f"sender's stack); with the {recovery} recovery datagrams, {sum(res.offered.values())} checked "
+        f"by the scoreboard "
+        f"({', '.join(f'{d} {n}' for d, n in res.offered.items())}), {sum(res.delivered.values())} delivered; "
+        f"{plural(len(res.faults), 'fault')}, {plural(sum(res.wire_errors.values()), 'wire error')}; "
+        f"{res.sim_ns / 1e6:.3f} ms simulated in {res.wall_s:.1f} s",
         "faults: " + (", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none"),
+        "accounting per receiving host (offered: every frame the other host's send queue took, "
+        "ARP, replies and recovery pings included):",
         *res.lines,
     ]) + "\n"
 

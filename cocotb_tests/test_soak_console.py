@@ -1,0 +1,73 @@
+"""``nicsim soak`` as a person runs it, on the simulator under test (``SIM``),
+through a pseudo-terminal: Ctrl-C (as the terminal sends it, to the whole
+foreground process group) stops the traffic, and the soak ends with its
+summary, each host's accounting line and the command that replays the frames
+it ran; status 130, no traceback, nothing left running (the process table)."""
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+
+NICSIM = str(Path(sys.executable).with_name("nicsim"))
+START_TIMEOUT_S = 900  # a cold Verilator build of nic_pair_tb on a loaded 2-core machine takes minutes
+TIMEOUT_S = 120
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
+    sim = os.environ.get("SIM", "icarus")
+    env = {**os.environ, "NICSIM_REPORTS": str(tmp_path / "reports"), "SOAK_PROGRESS": "0.5", "TERM": "dumb"}
+    soak = pexpect.spawn(NICSIM, ["soak", "--seed", "3", "--seconds", "300", "--sim", sim], env=env,
+                         encoding="utf-8", timeout=TIMEOUT_S, dimensions=(50, 400))
+    try:
+        soak.expect(r"ms sim; frames \d+ generated", timeout=START_TIMEOUT_S)
+        simulation = _descendants(soak.pid)
+        assert simulation
+        soak.sendintr()
+        soak.expect(pexpect.EOF)
+        soak.close()
+        out = soak.before
+        assert soak.exitstatus == 130, out
+    finally:
+        soak.close(force=True)
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    generated = int(re.search(r"interrupted by Ctrl-C after (\d+) frames generated", out).group(1))
+    assert len(re.findall(r"^host[AB]: offered \d+ = delivered \d+.* \(holds\)\r?$", out, re.M)) == 2, out
+    assert f"replay the frames it ran with:\r\n  make soak SEED=3 FRAMES={generated} SIM={sim}" in out, out
+    folder = tmp_path / "reports" / "tests" / sim / "nicsim.soak.soak_job"
+    assert (folder / "sim.log").is_file() and "(holds)" in (folder / "sim.log").read_text()
+    deadline = time.monotonic() + 10
+    while _alive(simulation) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(simulation), f"left running after Ctrl-C: {_alive(simulation)}"
