@@ -414,11 +414,12 @@ def artifact_dir(sim: str, test_module: str, testcase: str | None, parameters: d
     return root / "tests" / sim / re.sub(r"[^A-Za-z0-9_.=,\[\]-]", "_", name)
 
 
-def _seed() -> int:
-    """The run's COCOTB_RANDOM_SEED: the environment's, or a new one, set
-    explicitly so the report can name it (cocotb seeds each test from it and
-    the test's name, so a rerun of one test with it repeats that test)."""
-    given = os.environ.get("COCOTB_RANDOM_SEED", "").strip()
+def _seed(extra_env: dict | None = None) -> int:
+    """The run's COCOTB_RANDOM_SEED: the caller's ``extra_env``'s, else the
+    environment's, else a new one, set explicitly so the report can name it
+    (cocotb seeds each test from it and the test's name, so a rerun of one
+    test with it repeats that test)."""
+    given = str((extra_env or {}).get("COCOTB_RANDOM_SEED") or os.environ.get("COCOTB_RANDOM_SEED", "")).strip()
     if given:
         try:
             return int(given)
@@ -461,7 +462,8 @@ def run_cocotb(
     ``sim.log`` (the simulator's whole output), ``results.xml``, and with
     ``WAVES=1`` ``waves.fst`` (``waves.vcd`` on a Verilator without lz4).
     The simulation finds it in ``NICSIM_ARTIFACTS`` (:mod:`nicsim.artifacts`).
-    The seed is ``COCOTB_RANDOM_SEED`` if set, else a new one, passed explicitly.
+    The seed is ``COCOTB_RANDOM_SEED`` of ``extra_env`` or the environment if set, else a new one,
+    passed explicitly.
 
     Raises :class:`SimulatorMissing` (with the command that installs it) when
     ``SIM`` names no supported simulator or its tools are not installed,
@@ -495,7 +497,7 @@ def run_cocotb(
         fcntl.flock(folder_lock, fcntl.LOCK_EX)
         shutil.rmtree(test_dir, ignore_errors=True)
         test_dir.mkdir(parents=True)
-        seed = _seed()
+        seed = _seed(extra_env)
 
         build_args: list[str] = []
         test_args: list[str] = []

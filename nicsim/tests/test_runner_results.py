@@ -5,6 +5,8 @@ no test ran as passed)."""
 import re
 from pathlib import Path
 
+import pytest
+
 from nicsim.runner import _check_tests_ran
 
 # the JUnit layout cocotb 2.1 writes (cocotb/_xunit_reporter.py)
@@ -60,3 +62,17 @@ def test_a_leftover_test_selection_in_the_environment_is_refused(monkeypatch):
             assert f"{var}='test_other' is set in the environment" in str(e) and "test_soft_reset" in str(e)
         else:
             raise AssertionError(f"{var} was not refused")
+
+
+def test_the_seed_a_caller_passes_is_the_seed_the_report_names(monkeypatch):
+    """A job that sets COCOTB_RANDOM_SEED in its extra_env (the soak: its SEED) runs with that seed, and the
+    failure report names it, not one drawn for the run; the environment's is next, then a new one."""
+    from nicsim import runner
+
+    monkeypatch.setenv("COCOTB_RANDOM_SEED", "11")
+    assert runner._seed({"COCOTB_RANDOM_SEED": "7"}) == 7
+    assert runner._seed({}) == runner._seed(None) == 11
+    monkeypatch.delenv("COCOTB_RANDOM_SEED")
+    assert 0 <= runner._seed({"SOAK_SEED": "3"}) < 1 << 31
+    with pytest.raises(ValueError, match="COCOTB_RANDOM_SEED='x' is not an integer"):
+        runner._seed({"COCOTB_RANDOM_SEED": "x"})
