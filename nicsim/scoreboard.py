@@ -16,6 +16,12 @@ its UDP sockets return (``udp_delivered``) is checked as it arrives:
   gets back carries the request's identifier, sequence number and payload;
 - a UDP datagram arrives intact, at most once and in order per direction.
 
+Where every byte on a wire is known (the one-NIC bench: a GMII model drives
+it, damaged frames included), ``offered_frame`` records each frame with the
+oracle's verdict (``traffic.predict_wire``) and ``on_frame`` checks each
+frame the receiver delivered against the next one that must arrive: byte for
+byte, in order, none skipped (``expected`` holds those still owed).
+
 The first difference is kept in ``errors`` (the soak fails on it, naming the
 frame). Counting is the accounting lines' job (``nicsim.accounting``).
 
@@ -71,6 +77,7 @@ class Scoreboard:
     replies: dict = field(default_factory=lambda: {d: set() for d in DIRS})
     offered: dict = field(default_factory=lambda: {d: 0 for d in DIRS})  # ours, per direction
     delivered: dict = field(default_factory=lambda: {d: 0 for d in DIRS})
+    expected: dict = field(default_factory=dict)  # dir -> deque of (seq, _Sent) still owed (offered_frame)
 
     def emit(self, event: dict) -> None:
         self.events.append(event)
@@ -81,14 +88,15 @@ class Scoreboard:
         if len(self.errors) < 20:
             self.errors.append(msg)
 
-    def _offered(self, d: str, proto: str, spec: FrameSpec, length: int, state: RxState) -> None:
-        self.offered[d] += 1
+    def _offered(self, d: str, proto: str, spec: FrameSpec, length: int, state: RxState,
+                 predicted: str | None = None) -> None:
+        self.offered[d] = self.offered.get(d, 0) + 1
         self.emit({"event": "offered", "dir": d, "proto": proto, "size_class": spec.size_class,
                    "addr_class": spec.addr_class, "filter_mode": state.filter_mode, "vlan": int(spec.vlan is not None),
-                   "length": length, "predicted": predict(length, spec.dst, state)})
+                   "length": length, "predicted": predicted or predict(length, spec.dst, state)})
 
     def _delivered(self, d: str, proto: str, spec: FrameSpec, length: int, state: RxState) -> None:
-        self.delivered[d] += 1
+        self.delivered[d] = self.delivered.get(d, 0) + 1
         self.emit({"event": "delivered", "dir": d, "proto": proto, "size_class": spec.size_class,
                    "addr_class": spec.addr_class, "filter_mode": state.filter_mode, "vlan": int(spec.vlan is not None),
                    "length": length})
@@ -197,3 +205,40 @@ class Scoreboard:
         self._order(d, "udp", seq, "UDP datagram")
         spec, _ = got
         self._delivered(d, "udp", spec, spec.length, state)
+
+    def offered_frame(self, d: str, seq: int, frame: bytes, spec: FrameSpec, state: RxState, verdict: str) -> None:
+        """Frame ``seq`` of direction ``d`` (any name) went onto the wire; ``frame`` is
+        what the receiver must deliver if ``verdict`` (the oracle's, e.g.
+        ``traffic.predict_wire`` under ``state``) is "accepted": the bytes after
+        the SFD, padding included, FCS stripped."""
+        if verdict == "accepted":
+            self.expected.setdefault(d, deque()).append((seq, _Sent(frame, spec, state)))
+        self._offered(d, spec.proto, spec, len(frame), state, verdict)
+
+    def on_frame(self, d: str, frame: bytes, state: RxState) -> None:
+        """The receiver of ``d`` delivered ``frame``: it must be the oldest frame
+        still owed (``offered_frame``), byte for byte. A frame that matches a
+        later one names the frames skipped; one that matches none is named by
+        its length and first bytes."""
+        owed = self.expected.setdefault(d, deque())
+        if not owed:
+            self.fail(f"{d}: a frame of {len(frame)} bytes delivered when none was owed "
+                      f"(the datasheet's rules accepted no frame still outstanding): {frame[:20].hex()}...")
+            return
+        seq, sent = owed[0]
+        if frame != sent.frame:
+            later = next((k for k, (_, s) in enumerate(owed) if s.frame == frame), None)
+            if later is not None:
+                skipped = [str(q) for q, _ in list(owed)[:later]]
+                self.fail(f"{d}: frame #{owed[later][0]} delivered before #{', #'.join(skipped)}, which the "
+                          f"datasheet's rules accepted earlier (lost or out of order)")
+                for _ in range(later):
+                    owed.popleft()
+            else:
+                first = next((i for i, (x, y) in enumerate(zip(frame, sent.frame, strict=False)) if x != y),
+                             min(len(frame), len(sent.frame)))
+                self.fail(f"{d}: frame #{seq} ({sent.spec.proto}, {sent.spec.size_class}, to "
+                          f"{sent.spec.addr_class}, {len(sent.frame)} bytes) arrived as {len(frame)} bytes "
+                          f"differing from byte {first}")
+        seq, sent = owed.popleft()
+        self._delivered(d, sent.spec.proto, sent.spec, len(sent.frame), state)

@@ -1,7 +1,9 @@
-"""Seeded constrained-random traffic for the two-host soak, and the datasheet's
-receive rules as an oracle. No cocotb here: the soak (``nicsim.soak``) sends
+"""Seeded constrained-random traffic for the two-host soak and the one-NIC
+GMII bench, and the datasheet's receive rules as an oracle. No cocotb here:
+the soak (``nicsim.soak``) and ``cocotb_tests/tb_traffic_one_nic.py`` send
 what this module chooses, the scoreboard (``nicsim.scoreboard``) checks what
-arrived against ``predict``.
+arrived against ``predict`` (``predict_wire`` where every wire byte is known,
+wire errors included).
 
 Every choice comes from one ``random.Random(seed)`` per direction, so a seed
 replays the same frames, gaps and wire errors in the same order. Frame
@@ -82,6 +84,37 @@ def predict(length: int, dst: bytes, st: RxState) -> str:
         if st.allmulti or ether_hash_bin(dst) in bins:
             return "accepted"
     return "filtered"
+
+
+# what predict_wire says about a frame that does not reach host memory -> the receive counter it lands in
+VERDICT_COUNTER = {"runt": "STAT_RX_RUNT", "oversize": "STAT_RX_TOOLONG", "fcs": "STAT_RX_FCS_ERR",
+                   "framing": "STAT_RX_FRAMING", "filtered": "STAT_RX_FILTERED"}
+
+
+def predict_wire(length: int, dst: bytes, st: RxState, error: int | None = None, pos: int = 0) -> str:
+    """The datasheet's receive rules (*Framing*, *Receive rules* in their
+    order of precedence, *Address filter*) for a frame whose every wire byte
+    is known: ``length`` bytes after the SFD without the FCS, padding
+    included (a sender that does not pad sends a runt), to ``dst``, spoiled
+    by wire error ``error`` (a ``WIRE_ERRORS`` kind at byte ``pos`` after the
+    SFD, counted from 0, as ``rtl/tb/gmii_fault_inject.v`` applies it: a
+    ``pos`` past the frame's end spoils nothing). Returns "framing", "runt",
+    "oversize", "fcs" (a keyword of ``VERDICT_COUNTER``), "filtered" or
+    "accepted"."""
+    wire = length + 4
+    if error == 4:
+        return "framing"
+    if error is not None and pos >= wire:
+        error = None
+    if error == 3:
+        wire = pos
+    if wire < 64:
+        return "runt"
+    if wire > st.mtu + MAX_FRAME_OVERHEAD:
+        return "oversize"
+    if error in (1, 2):
+        return "fcs"
+    return "accepted" if predict(length, dst, st) == "accepted" else "filtered"
 
 
 @dataclass

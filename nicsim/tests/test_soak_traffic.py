@@ -5,6 +5,8 @@ polynomial, not against the code's own zlib call."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nicsim.scoreboard import Scoreboard
 from nicsim.traffic import (
     BROADCAST,
@@ -161,3 +163,37 @@ def test_an_icmp_reply_after_the_sequence_wrapped_is_a_new_one():
     assert board.errors == []
     board.on_rx("B->A", reply, st)
     assert any("arrived twice" in e for e in board.errors)
+
+
+def test_predict_wire_follows_the_datasheet_precedence():
+    """Framing before anything; then runt, oversize, bad FCS/rx_er, the filter, in the datasheet's order; a
+    wire error past the frame's end spoils nothing, as the injector's comment says."""
+    from nicsim.traffic import predict_wire
+
+    st = RxState(STATION, 1500, groups=frozenset(GROUPS[:2]))
+    assert predict_wire(60, STATION, st) == "accepted"
+    assert predict_wire(59, STATION, st) == "runt"  # 63 with FCS, sent unpadded
+    assert predict_wire(2000, OTHER_STATION, st, error=4, pos=3) == "framing"
+    assert predict_wire(2000, STATION, st, error=2, pos=10) == "oversize"  # too long outranks rx_er
+    assert predict_wire(1518, STATION, st, error=3, pos=59) == "runt"  # cut to 59 bytes
+    assert predict_wire(1518, OTHER_STATION, st, error=1, pos=1521) == "fcs"  # a bit of the FCS itself
+    assert predict_wire(1518, OTHER_STATION, st, error=1, pos=1522) == "filtered"  # past the end: unspoiled
+    assert predict_wire(100, GROUPS[2], replace(st, allmulti=True)) == "accepted"
+
+
+def test_on_frame_checks_order_and_bytes():
+    """offered_frame/on_frame: the next frame owed must arrive, byte for byte; a later one names what it skipped."""
+    from nicsim.traffic import FrameSpec
+
+    board = Scoreboard()
+    st = RxState(STATION, 1500)
+    spec = FrameSpec("raw", 60, "min", "station", STATION, None, 0)
+    frames = [bytes([n]) * 60 for n in range(4)]
+    for n, f in enumerate(frames):
+        board.offered_frame("in", n, f, spec, st, "filtered" if n == 1 else "accepted")
+    board.on_frame("in", frames[0], st)
+    assert board.errors == []
+    board.on_frame("in", frames[3], st)
+    assert "#3 delivered before #2" in board.errors[0]
+    board.on_frame("in", frames[3][:-1] + b"\x01", st)
+    assert "when none was owed" in board.errors[1]
