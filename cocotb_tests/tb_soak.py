@@ -34,8 +34,8 @@ async def test_soak_seed_1(dut):
 
 @testing.test()
 async def test_soak_seed_7(dut):
-    """Seed 7, as seed 1; on Verilator it catches a receive refill skipped when the cluster pool is empty (the ring
-    short of buffers at the end)."""
+    """Seed 7, as seed 1; on Verilator it catches a receive refill skipped when the cluster pool is empty (the NIC
+    short of receive descriptors once the shortage ends)."""
     await _soak(dut, 7, _frames(1500, 400))
 
 
@@ -122,11 +122,13 @@ async def test_soak_fault_tour(dut):
     paused, the sent frames reaped), once mid-burst (frames outstanding) and once while it is stopping
     (inside an ifconfig down), on a random host, with random traffic and wire errors around it; every
     accounting line exact, both interfaces recover, every resource back (the second interface included).
-    Icarus, about twenty times slower, tours a DMA error and the second interface."""
+    Icarus, about twenty times slower, tours a DMA error, cluster exhaustion (frames arrive while the pool is
+    empty: a receive refill that gives up a ring slot when no cluster is to be had leaves the NIC short of receive
+    descriptors once the shortage ends) and the second interface."""
     from nicsim.soak import FAULTS
 
     icarus = not cocotb.SIM_NAME.lower().startswith("verilator")
-    names = ["dma:rx_writeback", "second_interface"] if icarus else []
+    names = ["dma:rx_writeback", "cluster_exhaustion", "second_interface"] if icarus else []
     cfg = SoakConfig(seed=5, fault_tour=True, fault_names=names, progress_s=0, wire_error_rate=0.06,
                      fault_gap_ns=(10_000, 50_000))
     res = await run_soak(dut, cfg)

@@ -469,6 +469,7 @@ class Soak:
             await stall_stack(hosts.by_name[host], r.randint(50_000, 400_000))
         elif name == "cluster_exhaustion":
             await hold_all_clusters(hosts.by_name[host], r.randint(20_000, 150_000))
+            await self.rx_ring_whole(host)
         elif name == "down_up":
             # now and then a second fault while the driver's stop waits (the NIC draining its transmit
             # path) or while the interface is down: the driver in its stopping state
@@ -539,6 +540,31 @@ class Soak:
             await self.second_interface(host, r.randint(50_000, 300_000))
         else:
             raise ValueError(f"no fault named {name!r}")
+
+    async def rx_ring_whole(self, host: str) -> None:
+        """After a cluster shortage on a running ``host``: the senders paused and the hosts settled, its NIC
+        owns every receive descriptor but the one a driver keeps unused (datasheet: HEAD..TAIL, LEN - 1 of
+        them), so no frame dropped for want of a cluster cost the ring a buffer. Checked now, not only at the
+        soak's end: a later ``ifconfig down/up`` reloads the ring and would hide the loss. Skipped while the
+        driver is stopping (its ring is being torn down)."""
+        if self.driver_state(host) == "stopping":
+            return
+        paused, self.paused = self.paused, True
+        await self.settle()
+        sc = self.hosts.softc(host)
+
+        async def read():
+            return [await sc.regs.read32(reg) for reg in (R.REG_RX_HEAD, R.REG_RX_TAIL, R.REG_RX_LEN)]
+
+        head, tail, length = await self.hosts.by_name[host].stack_call(read, proc_name="ring-check")
+        owned = (tail - head) % length if length else 0
+        self.fault_log.append(f"{self.plat.now_ns()} ns: {host}'s NIC owns {owned} of {length} receive "
+                              f"descriptors after the cluster shortage")
+        if owned != length - 1:
+            raise self.failed(f"{host}'s NIC owns {owned} receive descriptors after a cluster shortage, not "
+                              f"{length - 1} (RX_HEAD {head}, RX_TAIL {tail}, RX_LEN {length}): frames dropped "
+                              f"for want of a cluster cost the ring its buffers")
+        self.paused = paused
 
     async def second_interface(self, host: str, ns: int) -> None:
         """devnp-sam (the guide's hardware-independent sample, on the host's system clock interrupt)

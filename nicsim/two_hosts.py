@@ -25,7 +25,6 @@ import devnp_nic  # noqa: F401  (registers devnp-nic.so with io-pkt's driver tab
 from devnp_nic.softc import NUM_RX_DESC, NUM_TX_DESC
 from devnp_nic.transmit import nic_harvest
 from iopkt.kern.iopkt import IoPkt, LiveResources
-from iopkt.kern.mbuf import M_DONTWAIT, M_PKTHDR, MT_DATA, m_freem, m_getcl
 from iopkt.netinet import inet_attach
 from iopkt.sbin.shell import run_command
 from nicdef import regs as R
@@ -247,18 +246,19 @@ async def stall_stack(iopkt: IoPkt, ns: int) -> None:
 
 
 async def hold_all_clusters(iopkt: IoPkt, ns: int) -> int:
-    """Take every free cluster of the host for ``ns``, then give them back;
-    returns how many were taken."""
+    """The host's cluster pool empty for ``ns`` of simulated time
+    (``MbufPool.withhold_clusters``: each cluster freed meanwhile is kept out
+    too, so the driver's refills meet the shortage for all of it), then every
+    cluster given back; returns how many were free when it began."""
     if _coverage.enabled():
         _coverage.sample_fault("cluster_exhaustion",
                                _coverage.driver_state(iopkt.alldevs[0] if iopkt.alldevs else None))
-    taken = []
-    while (m := m_getcl(iopkt.mbufs, M_DONTWAIT, MT_DATA, M_PKTHDR)) is not None:
-        taken.append(m)
-    await iopkt.platform.sleep(ns)
-    for m in taken:
-        m_freem(m)
-    return len(taken)
+    taken = iopkt.mbufs.withhold_clusters()
+    try:
+        await iopkt.platform.sleep(ns)
+    finally:
+        iopkt.mbufs.release_clusters()
+    return taken
 
 
 NIC_COUNTERS = {

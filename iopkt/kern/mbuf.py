@@ -119,6 +119,7 @@ class MbufPool:
         self.clusters_live: dict[int, Mbuf] = {}
         self.failed_allocs = 0
         self.peak_clusters = 0
+        self._withheld: list[int] | None = None  # clusters kept out of the pool (withhold_clusters)
 
     def destroy(self) -> None:
         self.memory.free(self._mbuf_base)
@@ -144,6 +145,28 @@ class MbufPool:
             where = ", ".join(f"{n} from {s}" for s, n in sorted(sites.items()))
             raise MbufError(f"mbuf leak{' after ' + what if what else ''}: {len(self.live)} mbufs "
                             f"({self.clusters_in_use} clusters) still allocated: {where}")
+
+    # -- a cluster shortage ------------------------------------------------------------
+    def withhold_clusters(self) -> int:
+        """Empty the cluster pool until ``release_clusters``: every free cluster
+        is taken out, and so is each one freed meanwhile, so every MCLGET fails
+        for the whole shortage (mbufs are still to be had). A shortage that a
+        single free ends would let a driver's refill, which frees a sent frame's
+        cluster just before it allocates, never meet it. Returns how many
+        clusters were free; ValueError if a shortage is already on."""
+        if self._withheld is not None:
+            raise ValueError("withhold_clusters: the clusters are already withheld")
+        self._withheld, self._free_clusters = self._free_clusters, []
+        return len(self._withheld)
+
+    def release_clusters(self) -> int:
+        """End ``withhold_clusters``: the withheld clusters back in the pool,
+        those freed during the shortage included. Returns how many."""
+        if self._withheld is None:
+            raise ValueError("release_clusters: no clusters are withheld")
+        back, self._withheld = self._withheld, None
+        self._free_clusters.extend(back)
+        return len(back)
 
     # -- allocation ----------------------------------------------------------------
     def get(self, how: int, mtype: int, flags: int, site: str | None = None) -> Mbuf | None:
@@ -176,7 +199,7 @@ class MbufPool:
         nxt = m.m_next
         if m.m_flags & M_EXT:
             del self.clusters_live[m.ext_buf]
-            self._free_clusters.append(m.ext_buf)
+            (self._free_clusters if self._withheld is None else self._withheld).append(m.ext_buf)
         self.live.discard(m)
         self.mbufs_live.discard(m._slot)
         self._free_mbufs.append(m._slot)

@@ -22,6 +22,7 @@ from iopkt.kern.mbuf import (
     m_free,
     m_freem,
     m_getcl,
+    m_gethdr,
     m_length,
     m_prepend,
     m_pullup,
@@ -65,6 +66,31 @@ def test_mbuf_pool_accounts_exactly_and_names_double_free(env):
     pool.check_no_leaks()
     with pytest.raises(MbufError, match="double free"):
         m_free(m)
+
+
+def test_withheld_clusters_stay_out_of_the_pool_until_released(env):
+    """A cluster shortage: every allocation of a cluster fails for all of it, even just after a cluster
+    was freed (a single free must not end it), while plain mbufs are still to be had; released, every
+    cluster is back and can be taken again."""
+    _, iopkt = env
+    pool = iopkt.mbufs
+    held = m_getcl(pool, M_DONTWAIT, MT_DATA, M_PKTHDR)
+    assert pool.withhold_clusters() == pool.nclusters - 1
+    with pytest.raises(ValueError):
+        pool.withhold_clusters()
+    m_freem(held)
+    assert m_getcl(pool, M_DONTWAIT, MT_DATA, M_PKTHDR) is None
+    plain = m_gethdr(pool, M_DONTWAIT, MT_DATA)
+    assert plain is not None and pool.clusters_in_use == 0
+    m_freem(plain)
+    assert pool.release_clusters() == pool.nclusters
+    with pytest.raises(ValueError):
+        pool.release_clusters()
+    taken = [m_getcl(pool, M_DONTWAIT, MT_DATA, M_PKTHDR) for _ in range(pool.nclusters)]
+    assert None not in taken and len({m.ext_buf for m in taken}) == pool.nclusters
+    for m in taken:
+        m_freem(m)
+    pool.check_no_leaks()
 
 
 def test_mbuf_chain_operations_keep_bytes(env):
