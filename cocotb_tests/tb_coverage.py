@@ -17,18 +17,14 @@ from scapy.utils import rdpcap
 import devnp_nic  # noqa: F401  (registers devnp-nic.so)
 from devnp_nic.transmit import nic_harvest
 from iopkt.kern.errno import ENOBUFS, EOK
-from iopkt.kern.iopkt import IoPkt
 from iopkt.kern.mbuf import m_devget
 from iopkt.net.if_ import IFF_ALLMULTI, SIOCADDMULTI, SIOCDELMULTI, ifunit
 from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
-from iopkt.netinet import inet_attach, udp_socket
-from iopkt.sbin.shell import run_command
+from iopkt.netinet import udp_socket
 from nicdef import regs as R
 from nicsim import artifacts, testing
 from nicsim import coverage as fcov
-from nicsim.dma_checker import attach_dma_checker
-from nicsim.host_platform import CocotbPlatform
-from nicsim.nic_harness import start_clock_and_reset
+from nicsim.one_host import MAC0, build_looped_host, must, send_over_cable
 from nicsim.two_hosts import bring_up_pair, build_hosts
 
 TOPLEVEL = "nic_pair_tb"
@@ -68,33 +64,16 @@ async def test_ping_hits_rx_tx_bins_and_no_fault_bins(dut):
 
 
 # ---------------------------------------------------------------- bins ordinary traffic does not reach
-MAC0 = bytes.fromhex("020000000c00")
-MAC1 = bytes.fromhex("020000000c01")
 ELSEWHERE = bytes.fromhex("020000000c99")  # a station on the LAN that is neither NIC
 SHARED_IRQ = 10
-PORT = 9000
 
 
 async def _shared_line_host(dut, options: str):
     """Both NICs of nic_pair_tb on one io-pkt and one interrupt line (their cable loops back to it), devnp-nic
     mounted on both with ``options``, coverage sampled on both; returns (platform, io-pkt, resources before)."""
-    fcov.enable()
-    await start_clock_and_reset(dut)
-    plat = CocotbPlatform(dut, "a", MAC0, irq_number=SHARED_IRQ, more=(("b", MAC1, SHARED_IRQ),))
-    iopkt = IoPkt(plat, name="io-pkt@host")
-    await inet_attach(iopkt)
-    fcov.attach("host", plat, iopkt)
-    attach_dma_checker(plat, iopkt)
-    before = iopkt.live_resources()
-    res = await run_command(iopkt, f"mount -T io-pkt -o {options} /lib/dll/devnp-nic.so")
-    assert res.status == 0, res.text
+    plat, iopkt, before = await build_looped_host(dut, irqs=(SHARED_IRQ, SHARED_IRQ), coverage=True)
+    await must(iopkt, f"mount -T io-pkt -o {options} /lib/dll/devnp-nic.so")
     return plat, iopkt, before
-
-
-async def _sh(iopkt, line: str):
-    res = await run_command(iopkt, line)
-    assert res.status == 0, res.text
-    return res
 
 
 async def _burst(plat, iopkt, out_if: str, dst_mac: bytes, frames: int) -> None:
@@ -105,12 +84,7 @@ async def _burst(plat, iopkt, out_if: str, dst_mac: bytes, frames: int) -> None:
     sc = ifp.if_softc
     sent = await sc.regs.read32(R.REG_STAT_TX_FRAMES)
     for seq in range(frames):
-        datagram = bytes(IP(src="10.0.0.9", dst="10.0.0.8") / UDP(sport=PORT, dport=PORT) / bytes(200))
-
-        async def send(d=datagram):
-            return await ether_output(ifp, m_devget(iopkt.mbufs, d), dst_mac, ETHERTYPE_IP)
-
-        while (err := await iopkt.stack_call(send)) == ENOBUFS:
+        while (err := await send_over_cable(iopkt, out_if, dst_mac, "10.0.0.8", bytes(200))) == ENOBUFS:
             await plat.sleep(2_000)
         assert err == EOK, (seq, err)
     for _ in range(40):  # a 242-byte frame takes 2.1 us at 1000 Mb/s
@@ -123,7 +97,7 @@ async def _burst(plat, iopkt, out_if: str, dst_mac: bytes, frames: int) -> None:
 
 async def _finish(plat, iopkt, before) -> None:
     for name in ("nic0", "nic1"):
-        await _sh(iopkt, f"ifconfig {name} destroy")
+        await must(iopkt, f"ifconfig {name} destroy")
     assert not iopkt.live_resources().differs_from(before)
     if plat.dma_checker is not None:
         plat.dma_checker.finish()
@@ -138,8 +112,8 @@ async def test_shared_isr_reads_mdio_alone_on_a_quiet_nic(dut):
     nic0's filter rejects every frame of the burst (STAT_RX_FILTERED, datasheet: Receive rules) and delivers
     none; nic1 sends them all (STAT_TX_FRAMES), and the PHY thread keeps polling."""
     plat, iopkt, before = await _shared_line_host(dut, "intr=shared,phythread=20")
-    await _sh(iopkt, "ifconfig nic0 up")
-    await _sh(iopkt, "ifconfig nic1 up")
+    await must(iopkt, "ifconfig nic0 up")
+    await must(iopkt, "ifconfig nic1 up")
     await Timer(400, "us")  # auto-negotiation; the link-up passes clear what init left pending
     sc0, sc1 = iopkt.alldevs
     assert sc0.link_up and sc1.link_up
@@ -173,12 +147,12 @@ async def test_shared_isr_reads_rx_miss_alone_on_a_down_nic(dut):
     which a down interface does not take (its mask is empty), so nothing is queued. ifconfig up clears the stale
     cause with the rebuilt rings; the next burst is delivered whole."""
     plat, iopkt, before = await _shared_line_host(dut, "intr=shared")
-    await _sh(iopkt, "ifconfig nic0 up")
-    await _sh(iopkt, "ifconfig nic1 up")
+    await must(iopkt, "ifconfig nic0 up")
+    await must(iopkt, "ifconfig nic1 up")
     await Timer(400, "us")
     sc0, sc1 = iopkt.alldevs
     assert sc0.link_up and sc1.link_up
-    await _sh(iopkt, "ifconfig nic0 down")
+    await must(iopkt, "ifconfig nic0 down")
     rx_miss_alone = fcov.hits("nic.irq.alone")["RX_MISS"]
     foreign = sc0.isr_foreign
     missed0 = await sc0.regs.read32(R.REG_STAT_RX_MISSED)
@@ -191,7 +165,7 @@ async def test_shared_isr_reads_rx_miss_alone_on_a_down_nic(dut):
     assert await sc0.regs.read32(R.REG_STAT_RX_MISSED) - missed0 == frames
     assert await sc0.regs.read32(R.REG_STAT_RX_FRAMES) == rx0 and sc0.ifp.if_ipackets == ipackets
 
-    await _sh(iopkt, "ifconfig nic0 up")
+    await must(iopkt, "ifconfig nic0 up")
     await Timer(50, "us")
     # read past the register taps: the test's look is not the driver's, and must not be sampled as one
     assert await sc0.regs.inner.read32(R.REG_INT_CAUSE) & R.INT_RX_MISS == 0, "a stale RX_MISS survived ifconfig up"

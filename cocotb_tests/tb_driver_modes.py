@@ -10,62 +10,21 @@ import struct
 
 import cocotb
 from cocotb.triggers import Timer
-from scapy.layers.inet import IP, UDP
 
 import devnp_nic  # noqa: F401  (registers devnp-nic.so)
 from iopkt.kern.device import DVF_QUIESCESELF
 from iopkt.kern.errno import ENOBUFS, EOK
-from iopkt.kern.iopkt import IoPkt
-from iopkt.kern.mbuf import m_devget
-from iopkt.net.if_ import ifunit
-from iopkt.net.if_ether import ETHERTYPE_IP, ether_output
-from iopkt.netinet import inet_attach, udp_socket
-from iopkt.sbin.shell import run_command
+from iopkt.netinet import udp_socket
 from nicdef import regs as R
 from nicsim import testing
-from nicsim.dma_checker import attach_dma_checker
-from nicsim.host_platform import CocotbPlatform
-from nicsim.nic_harness import start_clock_and_reset
+from nicsim.one_host import MAC0, MAC1, PORT, build_looped_host, must, send_over_cable
 from nicsim.two_hosts import Hosts, bring_up_pair, build_hosts, stall_stack
 from nicsim.udp_flow import Flow, run_flows, udp_flow
 
 TOPLEVEL = "nic_pair_tb"  # the HDL toplevel these tests run on (read by nicsim.collect)
 
-MAC0 = bytes.fromhex("020000000c00")
-MAC1 = bytes.fromhex("020000000c01")
 SHARED_IRQ = 10
-PORT = 9000
 EACH_WAY = 60
-
-
-async def _one_host(dut, shared_irq: bool):
-    """Both NICs of nic_pair_tb on one io-pkt (their cable loops back to it),
-    on one interrupt line or on two."""
-    await start_clock_and_reset(dut)
-    irq1 = SHARED_IRQ if shared_irq else SHARED_IRQ + 1
-    plat = CocotbPlatform(dut, "a", MAC0, irq_number=SHARED_IRQ, more=(("b", MAC1, irq1),))
-    iopkt = IoPkt(plat, name="io-pkt@host")
-    await inet_attach(iopkt)
-    attach_dma_checker(plat, iopkt)
-    return plat, iopkt, iopkt.live_resources()
-
-
-async def _sh(iopkt, line: str):
-    res = await run_command(iopkt, line)
-    assert res.status == 0, res.text
-    return res
-
-
-async def _send_raw(iopkt, out_if: str, dst_mac: bytes, dst_ip: str, data: bytes) -> int:
-    """A UDP datagram out of one interface to the other's address through the
-    cable (the stack would deliver a local address without the wire)."""
-    datagram = bytes(IP(src="10.0.0.9", dst=dst_ip) / UDP(sport=PORT, dport=PORT) / data)
-    ifp = ifunit(iopkt, out_if)
-
-    async def send():
-        return await ether_output(ifp, m_devget(iopkt.mbufs, datagram), dst_mac, ETHERTYPE_IP)
-
-    return await iopkt.stack_call(send)
 
 
 async def _both_ways(plat, iopkt) -> dict[str, list[int]]:
@@ -78,7 +37,7 @@ async def _both_ways(plat, iopkt) -> dict[str, list[int]]:
     async def sender(out_if, dst_mac, dst_ip):
         for seq in range(EACH_WAY):
             data = struct.pack("<4sI", out_if.encode(), seq) + bytes(200 + seq % 300)
-            while (err := await _send_raw(iopkt, out_if, dst_mac, dst_ip, data)) == ENOBUFS:
+            while (err := await send_over_cable(iopkt, out_if, dst_mac, dst_ip, data)) == ENOBUFS:
                 await plat.sleep(2_000)
             assert err == EOK, err
 
@@ -95,10 +54,10 @@ async def _both_ways(plat, iopkt) -> dict[str, list[int]]:
 
 
 async def _shared_line_case(dut, style: str) -> None:
-    plat, iopkt, before = await _one_host(dut, shared_irq=True)
-    await _sh(iopkt, f"mount -T io-pkt -o intr={style} /lib/dll/devnp-nic.so")
-    await _sh(iopkt, "ifconfig nic0 10.0.0.1/24 up")
-    await _sh(iopkt, "ifconfig nic1 10.0.0.2/24 up")
+    plat, iopkt, before = await build_looped_host(dut, irqs=(SHARED_IRQ, SHARED_IRQ))
+    await must(iopkt, f"mount -T io-pkt -o intr={style} /lib/dll/devnp-nic.so")
+    await must(iopkt, "ifconfig nic0 10.0.0.1/24 up")
+    await must(iopkt, "ifconfig nic1 10.0.0.2/24 up")
     sc0, sc1 = iopkt.alldevs
     assert sc0.irq == sc1.irq == SHARED_IRQ and sc0.intr_style == sc1.intr_style == style
     assert [h.name for h in iopkt.kernel.lines[SHARED_IRQ].handlers] == ["nic0", "nic1"]
@@ -112,8 +71,8 @@ async def _shared_line_case(dut, style: str) -> None:
         assert sc0.isr_foreign + sc1.isr_foreign > 0, (sc0.isr_foreign, sc1.isr_foreign)
     dut._log.info("intr=%s on one line: %d ISR entries for %d frames, foreign interrupts ignored %d/%d", style,
                   iopkt.kernel.lines[SHARED_IRQ].entries, 2 * EACH_WAY, sc0.isr_foreign, sc1.isr_foreign)
-    await _sh(iopkt, "ifconfig nic0 destroy")
-    await _sh(iopkt, "ifconfig nic1 destroy")
+    await must(iopkt, "ifconfig nic0 destroy")
+    await must(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
     if plat.dma_checker is not None:
         plat.dma_checker.finish()
@@ -236,14 +195,14 @@ async def test_phy_thread_named_quiesced_and_reaped(dut):
     """phythread=20: each NIC gets a driver thread named "nicN mii" (pidin thread shows it) that polls the PHY
     and hands link changes to the process function; destroying nic0 (a self-quiescing detach) parks nic1's
     thread and lets it go again, reaps nic0's; destroying nic1 leaves nothing behind."""
-    plat, iopkt, before = await _one_host(dut, shared_irq=False)
-    await _sh(iopkt, "mount -T io-pkt -o phythread=20 /lib/dll/devnp-nic.so")
+    plat, iopkt, before = await build_looped_host(dut, irqs=(SHARED_IRQ, SHARED_IRQ + 1))
+    await must(iopkt, "mount -T io-pkt -o phythread=20 /lib/dll/devnp-nic.so")
     sc0, sc1 = iopkt.alldevs
     assert sc0.dv_flags & DVF_QUIESCESELF
-    text = (await _sh(iopkt, "pidin thread")).text
+    text = (await must(iopkt, "pidin thread")).text
     assert "nic0 mii" in text and "nic1 mii" in text, text
-    await _sh(iopkt, "ifconfig nic0 10.0.0.1/24 up")
-    await _sh(iopkt, "ifconfig nic1 10.0.0.2/24 up")
+    await must(iopkt, "ifconfig nic0 10.0.0.1/24 up")
+    await must(iopkt, "ifconfig nic1 10.0.0.2/24 up")
     await Timer(60, "us")
     assert sc0.phy_polls >= 2 and sc1.phy_polls >= 2
     events = sc1.phy_thread_events
@@ -256,14 +215,14 @@ async def test_phy_thread_named_quiesced_and_reaped(dut):
         said = [line for line in iopkt.log if line.startswith(f"{name}: link")]
         assert said[-2:] == [f"{name}: link down", f"{name}: link up, 1000baseT-FDX"], iopkt.log
     parks = sc1.thread_parks
-    await _sh(iopkt, "ifconfig nic0 destroy")
+    await must(iopkt, "ifconfig nic0 destroy")
     assert sc1.thread_parks == parks + 1, "nic0's detach did not quiesce the other driver thread"
     polls = sc1.phy_polls
     await Timer(60, "us")
     assert sc1.phy_polls > polls, "nic1's thread did not run again after the quiesce"
-    text = (await _sh(iopkt, "pidin thread")).text
+    text = (await must(iopkt, "pidin thread")).text
     assert "nic0 mii" not in text and "nic1 mii" in text, text
-    await _sh(iopkt, "ifconfig nic1 destroy")
+    await must(iopkt, "ifconfig nic1 destroy")
     assert not iopkt.live_resources().differs_from(before)
     if plat.dma_checker is not None:
         plat.dma_checker.finish()
