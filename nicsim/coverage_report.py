@@ -16,7 +16,12 @@ Verilator's line and toggle coverage of the RTL. It writes under
 - ``rtl.info``: lcov tracefile of the NIC's line coverage, ``rtl/*.v`` only,
   and ``rtl-html/``, the sources annotated by lcov's ``genhtml`` from it
   where lcov is installed;
-- ``summary.txt`` and ``index.html``: the summary table and the holes by name.
+- ``summary.txt`` and ``index.html``: the summary table and the holes by name
+  (a fault bin's with the soak faults that fire it, :func:`fault_reach`).
+
+Each run writes the folder afresh: an output it does not write this time
+(``rtl.*`` when no Verilator run is merged, ``rtl-html/`` without lcov) is
+removed, not left from an earlier run.
 
 The summary has a row per coverage goal of :data:`nicsim.coverage.MODEL`
 (bins hit / total, %) and a row per NIC module (``rtl/*.v``, the testbench's
@@ -56,6 +61,9 @@ from nicsim import coverage as fcov
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RTL_DIR = REPO_ROOT / "rtl"
 SIMS = ("icarus", "verilator")
+# what report() writes into its folder (each only when it has something to say)
+OUTPUTS = ("functional.yml", "index.html", "rtl-html", "rtl.dat", "rtl.info", "summary.txt")
+FAULT_GOAL = "nic.fault.kind_x_state"
 
 
 @dataclass
@@ -312,6 +320,29 @@ def write_lcov(points: dict[tuple, int], out: Path, rtl_dir: Path = RTL_DIR) -> 
     return out
 
 
+def fault_reach(kind: str) -> list[str]:
+    """The soak's faults (``nicsim.soak.FAULTS``, the names ``SOAK_FAULT_NAMES``
+    takes) counted as coverage fault ``kind`` (``nicsim.coverage.FAULT_KINDS``),
+    from ``soak.COVERAGE_KIND``: ``rx_stall`` -> ``["rx_ring_exhaustion"]``;
+    ``[]`` for a kind no soak fault fires."""
+    from nicsim.soak import COVERAGE_KIND
+
+    return [name for name, k in COVERAGE_KIND.items() if k == kind]
+
+
+def _fault_holes(bins: list[str]) -> list[str]:
+    """The fault goal's holes (``kind/state``), a line per kind with the ``SOAK_FAULT_NAMES`` that reach it."""
+    by_kind: dict[str, list[str]] = {}
+    for b in bins:
+        by_kind.setdefault(b.split("/", 1)[0], []).append(b)
+    out = []
+    for kind, holes in by_kind.items():
+        names = fault_reach(kind)
+        how = f"soak: SOAK_FAULT_NAMES={','.join(names)}" if names else "no soak fault fires it"
+        out.append(f"{', '.join(holes)} ({how})")
+    return out
+
+
 def _pct(hit: int, total: int) -> str:
     return f"{100.0 * hit / total:5.1f}%" if total else "    -"
 
@@ -357,8 +388,9 @@ def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]
     ``axes``, the crosses' single-axis bins covered and total, on a line of
     their own when given), the NIC modules' RTL figures (:data:`RTL_KINDS`)
     and their total with what each counts (and, from ``rtl``, which points
-    the totals hold), then the holes (functional bins by name, RTL source
-    lines not covered by file and line)."""
+    the totals hold), then the holes (functional bins by name, a fault bin's
+    with the ``SOAK_FAULT_NAMES`` that fire it; RTL source lines not covered
+    by file and line)."""
     out = ["coverage from " + ", ".join(f"{n} {sim} test{'s' * (n != 1)}" for sim, n in sims_seen.items())]
     out.append(f"{'functional coverage':<28} {'bins':>9} {'%':>6}")
     for g in goals:
@@ -389,7 +421,11 @@ def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]
     out.append("")
     out.append(f"holes ({sum(len(h) for _, h in holes)} bins):" if holes else "holes: none")
     for name, bins in holes:
-        out.append(f"  {name}: {', '.join(bins)}")
+        if name == FAULT_GOAL:
+            out.append(f"  {name}:")
+            out += [f"    {line}" for line in _fault_holes(bins)]
+        else:
+            out.append(f"  {name}: {', '.join(bins)}")
     if line_holes:
         out.append(f"RTL lines not covered ({sum(len(v) for v in line_holes.values())}):")
         out += [f"  {f}: {', '.join(map(str, lines))}" for f, lines in line_holes.items()]
@@ -408,9 +444,12 @@ def write_html(lines: list[str], out: Path, annotated: Path | None = None) -> Pa
 def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path = RTL_DIR) -> list[str]:
     """Merge every coverage file under ``reports`` (the folders of ``sims``),
     write the merged databases and reports into ``out_dir`` (default
-    ``reports/coverage``) and return the summary's lines."""
+    ``reports/coverage``) and return the summary's lines. The :data:`OUTPUTS`
+    an earlier report left there go first (:func:`written` then lists this
+    run's, :func:`clear_outputs`); other files in ``out_dir`` are left alone."""
     reports = Path(reports)
     out_dir = Path(out_dir or reports / "coverage")
+    clear_outputs(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ymls = find_files(reports, fcov.DB_FILE, sims)
     dats = find_files(reports, "coverage.dat", sims)
@@ -430,6 +469,21 @@ def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path 
     return lines
 
 
+def clear_outputs(out_dir: Path) -> None:
+    """Remove the :data:`OUTPUTS` in ``out_dir`` (an earlier report's), nothing else."""
+    for name in OUTPUTS:
+        old = Path(out_dir) / name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+
+
+def written(out_dir: Path) -> list[str]:
+    """The :data:`OUTPUTS` present in ``out_dir``: after :func:`report`, those it wrote."""
+    return [name for name in OUTPUTS if (Path(out_dir) / name).exists()]
+
+
 def annotate(info: Path, out: Path) -> Path | None:
     """The RTL sources annotated with their line counts, by lcov's ``genhtml``
     into ``out`` (its ``index.html``), when lcov is installed (Debian: lcov);
@@ -439,12 +493,16 @@ def annotate(info: Path, out: Path) -> Path | None:
     done = subprocess.run(["genhtml", "-q", "-o", str(out), str(info)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(f"note: genhtml failed, no annotated sources: {done.stderr.strip()[-300:]}")
+        shutil.rmtree(out, ignore_errors=True)  # what it wrote before failing is no report
         return None
     return out / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nicsim.coverage_report [--reports DIR] [--sim S]...``: print the summary; 1 if nothing was found."""
+    """``python -m nicsim.coverage_report [--reports DIR] [--sim S]...``:
+    print the summary and what it wrote; returns 0, or 1 when no run of
+    ``--sim`` left a functional database. A usage error (an unknown
+    simulator, no ``--reports`` folder) exits 2 (SystemExit, argparse's)."""
     ap = argparse.ArgumentParser(prog="nicsim coverage", description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=Path, default=REPO_ROOT / "reports",
                     help="the reports folder of the coverage runs (default: the repository's reports/)")
@@ -456,11 +514,12 @@ def main(argv: list[str] | None = None) -> int:
     if not find_files(args.reports, fcov.DB_FILE, sims):
         print(f"nicsim coverage: no {fcov.DB_FILE} under {args.reports}/tests/ for {', '.join(sims)}: "
               "run the tests with NICSIM_COVERAGE=1 first (make coverage does both)", file=sys.stderr)
+        clear_outputs(args.reports / "coverage")  # an earlier run's report would pass for this one's
         return 1
     lines = report(args.reports, sims=sims)
     print("\n".join(lines))
     out = args.reports / "coverage"
-    print(f"written: {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    print(f"written: {out}/ ({', '.join(written(out))})")
     return 0
 
 

@@ -198,3 +198,64 @@ def test_functional_file_totals_agree_with_the_summary(tmp_path):
     # the axes: 6 sizes, 5 address classes, 4 modes, 15 fault kinds, 3 states
     assert roots[fcov.AXES][1] == 6 + 5 + 4 + 15 + 3
     assert any(f"item {fcov.AXES}" in line for line in lines)
+
+
+def test_a_report_leaves_nothing_of_an_earlier_one(tmp_path, capsys):
+    """A Verilator report writes rtl.dat, rtl.info (and rtl-html with lcov); an Icarus-only report after it
+    merges no coverage.dat, so those go, and its written: line names only what it wrote. Files that are not
+    the report's own stay."""
+    _write_test(tmp_path, "icarus", "tb_x.test_a", _db({"LINK": 1}))
+    _write_test(tmp_path, "verilator", "tb_x.test_a", _db({"LINK": 1}))
+    regs = str(rep.RTL_DIR / "nic_regs.v")
+    _dat(tmp_path / "tests" / "verilator" / "tb_x.test_a" / "coverage.dat",
+         [(_point(regs, 10, "v_line/nic_regs", "TOP.nic"), 2)])
+    out = tmp_path / "coverage"
+    assert rep.main(["--reports", str(tmp_path)]) == 0
+    assert {"rtl.dat", "rtl.info"} <= set(rep.written(out))
+    (out / "rtl-html").mkdir(exist_ok=True)  # as genhtml leaves it, lcov installed or not
+    (out / "notes.txt").write_text("mine\n")
+    capsys.readouterr()
+
+    assert rep.main(["--reports", str(tmp_path), "--sim", "icarus"]) == 0
+    printed = capsys.readouterr().out
+    assert "no coverage.dat" in printed
+    assert printed.splitlines()[-1] == f"written: {out}/ (functional.yml, index.html, summary.txt)"
+    assert sorted(p.name for p in out.iterdir()) == ["functional.yml", "index.html", "notes.txt", "summary.txt"]
+
+    # no run of that simulator at all: an error, and no report of an earlier run left to be taken for this one's
+    for f in (tmp_path / "tests" / "icarus").glob("*/coverage.yml"):
+        f.unlink()
+    assert rep.main(["--reports", str(tmp_path), "--sim", "icarus"]) == 1
+    assert "no coverage.yml" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_fault_holes_name_the_soak_faults_that_reach_them(tmp_path):
+    """Each fault kind of the model is fired by some soak fault; a fault hole's line says which, as a
+    SOAK_FAULT_NAMES value the soak accepts."""
+    from nicsim import soak
+
+    assert set(soak.COVERAGE_KIND) == set(soak.FAULTS)
+    assert set(soak.COVERAGE_KIND.values()) == set(fcov.FAULT_KINDS)
+    _write_test(tmp_path, "icarus", "tb_x.test_a", _db({"LINK": 1}))
+    lines = rep.report(tmp_path, sims=("icarus",))
+    want = {"rx_stall": "rx_ring_exhaustion", "tx_desc_fetch": "dma:tx_desc_fetch", "mtu_change": "mtu",
+            "filter_change": "multicast,promisc,allmulti", "cluster_exhaustion": "cluster_exhaustion"}
+    for kind, names in want.items():
+        line = next(line for line in lines if f"{kind}/mid_burst" in line)
+        assert line.strip() == f"{kind}/idle, {kind}/mid_burst, {kind}/stopping (soak: SOAK_FAULT_NAMES={names})"
+        assert soak.fault_names(names) == names.split(",")
+    assert rep.fault_reach("no_such_kind") == []
+
+
+def test_usage_errors_exit_2_and_no_coverage_1(tmp_path):
+    from nicsim import cli
+
+    for argv in (["coverage", "--sim", "vcs"], ["coverage", "--reports", str(tmp_path / "missing")]):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert e.value.code == 2, argv
+    with pytest.raises(SystemExit) as e:
+        rep.main(["--sim", "vcs"])
+    assert e.value.code == 2
+    assert cli.main(["coverage", "--reports", str(tmp_path)]) == 1
