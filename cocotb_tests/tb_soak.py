@@ -134,5 +134,5 @@ async def test_soak_fault_tour(dut):
     res = await run_soak(dut, cfg)
     dut._log.info("%s", summary(cfg, res))
     states = {(name, state) for name, _, state in res.faults}
-    missing = [(n, s) for n in names or FAULTS for s in ("idle", "mid-burst", "stopping") if (n, s) not in states]
+    missing = [(n, s) for n in names or FAULTS for s in ("idle", "mid_burst", "stopping") if (n, s) not in states]
     assert not missing, f"the tour never fired {missing}"

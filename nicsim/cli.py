@@ -4,14 +4,16 @@
     nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim soak  --seed N [--seconds S | --frames N] [--sim verilator|icarus] [--no-faults]
-                 [--fault-names A,B] [--wire-rate P]
+                 [--fault-names A,B] [--wire-rate P]   (more in SOAK_FAULT_TOUR, SOAK_PROGRESS)
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
     nicsim coverage [--reports DIR] [--sim icarus|verilator]...
     nicsim --version
 
-Exit status: 0 on success, 1 when a job fails, 2 on a usage error or a
-simulator that cannot run here (the message says what to install).
+Exit status: 0 on success, 1 when a job fails, 2 on a usage error (a bad
+option, or a variable of the environment the job reads: SOAK_*, WAVES,
+COCOTB_RANDOM_SEED) or a simulator that cannot run here (the message says
+what to install).
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def _json_path(text: str) -> Path:
 def _parser() -> argparse.ArgumentParser:
     from nicsim.bench import DEFAULT_COUNT, DEFAULT_IDLE_S
     from nicsim.runner import SIMULATORS
+    from nicsim.soak import FAULTS, WIRE_RATE_MEANING
 
     p = argparse.ArgumentParser(prog="nicsim", description="io-pkt, devnp-nic and the RTL NIC in one live simulation")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -133,7 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--sim", choices=SIMULATORS, default="icarus", help="simulator (default: icarus)")
     t.add_argument("--seconds", type=_seconds, help="stop after this many wall seconds (default: at Ctrl-C)")
     s = sub.add_parser("soak", help="seeded random traffic both ways, wire errors and faults, every frame "
-                                     "accounted for; prints progress, and the replay command on a failure")
+                                     "accounted for; prints progress, and the replay command on a failure",
+                       epilog="the faults: " + ", ".join(FAULTS) + ". From the environment also: SOAK_FAULT_TOUR=1 "
+                              "(each fault idle, mid-burst and stopping, then stop: FRAMES and SECONDS do not "
+                              "apply), SOAK_PROGRESS=S (wall seconds between progress lines, 0: none; default 5), "
+                              "SOAK_FAULTS=0 (as --no-faults), WAVES=1 (waveforms).")
+    s.set_defaults(parser=s)  # main() reports the SOAK_* variables it checks as this command's usage errors
     s.add_argument("--seed", type=_whole(0, name="SEED"), required=True,
                    help="the seed of every random choice (0 or more)")
     s.add_argument("--seconds", type=_budget, help="wall-clock budget of the traffic (default: 60)")
@@ -143,9 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-faults", action="store_true", help="traffic and wire errors only")
     # a string default goes through the type too: a bad SOAK_* in the environment is a usage error, now
     s.add_argument("--fault-names", type=_fault_names, default=os.environ.get("SOAK_FAULT_NAMES", ""),
-                   metavar="A,B", help="pick faults from these only (default: SOAK_FAULT_NAMES, else all)")
+                   metavar="A,B", help="pick faults from these only (default: SOAK_FAULT_NAMES, else all; "
+                                       "the names are listed below)")
     s.add_argument("--wire-rate", type=_wire_rate, default=os.environ.get("SOAK_WIRE_RATE") or None, metavar="P",
-                   help="chance per frame of a wire error, 0..1 (default: SOAK_WIRE_RATE, else 0.03)")
+                   help=f"0..1: {WIRE_RATE_MEANING} (default: SOAK_WIRE_RATE, else 0.03)")
     g = sub.add_parser("gen", help="regenerate rtl/nic_defs.vh, docs/registers.md and include/nic_regs.h")
     g.add_argument("--check", action="store_true", help="only check that the generated files are current")
     c = sub.add_parser("coverage", help="merge the coverage the NICSIM_COVERAGE=1 runs left (functional bins, "
@@ -167,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return coverage_report.main([*(["--reports", str(args.reports)] if args.reports else []),
                                      *(a for sim in args.sim or () for a in ("--sim", sim))])
-    from nicsim.runner import SimulatorMissing
+    from nicsim.runner import BadEnvironment, SimulatorMissing, check_environment
 
     try:
+        check_environment()  # WAVES=2 and the like: a usage error now, not a traceback after the build
         if args.job == "demo":
             from nicsim.demo import run_demo
 
@@ -191,14 +201,20 @@ def main(argv: list[str] | None = None) -> int:
                 return run_shell(args.sim, bench="tap", run_while_idle=True)
             return run_shell(args.sim, bare=args.bare)
         if args.job == "soak":
-            from nicsim.soak_cmd import run_soak_job
+            from nicsim.soak_cmd import check_combination, env_settings, run_soak_job
 
-            return run_soak_job(args.seed, args.seconds, args.sim, args.frames, not args.no_faults, args.fault_names,
-                                args.wire_rate)
+            try:
+                more = env_settings()
+                faults = more["faults"] and not args.no_faults
+                check_combination(faults, args.fault_names, more["fault_tour"])
+            except ValueError as e:
+                args.parser.error(str(e))
+            return run_soak_job(args.seed, args.seconds, args.sim, args.frames, faults, args.fault_names,
+                                args.wire_rate, more["progress"], more["fault_tour"])
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)
-    except SimulatorMissing as e:
+    except (SimulatorMissing, BadEnvironment) as e:
         print(f"nicsim {args.job}: {e}", file=sys.stderr)
         return 2
 

@@ -248,6 +248,40 @@ class BuildFailed(RuntimeError):
     """The HDL did not build; the message holds the build log's last lines."""
 
 
+class BadEnvironment(ValueError):
+    """A variable of the environment the runner reads (``WAVES``, ``COCOTB_RANDOM_SEED``,
+    ``COCOTB_TEST_FILTER``, ``COCOTB_TESTCASE``) holds a value it cannot use; the message names
+    it and what it takes. The ``nicsim`` command reports it as a usage error (status 2)."""
+
+
+def check_environment(extra_env: dict | None = None, wanted: str = "the tests asked for") -> None:
+    """Raise :class:`BadEnvironment` if a variable :func:`run_cocotb` reads from the environment
+    (``extra_env`` first, for the seed) would fail the run or pick other tests: ``WAVES`` other than
+    empty, ``0`` or ``1`` (cocotb's runner takes yes/no too but refuses others with a traceback, and
+    a ``no`` would read as waves on before), ``COCOTB_RANDOM_SEED`` not a whole number, a test
+    selection (:data:`TEST_SELECTION_ENV`) set (``wanted``: what it would replace). Called by
+    ``run_cocotb`` and, before any job, by the ``nicsim`` command."""
+    waves = os.environ.get("WAVES", "")
+    if waves not in ("", "0", "1"):
+        raise BadEnvironment(f"WAVES must be 1 (record waveforms), 0 or empty (none), not {waves!r}")
+    _seed(extra_env)
+    for var in TEST_SELECTION_ENV:
+        if os.environ.get(var):
+            raise BadEnvironment(f"{var}={os.environ[var]!r} is set in the environment: cocotb would run the tests "
+                                 f"it selects instead of {wanted}. Unset it (`unset {var}`) and pick "
+                                 f"tests with `pytest -k NAME` or run_cocotb(testcase=...)")
+
+
+def _wait_for_lock(lock, what: str) -> None:
+    """Take ``lock`` (an open file) exclusively; if another process holds it, say so first (``what``:
+    the folder or build it guards), so a wait is never a silent stall."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"waiting for {what}: another run holds it ...", file=sys.stderr, flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+
 class SimulatorKilled(RuntimeError):
     """The simulator process ended by a signal (killed from outside, or it crashed) before
     cocotb could record a result; the message names the signal and the run's folder."""
@@ -424,7 +458,7 @@ def _seed(extra_env: dict | None = None) -> int:
         try:
             return int(given)
         except ValueError:
-            raise ValueError(f"COCOTB_RANDOM_SEED={given!r} is not an integer") from None
+            raise BadEnvironment(f"COCOTB_RANDOM_SEED={given!r} is not an integer") from None
     return int.from_bytes(os.urandom(4), "little") >> 1
 
 
@@ -467,19 +501,16 @@ def run_cocotb(
 
     Raises :class:`SimulatorMissing` (with the command that installs it) when
     ``SIM`` names no supported simulator or its tools are not installed,
-    ``ValueError`` when ``COCOTB_TEST_FILTER`` or ``COCOTB_TESTCASE`` is set
-    in the environment (it would select other tests than asked), and
+    :class:`BadEnvironment` (a ValueError) when ``COCOTB_TEST_FILTER`` or
+    ``COCOTB_TESTCASE`` is set in the environment (it would select other tests
+    than asked), ``WAVES`` is not empty, 0 or 1, or the seed is not a number, and
     :class:`CocotbTestFailed`, whose text is the failure report, when a test
     fails or none ran.
     """
-    for var in TEST_SELECTION_ENV:
-        if os.environ.get(var):
-            raise ValueError(f"{var}={os.environ[var]!r} is set in the environment: cocotb would run the tests it "
-                             f"selects instead of {testcase or 'all of ' + test_module}. Unset it "
-                             f"(`unset {var}`) and pick tests with `pytest -k NAME` or run_cocotb(testcase=...)")
+    check_environment(extra_env, testcase or f"all of {test_module}")
     sim = os.environ.get("SIM", "icarus")
     check_simulator(sim)
-    waves = os.environ.get("WAVES", "0") not in ("", "0")
+    waves = os.environ.get("WAVES", "") == "1"
     parameters = dict(parameters or {})
     if sources is None:
         sources = TOPLEVEL_SOURCES[toplevel]
@@ -494,7 +525,7 @@ def run_cocotb(
     test_dir.parent.mkdir(parents=True, exist_ok=True)
     # one run of a test at a time owns its folder (a second run of the same test waits for it)
     with open(test_dir.parent / f".{test_dir.name}.lock", "w") as folder_lock:
-        fcntl.flock(folder_lock, fcntl.LOCK_EX)
+        _wait_for_lock(folder_lock, _rel(test_dir) + "/")
         shutil.rmtree(test_dir, ignore_errors=True)
         test_dir.mkdir(parents=True)
         seed = _seed(extra_env)
@@ -545,7 +576,7 @@ def run_cocotb(
         (SIM_BUILD / ".gitignore").write_text("# build products of nicsim/runner.py\n*\n")
         build_log = build_dir / "build.log"
         with open(SIM_BUILD / f".{build_dir.name}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _wait_for_lock(lock, f"the build {_rel(build_dir)}")
             try:
                 runner.build(
                     sources=sources,
@@ -626,9 +657,12 @@ class _Echo:
     console run), from a thread; ``stop()`` copies what is left and returns.
     A file is what the simulator writes to, so the artifact folder holds the
     whole log as for any run; the simulator keeps the terminal as its stdin
-    and process group (Ctrl-C reaches it)."""
+    and process group (Ctrl-C reaches it). Whole lines are copied, less
+    Verilator's note of the ``$finish`` that ends every run (:data:`QUIET`,
+    kept in ``sim.log``)."""
 
     POLL_S = 0.05
+    QUIET = re.compile(rb"^- \S*:\d+: Verilog \$finish\r?\n", re.MULTILINE)
 
     def __init__(self, path: Path):
         self.path = path
@@ -639,12 +673,17 @@ class _Echo:
     def _run(self) -> None:
         out = getattr(sys.stdout, "buffer", None)
         f = None
+        pending = b""  # a line not yet ended: copied once it is (or at the end)
         try:
             while True:
                 last = self.done.is_set()  # read before the copy: what was written before stop() is copied
                 if f is None and self.path.is_file():
                     f = open(self.path, "rb")
                 chunk = f.read() if f is not None else b""
+                if chunk or (last and pending):
+                    whole = pending + chunk
+                    cut = len(whole) if last and not chunk else whole.rfind(b"\n") + 1
+                    chunk, pending = self.QUIET.sub(b"", whole[:cut]), whole[cut:]
                 if chunk:
                     if out is not None:
                         sys.stdout.flush()
@@ -653,7 +692,7 @@ class _Echo:
                     else:  # a replaced sys.stdout (pytest's capture) takes text
                         sys.stdout.write(chunk.decode(errors="replace"))
                         sys.stdout.flush()
-                elif last:
+                elif last and not pending:
                     return
                 else:
                     time.sleep(self.POLL_S)

@@ -38,7 +38,7 @@ str or int):
   ``ether_input`` (UDP: its socket);
 - ``{"event": "wire_error", "dir", "kind", "pos"}``: an injector armed;
 - ``{"event": "fault", "name", "host", "driver_state", "time_ns"}``: the fault
-  scheduler fired a fault (``driver_state``: "idle", "mid-burst" or "stopping");
+  scheduler fired a fault (``driver_state``: "idle", "mid_burst" or "stopping");
 - ``{"event": "counted", "host", "counter", "count"}``: at the end, what each
   named counter of a host's accounting line counted.
 """

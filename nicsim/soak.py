@@ -109,7 +109,7 @@ class SoakConfig:
     listeners: list = field(default_factory=list)
     fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
     fault_tour: bool = False  # each fault in each driver state once, then stop (``Soak.tour``)
-    ctrl_c: bool = False  # SIGINT stops the traffic as a spent budget would (``Soak.on_sigint``: nicsim soak)
+    ctrl_c: bool = False  # SIGINT or SIGTERM stops the traffic as a spent budget would (``Soak.on_sigint``)
 
 
 @dataclass
@@ -119,7 +119,7 @@ class SoakResult:
     faults fired (name, host, driver state), wire errors armed per direction,
     the accounting lines, simulated ns and wall seconds; the soak's own
     frames the senders' stacks took (``sent``) and refused, and whether
-    Ctrl-C stopped the traffic."""
+    Ctrl-C (or SIGTERM: ``stopped_by``) stopped the traffic."""
 
     generated: int
     offered: dict
@@ -132,6 +132,7 @@ class SoakResult:
     sent: int = 0
     refused: int = 0
     interrupted: bool = False
+    stopped_by: str = "Ctrl-C"
 
 
 def rx_state(iopkt) -> RxState:
@@ -172,7 +173,9 @@ class Soak:
         self.fault_log: list[str] = []
         self.paused = False  # the senders wait (the fault tour's idle state)
         self.tour_done = False
-        self.interrupted = False  # Ctrl-C: the senders stop at their next frame (``on_sigint``)
+        self.interrupted = False  # Ctrl-C or SIGTERM: the senders stop at their next frame (``on_sigint``)
+        self.stopped_by = "Ctrl-C"  # which of them
+        self.lines: list[str] = []  # the accounting lines that held so far
         self.finished = False  # every check done (the teardown may follow)
         self.before: dict = {}  # each direction's counters when the traffic began (``link_counters``)
 
@@ -198,18 +201,21 @@ class Soak:
     def replay(self) -> str:
         """The command that replays this run up to now exactly: the frame budget
         at which the traffic stopped, or one past the frames chosen so far."""
-        frames = self.generated if self.stop else self.generated + 1
+        # once stopped (or asked to stop: the senders generate no further frame) the count is final
+        frames = self.generated if self.stop or self.interrupted else self.generated + 1
         # quoted for the shell: a value with a space or a quote still replays as given
         names = shlex.quote(",".join(self.cfg.fault_names))
         env = (f"SOAK_FAULT_NAMES={names} " if self.cfg.fault_names else "") + \
-            (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate:g} " if self.cfg.wire_error_rate != 0.03 else "") + \
+            (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate!r} " if self.cfg.wire_error_rate != DEFAULT_WIRE_RATE
+             else "") + \
             ("" if self.cfg.faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if self.cfg.fault_tour else "")
         budget = "" if self.cfg.fault_tour else f" FRAMES={frames}"  # a tour ends with its last fault
         return f"{env}make soak SEED={self.cfg.seed}{budget} SIM={os.environ.get('SIM', 'verilator')}"
 
     def failed(self, msg: str) -> AssertionError:
-        return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames: {msg}\n"
-                              f"replay: {self.replay()}")
+        # the replay command is in replay.txt and the end of nicsim soak's output, not in every traceback
+        return AssertionError(f"soak seed {self.cfg.seed} failed after {self.ours} frames sent, "
+                              f"{self.generated} generated: {msg}")
 
     def on_end(self, error: BaseException | None) -> None:
         """Test-end hook: on any failure (a DMA checker's, a driver bug io-pkt
@@ -223,11 +229,14 @@ class Soak:
             if self.interrupted and folder is not None and self.generated:
                 (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
             return
-        line = f"replay: {self.replay()}"
         if folder is not None:
-            (folder / "replay.txt").write_text(line + "\n")
-        print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames; {line}",
-              flush=True)
+            (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
+        print(f"soak seed {self.cfg.seed} failed at {self.plat.now_ns()} ns after {self.ours} frames sent, "
+              f"{self.generated} generated; the accounting as far as it got:", flush=True)
+        for line in self.lines:  # the hosts whose final line was computed before the failure
+            print(line, flush=True)
+        if len(self.lines) < len(ENDS):
+            self.progress(force=True)  # the rest from Python state: the terms known without a register read
 
     def check_board(self) -> None:
         if self.board.errors:
@@ -271,13 +280,26 @@ class Soak:
               f"{plural(sum(self.wire_armed.values()), 'wire error')} | " + " | ".join(parts), flush=True)
 
     def on_sigint(self, signum=None, frame=None) -> None:
-        """Ctrl-C (``cfg.ctrl_c``): the first stops the traffic at the next frame, as a frame budget
-        would, and the run ends as usual (settle, recovery, accounting, summary); a second one stops
-        at once: the progress line so far, the replay command in ``replay.txt``, exit status 130."""
+        """Ctrl-C or SIGTERM (``cfg.ctrl_c``; a CI timeout sends SIGTERM): the first stops the traffic
+        at the next frame, as a frame budget would, and the run ends as usual (settle, recovery,
+        accounting, summary); the replay command goes to ``replay.txt`` at once, in case the run is
+        killed before its end. A second Ctrl-C stops at once: the progress line so far, exit status 130.
+        A second SIGTERM changes nothing (one sent to the process group and passed on by ``nicsim soak``
+        arrives twice); ``nicsim soak`` kills the simulator if the end takes too long."""
         if not self.interrupted:
             self.interrupted = True
-            print(f"soak seed {self.cfg.seed}: Ctrl-C after {self.generated} frames generated: the traffic stops, "
-                  f"the hosts settle, then the accounting (Ctrl-C again to stop at once)", flush=True)
+            self.stopped_by = signal_word(signum)
+            again = "" if signum == signal.SIGTERM else " (Ctrl-C again to stop at once)"
+            print(f"soak seed {self.cfg.seed}: {self.stopped_by} after {self.generated} frames generated: the "
+                  f"traffic stops, the hosts settle, then the accounting{again}", flush=True)
+            folder = artifacts.folder()
+            try:
+                if folder is not None and self.generated:
+                    (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
+            except OSError:
+                pass  # a handler runs inside whatever the simulation was doing: nothing may raise from here
+            return
+        if signum == signal.SIGTERM:
             return
         # a handler runs inside whatever the simulation was doing: nothing may raise from here
         try:
@@ -287,7 +309,7 @@ class Soak:
             folder = artifacts.folder()
             if folder is not None and self.generated:
                 (folder / "replay.txt").write_text(f"replay: {self.replay()}\n")
-            print(f"soak seed {self.cfg.seed}: stopped at once by a second Ctrl-C"
+            print(f"soak seed {self.cfg.seed}: stopped at once by a second {signal_word(signum)}"
                   + ("" if self.finished else ", with no accounting"), flush=True)
         finally:
             os._exit(130)  # mid-callback in the simulator: nothing can unwind the simulation cleanly from here
@@ -426,8 +448,8 @@ class Soak:
         too while its send queue holds frames; stopping while the soak drains."""
         if self.draining:
             return "stopping"
-        state = fcov.driver_state(self.hosts.softc(host)).replace("_", "-")
-        return "mid-burst" if state == "idle" and self.ifp(host).if_snd.ifq_len else state
+        state = fcov.driver_state(self.hosts.softc(host))
+        return "mid_burst" if state == "idle" and self.ifp(host).if_snd.ifq_len else state
 
     async def _ioctl(self, host: str, cmd: int, data) -> int:
         ifp = self.ifp(host)
@@ -602,7 +624,7 @@ class Soak:
         within its wait is skipped (the fault log and the coverage say which); then the traffic stops."""
         r = self.fault_rng
         for name in self.cfg.fault_names or FAULTS:
-            for want in ("idle", "mid-burst", "stopping"):
+            for want in ("idle", "mid_burst", "stopping"):
                 await self.plat.sleep(r.randint(*self.cfg.fault_gap_ns))
                 host = r.choice(("hostA", "hostB"))
                 if name in FILTER_FAULTS:
@@ -762,6 +784,9 @@ class Soak:
 
     async def run(self) -> SoakResult:
         hosts = self.hosts
+        if self.interrupted:  # stopped during the bring-up: nothing ran, nothing to account for or replay
+            return SoakResult(0, {}, {}, [], {d: 0 for d in DIRS}, [], self.plat.now_ns(),
+                              time.perf_counter() - self.t0, interrupted=True, stopped_by=self.stopped_by)
         for src, dst in ENDS.values():
             res = await hosts.sh(src, f"ping -c 1 -W 0.005 {ADDR[dst]}")  # ARP resolved before the traffic
             assert res.value.received == 1, res.text
@@ -814,6 +839,7 @@ class Soak:
             except AssertionError as e:
                 raise self.failed(f"{e}\n{self.where_lost(d, before[d], after)}\n{await self.nic_census(d)}") from None
             lines.append(line)
+            self.lines.append(line)
             hosts.say(line)
             for k in after:
                 if after[k] != before[d][k]:
@@ -835,7 +861,8 @@ class Soak:
         self.finished = True
         return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
                           dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0,
-                          sent=self.ours, refused=sum(self.refused.values()), interrupted=self.interrupted)
+                          sent=self.ours, refused=sum(self.refused.values()), interrupted=self.interrupted,
+                          stopped_by=self.stopped_by)
 
 
 # The faults the scheduler picks from, each on one host (``Soak.fault``): a DMA
@@ -865,15 +892,24 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
     mount). Returns the ``SoakResult``; AssertionError with the seed and the
     replay command on any failure."""
     early: list[int] = []
-    if cfg.ctrl_c:  # a Ctrl-C during the bring-up: the soak stops before its first frame
-        signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
+
+    def note_early() -> None:  # a Ctrl-C or SIGTERM during the bring-up: the soak stops before its first frame
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: early.append(signum))
+
+    if cfg.ctrl_c:
+        note_early()
     hosts = await build_hosts(dut)
+    if cfg.ctrl_c:
+        note_early()  # again: Icarus's vvp puts its own handlers in (a signal ends the run) once time runs
     await bring_up_pair(hosts)
     soak = Soak(dut, hosts, cfg)
     artifacts.on_test_end(soak.on_end)
     if cfg.ctrl_c:
-        soak.interrupted = bool(early)
-        signal.signal(signal.SIGINT, soak.on_sigint)
+        if early:
+            soak.interrupted, soak.stopped_by = True, signal_word(early[0])
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, soak.on_sigint)
     result = await soak.run()
     await hosts.teardown()
     return result
@@ -889,32 +925,71 @@ def fault_names(text: str) -> list[str]:
     return names
 
 
+WIRE_RATE_MEANING = ("a chance, after each frame a direction generates, of arming a wire error for the next frame "
+                     "to start on that wire; the injector takes one arm at a time, so 1 damages as many frames "
+                     "as it can take, not every frame")
+
+
 def wire_rate(text: str) -> float:
-    """``SOAK_WIRE_RATE``: the chance per frame of arming a wire error, 0 (none) to 1 (every frame
-    the injector is free for); ValueError outside that range or not a number."""
+    """``SOAK_WIRE_RATE``: the chance, after each frame generated, of arming a wire error for the next
+    frame on that direction's wire, 0 (none) to 1 (an arm whenever the injector is free: it holds one
+    until a frame starts, so not every frame); ValueError outside that range or not a number."""
     try:
         rate = float(text)
     except ValueError:
         raise ValueError(f"not a number: {text!r}") from None
     if not 0 <= rate <= 1:  # also refuses nan
-        raise ValueError(f"{text} is not a chance per frame: give 0 (no wire errors) to 1 (one on every frame)")
+        raise ValueError(f"{text} is not a chance: give 0 (no wire errors) to 1 (an arm whenever the injector "
+                         f"is free)")
     return rate
 
 
+def switch(text: str, name: str) -> bool:
+    """``SOAK_FAULTS`` or ``SOAK_FAULT_TOUR`` (``name``): exactly ``"0"`` or ``"1"``;
+    ValueError for anything else (``no``, ``true``: a guess at what was meant would be silent)."""
+    if text not in ("0", "1"):
+        raise ValueError(f"{name} must be 0 or 1 (or empty for the default), not {text!r}")
+    return text == "1"
+
+
+def progress_seconds(text: str) -> float:
+    """``SOAK_PROGRESS``: wall seconds between progress lines, 0 (none) to 3600; ValueError otherwise."""
+    try:
+        s = float(text)
+    except ValueError:
+        raise ValueError(f"SOAK_PROGRESS must be a number of wall seconds, not {text!r}") from None
+    if not 0 <= s <= 3600:  # also refuses nan
+        raise ValueError(f"SOAK_PROGRESS must be 0 (no progress lines) to 3600 seconds, not {text}")
+    return s
+
+
+DEFAULTS = {"SOAK_SEED": "1", "SOAK_SECONDS": "60", "SOAK_FRAMES": "", "SOAK_FAULTS": "1",
+            "SOAK_WIRE_RATE": repr(DEFAULT_WIRE_RATE), "SOAK_FAULT_NAMES": "", "SOAK_PROGRESS": "5",
+            "SOAK_FAULT_TOUR": "0"}
+
+
 def config_from_env(env=os.environ) -> SoakConfig:
-    """``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (empty: none),
-    ``SOAK_FAULTS`` (0: none), ``SOAK_WIRE_RATE`` (wire errors per frame, 0..1),
-    ``SOAK_FAULT_NAMES`` (``fault_names``), ``SOAK_PROGRESS`` (wall seconds),
-    ``SOAK_FAULT_TOUR`` (1: each fault in each driver state, then stop) as a
-    ``SoakConfig`` that Ctrl-C stops (``ctrl_c``). ValueError for a bad
-    ``SOAK_FAULT_NAMES`` or ``SOAK_WIRE_RATE``."""
-    frames = env.get("SOAK_FRAMES") or None
-    return SoakConfig(seed=int(env.get("SOAK_SEED", "1")), seconds=float(env.get("SOAK_SECONDS", "60")),
-                      frames=int(frames) if frames else None, faults=env.get("SOAK_FAULTS", "1") != "0",
-                      wire_error_rate=wire_rate(env.get("SOAK_WIRE_RATE", str(DEFAULT_WIRE_RATE))),
-                      fault_names=fault_names(env.get("SOAK_FAULT_NAMES", "")),
-                      fault_tour=env.get("SOAK_FAULT_TOUR", "0") == "1",
-                      progress_s=float(env.get("SOAK_PROGRESS", "5")), ctrl_c=True)
+    """The ``DEFAULTS``' variables as a ``SoakConfig`` that Ctrl-C and SIGTERM stop (``ctrl_c``):
+    ``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (none: the wall budget), ``SOAK_FAULTS`` (0: no
+    scheduler), ``SOAK_WIRE_RATE`` (``wire_rate``), ``SOAK_FAULT_NAMES`` (``fault_names``),
+    ``SOAK_PROGRESS`` (wall seconds), ``SOAK_FAULT_TOUR`` (1: each fault in each driver state, then
+    stop). Unset or empty: the default. ValueError for a value the command side would have refused
+    (``nicsim soak`` passes each one, validated)."""
+    def get(name: str) -> str:
+        return env.get(name) or DEFAULTS[name]
+
+    frames = get("SOAK_FRAMES")
+    return SoakConfig(seed=int(get("SOAK_SEED")), seconds=float(get("SOAK_SECONDS")),
+                      frames=int(frames) if frames else None, faults=switch(get("SOAK_FAULTS"), "SOAK_FAULTS"),
+                      wire_error_rate=wire_rate(get("SOAK_WIRE_RATE")),
+                      fault_names=fault_names(get("SOAK_FAULT_NAMES")),
+                      fault_tour=switch(get("SOAK_FAULT_TOUR"), "SOAK_FAULT_TOUR"),
+                      progress_s=progress_seconds(get("SOAK_PROGRESS")), ctrl_c=True)
+
+
+def signal_word(signum: int | None) -> str:
+    """How the soak's lines name the signal that stopped it: ``"SIGTERM"``, else ``"Ctrl-C"``."""
+    return "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
 
 
 def plural(n: int, word: str) -> str:
@@ -923,26 +998,30 @@ def plural(n: int, word: str) -> str:
 
 
 def summary(cfg: SoakConfig, res: SoakResult) -> str:
-    """The closing lines of a soak: which frames (generated, sent, offered to the scoreboard with
-    the recovery datagrams, delivered), faults, wire errors, time, and each host's accounting line
-    (offered there: every frame the other host's send queue took)."""
+    """The closing lines of a soak: which frames (generated, sent; the scoreboard's own count of the
+    soak's frames with the recovery datagrams, and how many of those it saw arrive), faults, wire
+    errors, time, and each host's accounting line (offered there: every frame the other host's send
+    queue took, ARP and replies included, so not the scoreboard's count). Empty for a soak stopped
+    before its first frame (``nicsim soak`` says so in one line)."""
+    if res.interrupted and not res.generated:
+        return ""
     faults: dict[str, int] = {}
     for name, _, _ in res.faults:
         faults[name] = faults.get(name, 0) + 1
     recovery = sum(res.offered.values()) - res.sent
-    head = [f"soak seed {cfg.seed}: interrupted by Ctrl-C after {res.generated} frames generated; "
+    head = [f"soak seed {cfg.seed}: interrupted by {res.stopped_by} after {res.generated} frames generated; "
             f"what follows is the run up to there"] if res.interrupted else []
     return "\n".join([
         *head,
         f"soak seed {cfg.seed}: frames {res.generated} generated, {res.sent} sent ({res.refused} refused by the "
-        f"sender's stack); with the {recovery} recovery datagrams, {sum(res.offered.values())} checked "
-        f"by the scoreboard "
-        f"({', '.join(f'{d} {n}' for d, n in res.offered.items())}), {sum(res.delivered.values())} delivered; "
+        f"sender's stack); scoreboard: {sum(res.offered.values())} soak frames tracked with the {recovery} "
+        f"recovery datagrams ({', '.join(f'{d} {n}' for d, n in res.offered.items())}), "
+        f"{sum(res.delivered.values())} of them seen to arrive; "
         f"{plural(len(res.faults), 'fault')}, {plural(sum(res.wire_errors.values()), 'wire error')}; "
         f"{res.sim_ns / 1e6:.3f} ms simulated in {res.wall_s:.1f} s",
         "faults: " + (", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none"),
-        "accounting per receiving host (offered: every frame the other host's send queue took, "
-        "ARP, replies and recovery pings included):",
+        "accounting per receiving host, every frame on the link (offered: every frame the other host's send "
+        "queue took, ARP, pings, replies and recovery datagrams included; not the scoreboard's count):",
         *res.lines,
     ]) + "\n"
 
@@ -950,7 +1029,9 @@ def summary(cfg: SoakConfig, res: SoakResult) -> str:
 @testing.test()
 async def soak_job(dut):
     """``nicsim soak`` / ``make soak``: one soak configured by the environment (``config_from_env``)."""
-    lifeline.die_with_runner()  # `nicsim soak` gone (SIGTERM, SIGKILL): so is this simulator
+    # `nicsim soak` gone (killed, even SIGKILL): so is this simulator, at once (SIGKILL: SIGTERM is the soak's
+    # own signal to stop the traffic and end with the accounting, as Ctrl-C)
+    lifeline.die_with_runner(signal.SIGKILL)
     cfg = config_from_env()
     result = await run_soak(dut, cfg)
     print(summary(cfg, result), end="", flush=True)

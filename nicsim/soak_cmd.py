@@ -3,12 +3,20 @@
 Runs the ``soak_job`` cocotb test of :mod:`nicsim.soak` on ``nic_pair_tb``
 with its output on this terminal (and in ``sim.log``): a progress line every
 few wall seconds (frames, faults fired, wire errors, each host's accounting so
-far), then the summary and each host's accounting line. A failure prints the
-failure report, the artifact folder (``reports/tests/<sim>/nicsim.soak.soak_job/``:
-``sim.log``, ``events.log``, ``slog.txt``, ``diagnosis.txt``, the wire pcaps)
-and, last, the command that replays it; the report's rerun line is that
-command with ``WAVES=1``. Ctrl-C stops the traffic, and the soak ends with its
-accounting so far and the command that replays the frames it ran (status 130).
+far), then the summary and each host's accounting line. Each seed has its own
+artifact folder (``reports/tests/<sim>/nicsim.soak.soak_job-seed<N>/``:
+``sim.log``, ``events.log``, ``slog.txt``, ``diagnosis.txt``, the wire pcaps,
+``soak-faults.txt``, ``replay.txt``), so soaks of different seeds run side by
+side; a second soak of the same seed waits for the first (and says so). A
+failure prints the failure report and, last, the command that replays it; the
+report's rerun line is that command with ``WAVES=1``. Ctrl-C, or SIGTERM (what
+a CI timeout sends), stops the traffic, and the soak ends with its accounting
+so far and the command that replays the frames it ran (status 130, 143 after
+SIGTERM).
+
+The simulation reads its settings from ``SOAK_*`` variables; this side passes
+every one of them, validated (``soak_env``), so nothing in the inherited
+environment reaches the simulation unchecked.
 """
 
 from __future__ import annotations
@@ -18,16 +26,22 @@ import re
 import shlex
 import signal
 import sys
+import threading
 import time
+from pathlib import Path
 
 from nicsim import lifeline
 from nicsim.runner import CocotbTestFailed, artifact_dir, run_cocotb
+from nicsim.soak import DEFAULT_WIRE_RATE, progress_seconds, switch
 
 # the soak's own line (replay.txt, or the failure text): everything after "replay: " up to the line's end
 REPLAY = re.compile(r"^replay: (.*make soak SEED=.*)$", re.MULTILINE)
 # the runner's failure report: the line after "rerun with waves:" is the command (a generic one)
 RERUN = re.compile(r"^(rerun with waves:\n)  .*$", re.MULTILINE)
 DEFAULT_SECONDS = 60.0
+# after SIGTERM, the wall seconds the simulation has to settle, recover and account before it is killed
+SIGTERM_GRACE_S = 60.0
+EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def with_waves_replay(report: str, replay: str) -> str:
@@ -37,43 +51,128 @@ def with_waves_replay(report: str, replay: str) -> str:
     return RERUN.sub(lambda m: f"{m.group(1)}  {replay} WAVES=1", report, count=1)
 
 
+def env_settings(environ=os.environ) -> dict:
+    """The ``SOAK_*`` settings ``nicsim soak`` has no option for, from ``environ``, validated:
+    ``{"faults": bool, "fault_tour": bool, "progress": float | None}`` (unset or empty: True, False,
+    None for the soak's default). ValueError naming the variable for a value the simulation would
+    refuse or misread (``SOAK_FAULTS=no``: only 0 or 1)."""
+    faults = environ.get("SOAK_FAULTS") or "1"
+    tour = environ.get("SOAK_FAULT_TOUR") or "0"
+    progress = environ.get("SOAK_PROGRESS") or None
+    return {"faults": switch(faults, "SOAK_FAULTS"), "fault_tour": switch(tour, "SOAK_FAULT_TOUR"),
+            "progress": None if progress is None else progress_seconds(progress)}
+
+
+def check_combination(faults: bool, names: list[str] | None, fault_tour: bool) -> None:
+    """ValueError for settings that contradict each other: fault names or the fault tour with the
+    fault scheduler off (``SOAK_FAULTS=0`` / ``--no-faults``)."""
+    if not faults and names:
+        raise ValueError("SOAK_FAULTS=0 (or --no-faults) turns the faults off, yet SOAK_FAULT_NAMES (or "
+                         "--fault-names) picks some: drop one of them")
+    if not faults and fault_tour:
+        raise ValueError("SOAK_FAULT_TOUR=1 tours the faults, yet SOAK_FAULTS=0 (or --no-faults) turns them off: "
+                         "drop one of them")
+
+
+def soak_env(seed: int, seconds: float | None, frames: int | None, faults: bool, names: list[str] | None,
+             rate: float | None, progress: float | None = None, fault_tour: bool = False) -> dict:
+    """Every ``SOAK_*`` variable the simulation reads (``soak.DEFAULTS``), each set, as strings:
+    empty for the soak's default, so a value inherited from the environment never reaches it."""
+    return {"SOAK_SEED": str(seed), "SOAK_SECONDS": repr(float(seconds or DEFAULT_SECONDS)),
+            "SOAK_FRAMES": str(frames or ""), "SOAK_FAULTS": "1" if faults else "0",
+            "SOAK_WIRE_RATE": "" if rate is None else repr(rate),
+            "SOAK_FAULT_NAMES": ",".join(names or ()),
+            "SOAK_PROGRESS": "" if progress is None else repr(progress),
+            "SOAK_FAULT_TOUR": "1" if fault_tour else "0"}
+
+
+def replay_prefix(faults: bool, names: list[str] | None, rate: float | None, fault_tour: bool) -> str:
+    """The ``SOAK_*=...`` words before ``make soak`` that make a replay run as this one did
+    (the simulation's own ``Soak.replay`` writes the same)."""
+    return ((f"SOAK_FAULT_NAMES={shlex.quote(','.join(names))} " if names else "")
+            + (f"SOAK_WIRE_RATE={rate!r} " if rate is not None and rate != DEFAULT_WIRE_RATE else "")
+            + ("" if faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if fault_tour else ""))
+
+
+def _children() -> list[int]:
+    """This process's children (the simulator, or a build's compiler while it builds)."""
+    out = []
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+                    out.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    return out
+
+
+def _signal_children(sig: int) -> None:
+    for pid in _children():
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
 def run_soak_job(seed: int, seconds: float | None = None, sim: str = "verilator", frames: int | None = None,
-                 faults: bool = True, fault_names: list[str] | None = None, wire_rate: float | None = None) -> int:
+                 faults: bool = True, fault_names: list[str] | None = None, wire_rate: float | None = None,
+                 progress: float | None = None, fault_tour: bool = False) -> int:
     """Soak on ``sim`` with ``seed`` for ``seconds`` of wall time (None: 60), or until ``frames``
     frames, which makes the run exactly repeatable (given both, ``frames`` wins, and a line says so);
-    ``fault_names``: the faults to pick from (None or empty: all); ``wire_rate``: chance per frame of
-    a wire error, 0..1 (None: the soak's default). Returns a process exit status: 0 every check held,
-    1 one failed, 130 stopped by Ctrl-C. Raises :class:`nicsim.runner.SimulatorMissing` if ``sim``
-    cannot run here."""
+    ``fault_names``: the faults to pick from (None or empty: all); ``wire_rate``: chance of arming a
+    wire error after each frame, 0..1 (None: the soak's default); ``progress``: wall seconds between
+    progress lines (None: 5; 0: none); ``fault_tour``: each fault in each driver state, then stop
+    (the frame and wall budgets do not apply). Returns a process exit status: 0 every check held,
+    1 one failed, 130 stopped by Ctrl-C, 143 by SIGTERM. Raises :class:`nicsim.runner.SimulatorMissing`
+    if ``sim`` cannot run here, ValueError for contradicting settings (``check_combination``) and
+    :class:`nicsim.runner.BadEnvironment` for a bad ``WAVES``."""
+    check_combination(faults, fault_names, fault_tour)
     os.environ["SIM"] = sim
-    env = {"SOAK_SEED": str(seed), "SOAK_SECONDS": str(seconds or DEFAULT_SECONDS), "SOAK_FRAMES": str(frames or ""),
-           "SOAK_FAULTS": "1" if faults and os.environ.get("SOAK_FAULTS", "1") != "0" else "0",
-           "SOAK_WIRE_RATE": "" if wire_rate is None else repr(wire_rate),
-           "SOAK_FAULT_NAMES": ",".join(fault_names or ()), "COCOTB_RANDOM_SEED": str(seed),
-           "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
+    env = {**soak_env(seed, seconds, frames, faults, fault_names, wire_rate, progress, fault_tour),
+           "COCOTB_RANDOM_SEED": str(seed), "COCOTB_LOG_LEVEL": "WARNING", "GPI_LOG_LEVEL": "ERROR",
            lifeline.PARENT_ENV: str(os.getpid())}  # the simulator ends with this process, however it ends
-    if wire_rate is None:
-        del env["SOAK_WIRE_RATE"]
     lifeline.die_with_make()  # `make soak` killed (timeout sends make alone a SIGTERM): so is this
-    if frames:
+    if fault_tour:
+        ignored = (f"; FRAMES={frames} ignored" if frames else "") + \
+            (f"; SECONDS={seconds:g} ignored" if seconds else "")
+        budget = f"the fault tour (it ends the traffic{ignored})"
+    elif frames:
         budget = f"{frames} frames" + (f" (FRAMES wins: SECONDS={seconds:g} ignored)" if seconds is not None else "")
     else:
         budget = f"{seconds or DEFAULT_SECONDS:g} s of wall time"
     print(f"soak: seed {seed}, {budget}, on {sim} (build first if needed)", flush=True)
     t0 = time.perf_counter()
     # Ctrl-C reaches the simulator too (the terminal's process group), which stops the soak itself;
-    # this process waits for it instead of killing it with a KeyboardInterrupt
+    # this process waits for it instead of killing it with a KeyboardInterrupt. SIGTERM reaches this
+    # process alone (a CI timeout, make's lifeline): it is passed on to the simulator, which treats it
+    # as Ctrl-C, and the simulator is killed if it has not ended within SIGTERM_GRACE_S.
     interrupted: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    killer = threading.Timer(SIGTERM_GRACE_S, _signal_children, (signal.SIGKILL,))
+    killer.daemon = True
+
+    def on_sigterm(signum, frame) -> None:
+        first = not interrupted
+        interrupted.append(signum)
+        _signal_children(signal.SIGTERM)
+        if first:
+            print(f"soak seed {seed}: SIGTERM: the traffic stops, then the accounting so far "
+                  f"(at most {SIGTERM_GRACE_S:g} s more)", flush=True)
+            killer.start()
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum)),
+                signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm)}
+    suffix = f"-seed{seed}"
     try:
-        run_cocotb("nicsim.soak", "nic_pair_tb", testcase="soak_job", extra_env=env, console=True)
+        run_cocotb("nicsim.soak", "nic_pair_tb", testcase="soak_job", extra_env=env, console=True,
+                   folder_suffix=suffix)
     except CocotbTestFailed as e:
         saved = e.artifacts / "replay.txt"
         found = REPLAY.search(saved.read_text() if saved.is_file() else str(e))
-        narrowing = (f"SOAK_FAULT_NAMES={shlex.quote(','.join(fault_names))} " if fault_names else "") + \
-            (f"SOAK_WIRE_RATE={wire_rate:g} " if wire_rate is not None else "")
-        budget = f"FRAMES={frames}" if frames else f"SECONDS={seconds or DEFAULT_SECONDS:g}"
-        replay = found.group(1) if found else f"{narrowing}make soak SEED={seed} {budget} SIM={sim}"
+        budget = "" if fault_tour else f" FRAMES={frames}" if frames else f" SECONDS={seconds or DEFAULT_SECONDS:g}"
+        replay = found.group(1) if found else \
+            f"{replay_prefix(faults, fault_names, wire_rate, fault_tour)}make soak SEED={seed}{budget} SIM={sim}"
         print(with_waves_replay(str(e), replay), file=sys.stderr)
         print(f"\nsoak seed {seed} FAILED after {time.perf_counter() - t0:.0f} s; replay it with:\n  {replay}",
               file=sys.stderr, flush=True)
@@ -81,24 +180,29 @@ def run_soak_job(seed: int, seconds: float | None = None, sim: str = "verilator"
     except Exception:
         if not interrupted:
             raise
-        # a second Ctrl-C (the simulator ended itself) or one during the build
-        return _interrupted(seed, sim, t0)
+        # a second Ctrl-C (the simulator ended itself), a SIGTERM'd simulator killed, or one during the build
+        return _interrupted(seed, sim, t0, interrupted[0], suffix)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        killer.cancel()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if interrupted:
-        return _interrupted(seed, sim, t0)
+        return _interrupted(seed, sim, t0, interrupted[0], suffix)
     print(f"soak seed {seed}: passed ({time.perf_counter() - t0:.0f} s of wall time, build included)")
     return 0
 
 
-def _interrupted(seed: int, sim: str, t0: float) -> int:
-    """After Ctrl-C: the command that replays the frames the soak ran (its ``replay.txt``), status 130."""
-    saved = artifact_dir(sim, "nicsim.soak", "soak_job", {}) / "replay.txt"
+def _interrupted(seed: int, sim: str, t0: float, signum: int, suffix: str) -> int:
+    """After Ctrl-C or SIGTERM: the command that replays the frames the soak ran (its ``replay.txt``);
+    status 130 (Ctrl-C) or 143 (SIGTERM)."""
+    saved = artifact_dir(sim, "nicsim.soak", "soak_job", {}).parent / f"nicsim.soak.soak_job{suffix}" / "replay.txt"
     found = REPLAY.search(saved.read_text()) if saved.is_file() else None
     took = f"{time.perf_counter() - t0:.0f} s"
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
     if found:
-        print(f"soak seed {seed}: interrupted after {took}; replay the frames it ran with:\n  {found.group(1)}",
-              flush=True)
+        print(f"soak seed {seed}: interrupted by {how} after {took}; replay the frames it ran with:\n  "
+              f"{found.group(1)}", flush=True)
     else:
-        print(f"soak seed {seed}: interrupted after {took}, before its traffic began (nothing to replay)", flush=True)
-    return 130
+        print(f"soak seed {seed}: interrupted by {how} after {took}, before its traffic began (nothing to replay)",
+              flush=True)
+    return EXIT.get(signum, 130)
