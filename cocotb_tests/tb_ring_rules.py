@@ -199,6 +199,29 @@ async def test_tx_zero_length_eop_descriptor_is_refused(dut):
 
 
 @testing.test()
+async def test_tx_zero_length_descriptor_without_rs(dut):
+    """Datasheet, Transmit: "A descriptor with LEN 0 and no EOP moves no data (its RS is honoured)". Without RS
+    it gets no DD: {LEN 0, no EOP, no RS} first in a frame and between two of its buffers, each frame ends
+    intact on the wire, HEAD passes every descriptor, DD only on the EOP|RS ones, no DMA error."""
+    tb, nic = await start(dut)
+    a, b = frame(PEER_STR, 80, 7), frame(PEER_STR, 90, 8)
+    nic.ram.write(0x40000, a)
+    nic.ram.write(0x41000, b)
+    descs = [tx_desc(0x4F000, 0, 0), tx_desc(0x40000, len(a), EOP | RS),  # LEN 0 opening a frame
+             tx_desc(0x41000, 20, 0), tx_desc(0x4F000, 0, 0), tx_desc(0x41000 + 20, len(b) - 20, EOP | RS)]
+    for i, d in enumerate(descs):
+        nic.ram.write(nic.tx_desc_addr(i), d)
+    await nic.wr("TX_TAIL", len(descs))
+    assert await frames_on_wire(tb, 10) == [a, b]
+    assert await nic.rd("TX_HEAD") == len(descs)
+    assert [bool(nic.tx_sta(i) & regs.TX_DESC_STA_DD) for i in range(len(descs))] == [False, True, False, False,
+                                                                                        True]
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["DMA_ERR"]) == (2, len(a) + len(b), 0)
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
+
+
+@testing.test()
 async def test_tx_descriptor_len_above_limit_is_refused(dut):
     """A descriptor's LEN above TX_DESC_LEN_MAX (16383): the ring stops with CAUSE = DESC before any byte of
     its buffer is read; LEN 16383 itself is sent. Reserved bits (CMD bits 4..7, RSVD) are ignored and written
