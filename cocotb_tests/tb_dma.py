@@ -8,7 +8,8 @@ full-width, at most 256 beats, never across a 4 KiB boundary.
 
 from __future__ import annotations
 
-from cocotb.triggers import Timer
+import cocotb
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotbext.eth import GmiiFrame
 
 from nicdef import regs
@@ -82,12 +83,43 @@ async def test_tx_scatter_gather(dut):
     tb.check_bursts(5)
 
 
+async def stall_w(dut, ram) -> None:
+    """Host memory that back-pressures W: at each AW handshake it holds WREADY low for 5 clocks, lets 3 beats
+    through, then holds it again for 4 (a few wakes per burst, not one a clock)."""
+    w = ram.write_if.w_channel
+    while True:
+        await RisingEdge(dut.clk)
+        if not dut.m_axi_awvalid.value:
+            await RisingEdge(dut.m_axi_awvalid)
+        w.pause = True
+        await ClockCycles(dut.clk, 5)
+        w.pause = False
+        await ClockCycles(dut.clk, 3)
+        w.pause = True
+        await ClockCycles(dut.clk, 4)
+        w.pause = False
+
+
 @testing.test()
 async def test_rx_odd_addresses_and_4k(dut):
     """RX buffers at odd addresses and across 4 KiB boundaries receive exactly the frame: every other byte of
     memory (canary-filled first) is untouched, and only the upper 8 bytes of each descriptor are written back."""
+    await rx_odd_addresses(dut, stalled=False)
+
+
+@testing.test()
+async def test_rx_odd_addresses_w_backpressure(dut):
+    """As test_rx_odd_addresses_and_4k with host memory that holds WREADY low at the start and in the middle
+    of every write burst (AXI4 A3.2.1: a master keeps WVALID and the beat until WREADY): the same bytes land,
+    nothing else is touched."""
+    await rx_odd_addresses(dut, stalled=True)
+
+
+async def rx_odd_addresses(dut, stalled: bool) -> None:
     tb = GmiiBench(dut)
     nic = await tb.start(rx_buffers=0)
+    if stalled:
+        cocotb.start_soon(stall_w(dut, nic.ram))
     await nic.wr("RX_BUF_SIZE", 4096)
     await nic.wr("MAX_FRAME_LEN", 9018)
     region, region_len = 0x60000, 0x10000

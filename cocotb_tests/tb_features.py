@@ -19,6 +19,7 @@ from cocotbext.eth import GmiiFrame
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
+from scapy.utils import checksum
 
 from nicdef import regs
 from nicdef.desc import tx_desc
@@ -290,6 +291,131 @@ async def test_tx_checksum_offload(dut):
     for frame in (tcp_wire, udp_wire):
         reparsed = Ether(frame)
         assert reparsed[IP].chksum == IP(bytes(reparsed[IP])).chksum
+
+
+def zero_sum_frame(proto: str) -> tuple[bytes, bytes]:
+    """(given, wire) as offload_frame gives them, for a segment whose checksum computes to 0x0000: the
+    payload's first word is chosen so that the one's complement sum over pseudo-header and segment is 0xFFFF.
+    ``wire`` is scapy's: 0xFFFF in a UDP header (RFC 768), 0x0000 in a TCP one (RFC 793 has no such rule)."""
+    def build(word: int) -> bytes:
+        l4 = TCP(sport=1000, dport=80, flags="PA", seq=7) if proto == "tcp" else UDP(sport=1000, dport=53)
+        pkt = (Ether(dst=PEER_STR, src=MAC_STR) / IP(src="10.0.0.1", dst="10.0.0.2", id=9) / l4
+               / Raw(struct.pack("!H", word) + payload(40, 4)))
+        return bytes(Ether(bytes(pkt)))
+
+    off = 34 + (16 if proto == "tcp" else 6)
+    wire = build(struct.unpack("!H", build(0)[off:off + 2])[0])
+    seg = bytearray(wire[34:])
+    seg[off - 34:off - 32] = b"\x00\x00"
+    assert checksum_of(proto, bytes(seg)) == 0, "the crafted segment must sum to zero"
+    given = bytearray(wire)
+    given[24:26] = b"\x00\x00"
+    given[off:off + 2] = struct.pack("!H", pseudo_header_sum("10.0.0.1", "10.0.0.2", 6 if proto == "tcp" else 17,
+                                                             len(seg)))
+    return bytes(given), wire
+
+
+def checksum_of(proto: str, seg: bytes) -> int:
+    """The Internet checksum (RFC 1071, scapy's ``checksum``) of seg under the 10.0.0.1 -> 10.0.0.2
+    pseudo-header: the value an L4 checksum field must carry, before RFC 768's 0 -> 0xFFFF."""
+    pseudo = bytes([10, 0, 0, 1, 10, 0, 0, 2, 0, 6 if proto == "tcp" else 17]) + struct.pack("!H", len(seg))
+    return checksum(pseudo + seg)
+
+
+@testing.test()
+async def test_tx_checksum_zero_result(dut):
+    """TX checksum offload of a UDP datagram whose checksum computes to 0x0000 sends 0xFFFF (RFC 768: 0 means
+    "no checksum"; datasheet, Checksum offload), and of a TCP segment computing to 0 sends 0x0000; the rest of
+    each frame equals scapy's."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    cases = [zero_sum_frame("udp"), zero_sum_frame("tcp")]
+    for n, (given, _) in enumerate(cases):
+        await nic.send([(0x50000 + 0x1000 * n, given)], kick=False)
+        first = nic.tx_desc_addr((nic.tx_tail - 1) % nic.tx_len) + regs.TX_DESC_CMD_OFF
+        nic.ram.write(first, bytes([nic.ram.read(first, 1)[0] | regs.TX_DESC_CMD_IPCS | regs.TX_DESC_CMD_L4CS]))
+    await nic.wr("TX_TAIL", nic.tx_tail)
+    for (_, wire), proto, field in ((cases[0], "udp", 0xFFFF), (cases[1], "tcp", 0x0000)):
+        rx = await with_timeout(tb.sink.recv(), 50, "us")
+        assert rx.check_fcs() and rx.error is None
+        got = bytes(rx.get_payload())
+        off = 34 + (16 if proto == "tcp" else 6)
+        assert struct.unpack("!H", got[off:off + 2])[0] == field, f"{proto} checksum {got[off:off + 2].hex()}"
+        assert got == wire, f"{proto} frame differs from scapy's"
+
+
+@testing.test()
+async def test_tx_offload_past_frame_buffer(dut):
+    """Offloaded frames longer than the 16 KiB checksum frame buffer (datasheet, TX_DESC LEN: "an offloaded
+    one past 16 KiB is ended with gmii_tx_er"): a 16400-byte UDP frame in two descriptors leaves ended with
+    gmii_tx_er (no receiver takes it). A 32766-byte offloaded frame whose TAIL stops after two descriptors, then
+    refused at its third ({LEN 0, EOP}), never reaches the wire: the ring stops with CAUSE = descriptor refused.
+    After a ring reset a small offloaded UDP frame leaves with scapy's checksums."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    both = regs.TX_DESC_CMD_IPCS | regs.TX_DESC_CMD_L4CS
+    big_given, _ = offload_frame("udp", 16400 - 42)
+    nic.ram.write(0x40000, big_given)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x40000, 16383, both))
+    nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x40000 + 16383, len(big_given) - 16383, TX_EOP | TX_RS))
+    await nic.wr("TX_TAIL", 2)
+    rx = await with_timeout(tb.sink.recv(), 400, "us")
+    assert any(rx.error or []), "an offloaded frame past the frame buffer must end with gmii_tx_er"
+
+    # 2 x 16383 bytes handed over, the rest of the frame not yet: the buffer overflows and waits
+    huge = payload(2 * 16383, 6)
+    nic.ram.write(0x80000, huge)
+    nic.ram.write(nic.tx_desc_addr(2), tx_desc(0x80000, 16383, both))
+    nic.ram.write(nic.tx_desc_addr(3), tx_desc(0x80000 + 16383, 16383, 0))
+    await nic.wr("TX_TAIL", 4)
+    await Timer(300, unit="us")
+    assert await nic.rd("TX_HEAD") == 4
+    nic.ram.write(nic.tx_desc_addr(4), tx_desc(0x90000, 0, TX_EOP | TX_RS))
+    await nic.wr("TX_TAIL", 5)
+    await Timer(20, unit="us")
+    assert tb.sink.empty(), "a frame cut by a refused descriptor reached the wire"
+    await nic.expect_stopped("TX", nic.tx_desc_addr(4), regs.DMA_ERR_CAUSE_DESC << regs.TX_ERR_INFO_CAUSE_SHIFT)
+
+    # ring reset (TAIL, then LEN) and a small offloaded frame
+    await nic.wr("TX_TAIL", 0)
+    await nic.wr("TX_LEN", 16)
+    nic.tx_tail = 0
+    udp_given, udp_wire = offload_frame("udp", 40)
+    await nic.send([(0xA0000, udp_given)], kick=False)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0xA0000, len(udp_given), TX_EOP | TX_RS | both))
+    await nic.wr("TX_TAIL", 1)
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert rx.check_fcs() and rx.error is None
+    assert bytes(rx.get_payload()) == udp_wire
+    await Timer(5, unit="us")
+    assert tb.sink.empty()
+
+
+@testing.test()
+async def test_tx_cut_through_starved(dut):
+    """A frame past the TX FIFO goes out cut-through (datasheet, TX_DESC LEN); when its driver hands over only
+    its first two 16383-byte descriptors, the MAC runs out of bytes mid-frame. It keeps the carrier and marks
+    the gap with gmii_tx_er (IEEE 802.3 35.2.2.5: transmit error propagation), so the frame, completed once the
+    third descriptor comes, is one no receiver accepts; the next frame leaves clean."""
+    tb = GmiiBench(dut)
+    nic = await tb.start(rx_buffers=0)
+    big = raw_frame(PEER_STR, 2 * 16383 + 200, 9)
+    nic.ram.write(0x40000, big)
+    nic.ram.write(nic.tx_desc_addr(0), tx_desc(0x40000, 16383, 0))
+    nic.ram.write(nic.tx_desc_addr(1), tx_desc(0x40000 + 16383, 16383, 0))
+    nic.ram.write(nic.tx_desc_addr(2), tx_desc(0x40000 + 2 * 16383, 200, TX_EOP | TX_RS))
+    await nic.wr("TX_TAIL", 2)
+    await Timer(300, unit="us")  # 32766 bytes at a byte a clock: the MAC has sent them all
+    assert dut.gmii_tx_en.value == 1, "cut-through: the frame is already on the wire"
+    await nic.wr("TX_TAIL", 3)
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert any(rx.error or []), "a starved frame must carry gmii_tx_er"
+    small = raw_frame(PEER_STR, 100, 10)
+    nic.ram.write(0x70000, small)
+    nic.ram.write(nic.tx_desc_addr(3), tx_desc(0x70000, len(small), TX_EOP | TX_RS))
+    await nic.wr("TX_TAIL", 4)
+    rx = await with_timeout(tb.sink.recv(), 50, "us")
+    assert rx.check_fcs() and rx.error is None and bytes(rx.get_payload()) == small
 
 
 # ------------------------------------------------------ interrupts, loopback, speed

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cocotb.triggers import ClockCycles
+import cocotb
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotbext.axi import AxiResp
 
 from nicdef import regs
@@ -84,6 +85,71 @@ async def test_byte_strobes(dut):
     await nic.wr("MAC_LO", 0x11223344)
     await nic.axil.write(REG["MAC_LO"] + 2, b"\xAB")  # one byte lane
     assert await nic.rd("MAC_LO") == 0x11AB3344
+
+
+@testing.test()
+async def test_ctrl_byte_lanes(dut):
+    """CTRL written one byte lane at a time (registers.md, CTRL: "a byte lane whose WSTRB bit is clear keeps
+    its bits"): a byte-1 write sets SPEED and keeps TX_EN/RX_EN/LOOPBACK, a byte-0 write changes those and keeps
+    SPEED, a write to lanes 2..3 alone changes nothing. Both rings have LEN 0, so enabling moves no data."""
+    nic = await setup(dut)
+    low = regs.CTRL_TX_EN | regs.CTRL_RX_EN | regs.CTRL_LOOPBACK
+    await nic.wr("CTRL", low | (1 << regs.CTRL_SPEED_SHIFT))
+    await nic.axil.write(REG["CTRL"] + 1, bytes([2]))  # lane 1 only: SPEED = 2
+    assert await nic.rd("CTRL") == low | (2 << regs.CTRL_SPEED_SHIFT)
+    await nic.axil.write(REG["CTRL"], bytes([regs.CTRL_RX_EN]))  # lane 0 only
+    assert await nic.rd("CTRL") == regs.CTRL_RX_EN | (2 << regs.CTRL_SPEED_SHIFT)
+    await nic.axil.write(REG["CTRL"] + 2, b"\xff\xff")  # lanes 2, 3: no CTRL bits there
+    assert await nic.rd("CTRL") == regs.CTRL_RX_EN | (2 << regs.CTRL_SPEED_SHIFT)
+
+
+def mdio_cmd(op: int, phy: int, reg: int, data: int = 0) -> int:
+    return ((op << regs.MDIO_CMD_OP_SHIFT) | (phy << regs.MDIO_CMD_PHY_SHIFT)
+            | (reg << regs.MDIO_CMD_REG_SHIFT) | data)
+
+
+async def mdc_frames(dut, bits: list[tuple[int, int]]) -> None:
+    """Append (mdio_oe, mdio_o) at every rising MDC edge: what a PHY samples (a wake per MDC edge)."""
+    while True:
+        await RisingEdge(dut.mdc)
+        bits.append((int(dut.mdio_oe.value), int(dut.mdio_o.value)))
+
+
+@testing.test()
+async def test_mdio_cmd_ignored_while_busy_or_partial(dut):
+    """registers.md, MDIO_CMD: a write while BUSY, or with WSTRB not 0xF, is ignored. A whole-word write
+    command to PHY 1 register 3 runs; a read of PHY 2 register 5 written while it is BUSY, and each byte lane of
+    a read command written alone once it is idle, start nothing: the pins carry exactly one IEEE 802.3 clause 22
+    frame (64 MDC periods: 32 ones, ST 01, OP 01, PHYAD, REGAD, TA 10, DATA, MSB first), MDIO_CMD keeps the
+    first command's fields and MDIO is raised once."""
+    nic = await setup(dut)
+    bits: list[tuple[int, int]] = []
+    watch = cocotb.start_soon(mdc_frames(dut, bits))
+    first = mdio_cmd(regs.MDIO_OP_WRITE, 1, 3, 0x1234)
+    await nic.wr("MDIO_CMD", first)
+    assert await nic.rd("MDIO_CMD") & regs.MDIO_CMD_BUSY
+    await nic.wr("MDIO_CMD", mdio_cmd(regs.MDIO_OP_READ, 2, 5))  # while BUSY
+    assert await nic.rd("MDIO_CMD") == first | regs.MDIO_CMD_BUSY
+    while await nic.rd("MDIO_CMD") & regs.MDIO_CMD_BUSY:
+        await Timer(1, unit="us")
+    assert await nic.rd("INT_CAUSE") == regs.INT_MDIO
+    await nic.wr("INT_CAUSE", regs.INT_ALL)
+    # idle now: each lane of a read command alone (OP lives in lane 3)
+    second = mdio_cmd(regs.MDIO_OP_READ, 2, 5, 0xBEEF).to_bytes(4, "little")
+    for lane in range(4):
+        await nic.axil.write(REG["MDIO_CMD"] + lane, second[lane:lane + 1])
+        assert await nic.rd("MDIO_CMD") == first, f"lane {lane} alone changed MDIO_CMD"
+    await nic.axil.write(REG["MDIO_CMD"], second[:2])  # the two low lanes together
+    await Timer(60, unit="us")  # two transactions' time at the reset MDIO_DIV
+    watch.cancel()
+    assert await nic.rd("MDIO_CMD") == first
+    assert await nic.rd("INT_CAUSE") == 0, "MDIO raised by an ignored write"
+
+    assert len(bits) == 64, f"{len(bits)} MDC periods: exactly one frame expected"
+    assert all(oe for oe, _ in bits), "a write frame is driven by the master throughout"
+    frame = "".join(str(b) for _, b in bits)
+    expect = "1" * 32 + "01" + "01" + f"{1:05b}" + f"{3:05b}" + "10" + f"{0x1234:016b}"
+    assert frame == expect, f"MDIO frame {frame}"
 
 
 @testing.test()

@@ -19,7 +19,7 @@ import struct
 import zlib
 
 import cocotb
-from cocotb.triggers import Timer, with_timeout
+from cocotb.triggers import ClockCycles, FallingEdge, Timer, with_timeout
 from cocotbext.eth import GmiiFrame
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
@@ -27,6 +27,7 @@ from scapy.packet import Raw
 from nicdef import regs
 from nicdef.desc import encode, rx_desc, tx_desc
 from nicsim import testing
+from nicsim.faults import DmaFaults
 from nicsim.nic_harness import MAC, RX_BUF0, RX_RING, TX_RING, GmiiBench, start_clock_and_reset
 
 TOPLEVEL = "nic"  # the HDL toplevel these tests run on (read by nicsim.collect)
@@ -196,6 +197,29 @@ async def test_tx_zero_length_eop_descriptor_is_refused(dut):
     assert nic.tx_sta(4) == 0 and await nic.rd("TX_HEAD") == 4
     stats = await nic.rd_stat()
     assert (stats["TX_FRAMES"], stats["DMA_ERR"]) == (2, 2)
+
+
+@testing.test()
+async def test_tx_zero_length_descriptor_without_rs(dut):
+    """Datasheet, Transmit: "A descriptor with LEN 0 and no EOP moves no data (its RS is honoured)". Without RS
+    it gets no DD: {LEN 0, no EOP, no RS} first in a frame and between two of its buffers, each frame ends
+    intact on the wire, HEAD passes every descriptor, DD only on the EOP|RS ones, no DMA error."""
+    tb, nic = await start(dut)
+    a, b = frame(PEER_STR, 80, 7), frame(PEER_STR, 90, 8)
+    nic.ram.write(0x40000, a)
+    nic.ram.write(0x41000, b)
+    descs = [tx_desc(0x4F000, 0, 0), tx_desc(0x40000, len(a), EOP | RS),  # LEN 0 opening a frame
+             tx_desc(0x41000, 20, 0), tx_desc(0x4F000, 0, 0), tx_desc(0x41000 + 20, len(b) - 20, EOP | RS)]
+    for i, d in enumerate(descs):
+        nic.ram.write(nic.tx_desc_addr(i), d)
+    await nic.wr("TX_TAIL", len(descs))
+    assert await frames_on_wire(tb, 10) == [a, b]
+    assert await nic.rd("TX_HEAD") == len(descs)
+    assert [bool(nic.tx_sta(i) & regs.TX_DESC_STA_DD) for i in range(len(descs))] == [False, True, False, False,
+                                                                                        True]
+    stats = await nic.rd_stat()
+    assert (stats["TX_FRAMES"], stats["TX_OCTETS"], stats["DMA_ERR"]) == (2, len(a) + len(b), 0)
+    assert not await nic.rd("STATUS") & regs.STATUS_TX_STOPPED
 
 
 @testing.test()
@@ -624,3 +648,127 @@ async def test_tx_len_grown_past_tail(dut):
     assert await wire_labels(tb, 20, known) == ["0", "1", "2", "3", "4"]
     assert await nic.rd("TX_HEAD") == 5
     assert all(nic.tx_sta(i) & regs.TX_DESC_STA_DD for i in range(5))
+
+
+# ------------------------------------------------- a ring reset at every clock of a descriptor's life
+
+NEW_RX_RING = 0x3400
+
+
+async def restart(nic, rx_buf_size: int = 0x800) -> None:
+    """CTRL.RST, then both rings set up again (TX 16, RX 16 at the usual bases, every descriptor zero)."""
+    await nic.wr("CTRL", regs.CTRL_RST)
+    await nic.setup(MAC, TX_RING, 16, RX_RING, 16)
+    await nic.wr("RX_BUF_SIZE", rx_buf_size)
+
+
+async def tx_ring_reset_at_each_clock(dut, fail_writeback: bool) -> set[tuple[bool, bool]]:
+    """One 64-byte frame f in descriptor 0 (EOP|RS), TX_TAIL 1, then k clocks later (k = 0..59: before the
+    fetch, in the descriptor read, the buffer read, the write-back and after) TX_BASE_LO moves to a new ring
+    whose descriptor 0 holds frame g (TAIL 1 hands it over). With ``fail_writeback`` the write-back of
+    descriptor 0 gets SLVERR. Datasheet, *Ring and descriptor rules* and *DMA errors*: f leaves once whole or
+    not at all (never cut), DD on it only if it left, a DMA error only from a write-back that failed before
+    the reset (f then left: it was read whole) and the ring reset restarts the ring anyway; g then leaves
+    once with DD in the new ring, HEAD 1, STAT_TX_FRAMES counting what left. Returns the (f sent, f DD)
+    pairs seen."""
+    tb, nic = await start(dut)
+    faults = DmaFaults(nic.ram) if fail_writeback else None
+    seen = set()
+    for k in range(60):
+        await restart(nic)
+        f, g = frame(PEER_STR, 64, k), frame(PEER_STR, 70, 100 + k)
+        known = {f: "f", g: "g"}
+        nic.ram.write(0x40000, f)
+        nic.ram.write(0x41000, g)
+        nic.ram.write(TX_RING, tx_desc(0x40000, len(f), EOP | RS))
+        nic.ram.write(NEW_TX_RING, tx_desc(0x41000, len(g), EOP | RS) + bytes(16 * 15))
+        if faults is not None:
+            faults.clear()
+            faults.fail_next("tx_writeback", (TX_RING, 16), (RX_RING, 16))
+        await nic.wr("TX_TAIL", 1)
+        await ClockCycles(dut.clk, k)
+        await nic.wr("TX_BASE_LO", NEW_TX_RING)
+        got = await wire_labels(tb, 8, known)
+        sent, f_dd = "f" in got, dd(nic.ram, TX_RING, 0)
+        assert got in (["g"], ["f", "g"]), f"k={k}: the wire shows {got}"
+        assert not f_dd or sent, f"k={k}: DD on a frame that never left"
+        assert dd(nic.ram, NEW_TX_RING, 0) and await nic.rd("TX_HEAD") == 1, f"k={k}: g not completed"
+        stats = await nic.rd_stat()
+        assert stats["TX_FRAMES"] == len(got), f"k={k}: STAT_TX_FRAMES {stats['TX_FRAMES']}, wire {got}"
+        assert stats["DMA_ERR"] <= int(fail_writeback), f"k={k}: {stats['DMA_ERR']} DMA errors"
+        if stats["DMA_ERR"]:
+            assert sent and not f_dd, f"k={k}: a failed write-back, yet f sent {sent}, DD {f_dd}"
+            assert await nic.rd("TX_ERR_ADDR_LO") in range(TX_RING, TX_RING + 16), f"k={k}: not the write-back"
+        assert not await nic.rd("STATUS") & (regs.STATUS_TX_BUSY | regs.STATUS_TX_STOPPED), f"k={k}"
+        seen.add((sent, f_dd))
+    return seen
+
+
+@testing.test()
+async def test_tx_ring_reset_at_each_clock(dut):
+    """A TX ring reset at each clock of a descriptor's life (see ``tx_ring_reset_at_each_clock``): the frame
+    is abandoned unsent early on and completed with DD late."""
+    seen = await tx_ring_reset_at_each_clock(dut, fail_writeback=False)
+    assert (False, False) in seen and (True, True) in seen, seen
+
+
+@testing.test()
+async def test_tx_ring_reset_at_each_clock_failed_writeback(dut):
+    """As ``test_tx_ring_reset_at_each_clock`` with SLVERR on the write-back: an error response after the
+    reset is ignored, one before it stops the ring (which the reset restarts); DD is never written."""
+    seen = await tx_ring_reset_at_each_clock(dut, fail_writeback=True)
+    assert (True, True) not in seen and (False, False) in seen and (True, False) in seen, seen
+
+
+@testing.test()
+async def test_rx_ring_reset_at_each_clock(dut):
+    """A 600-byte frame into 256-byte buffers (three descriptors: 256, 256, 88), and k clocks after gmii_rx_dv
+    falls (k = 0..219: before the engine takes it, at each descriptor's fetch, data burst and write-back,
+    after) RX_BASE_LO moves to a new ring of four posted buffers (TAIL 4 stays). Datasheet, *Ring and
+    descriptor rules* and *Ring reset and recovery*: exactly one of — the frame whole in the old ring (three
+    DD, EOP on the last, done before the reset), whole in the new ring (the reset came first), or dropped and
+    counted once in STAT_RX_MISSED with no DD in the new ring and, in the old one, DD without EOP on at most
+    the buffers written back before the reset. A second frame is then received whole in the new ring."""
+    tb, nic = await start(dut)
+    f = frame(MAC_STR, 600, 1)
+    g = frame(MAC_STR, 100, 2)
+    seen = set()
+    for k in range(220):
+        await restart(nic, rx_buf_size=256)
+        nic.ram.write(NEW_RX_RING, b"".join(rx_desc(0x20000 + 0x400 * i) for i in range(4)) + bytes(16 * 12))
+        await nic.post_rx([RX_BUF0 + 0x400 * i for i in range(4)])
+        await tb.source.send(GmiiFrame.from_payload(f))
+        await FallingEdge(dut.gmii_rx_dv)
+        await ClockCycles(dut.clk, k)
+        await nic.wr("RX_BASE_LO", NEW_RX_RING)
+        await Timer(4, unit="us")
+        rings = {}
+        for name, base in (("old", RX_RING), ("new", NEW_RX_RING)):
+            nic.rx_base = base
+            rings[name] = [nic.rx_status(i) for i in range(4)]
+        stats = await nic.rd_stat()
+
+        def whole(st: list) -> bool:
+            return ([s.sta for s in st[:3]] == [regs.RX_DESC_STA_DD] * 2 + [regs.RX_DESC_STA_DD | regs.RX_DESC_STA_EOP]
+                    and b"".join(nic.ram.read(s.addr, s.length) for s in st[:3]) == f)
+
+        in_old, in_new, missed = whole(rings["old"]), whole(rings["new"]), stats["RX_MISSED"] == 1
+        assert in_old + in_new + missed == 1 and stats["RX_MISSED"] <= 1, \
+            f"k={k}: old {rings['old']}, new {rings['new']}, STAT_RX_MISSED {stats['RX_MISSED']}"
+        assert stats["RX_FRAMES"] == int(not missed), f"k={k}: STAT_RX_FRAMES {stats['RX_FRAMES']}"
+        if not in_new:
+            assert not any(s.done for s in rings["new"]), f"k={k}: DD in the new ring {rings['new']}"
+        if missed:
+            old_dd = [s.sta for s in rings["old"]]
+            assert all(s in (0, regs.RX_DESC_STA_DD) for s in old_dd) and old_dd == sorted(old_dd, reverse=True), \
+                f"k={k}: a dropped frame's old ring {old_dd}"
+        if in_new:
+            assert not any(s.done for s in rings["old"]), f"k={k}: DD in the old ring {rings['old']}"
+        seen.add("old" if in_old else "new" if in_new else "missed")
+
+        # the new ring goes on receiving
+        nic.rx_base, nic.rx_next = NEW_RX_RING, 3 if in_new else 0
+        await tb.source.send(GmiiFrame.from_payload(g))
+        assert await nic.recv(timeout_us=20) == g, f"k={k}"
+        nic.rx_base = RX_RING
+    assert seen == {"old", "new", "missed"}, seen
