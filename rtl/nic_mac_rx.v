@@ -170,7 +170,8 @@ always @(posedge clk) begin
 
     if (sample) case (state_reg)
         STATE_WAIT_IDLE: begin
-            if (!rx_dv_reg) begin
+            // the registered rx_dv was cleared by the reset itself: the pin says whether a burst goes on
+            if (!rx_dv_reg && !gmii_rx_dv) begin
                 state_reg <= STATE_IDLE;
             end
         end
