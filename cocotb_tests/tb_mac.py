@@ -280,7 +280,7 @@ async def test_rx_disabled(dut):
 
 
 @testing.test()
-async def test_rx_soft_reset_mid_frame(dut):
+async def test_rx_burst_under_ctrl_rst_is_let_pass(dut):
     """CTRL.RST while a frame is arriving (datasheet, Clocking and reset; Framing: "no frame is ever received
     from the middle of another"): the outer frame's payload carries a whole second frame (preamble, SFD, frame
     to the station, good FCS by zlib), and the NIC, reset and set up again before that inner frame passes,
