@@ -21,8 +21,13 @@ SPLIT_ARGS = $(if $(filter-out 1,$(SPLITS)),--splits $(SPLITS) --group $(GROUP) 
 # TESTS=pattern: only the cocotb tests whose pytest id matches (pytest -k: a name, part of one, or an expression;
 # an item's name as pytest prints it, brackets and all, is turned into one by nicsim.collect)
 TESTS ?=
-SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) $(if $(TESTS),-k "$$($(PY) -m nicsim.collect '$(TESTS)')") \
+# SHELL_QUOTE text: text as one single-quoted shell word (a ' in it too: TESTS="not it's")
+SHELL_QUOTE = '$(subst ','\'',$(1))'
+SIM_PYTEST_ARGS = -q -n $(JOBS) cocotb_tests $(SPLIT_ARGS) \
+                  $(if $(TESTS),-k "$$($(PY) -m nicsim.collect $(call SHELL_QUOTE,$(TESTS)))") \
                   --junitxml=$(REPORTS)/junit-$(SIM)$(SHARD).xml
+# a recipe line: TESTS= that pytest -k refuses is a usage error before anything runs (xdist would crash on it)
+CHECK_TESTS = $(if $(TESTS),@$(PY) -m nicsim.collect --check $(call SHELL_QUOTE,$(TESTS)) || exit 2)
 COV ?= 0
 COV_ARGS = $(if $(filter 1,$(COV)),--cov=iopkt --cov=devnp_sam --cov=nicdef --cov-report=term:skip-covered \
            --cov-report=xml:$(REPORTS)/coverage-stack.xml)
@@ -77,7 +82,7 @@ help:
 	@echo "                 BENCH_ARGS='--sim verilator --count 64' passes options to nicsim bench"
 	@echo "make tap         host A (io-pkt, devnp-nic, the RTL NIC) bridged to a Linux TAP in a network namespace:"
 	@echo "                 ping, arping, nc, tcpdump or Wireshark it from Linux until Ctrl-C (root, /dev/net/tun; SIM=x)"
-	@echo "make coverage    the cocotb tests with coverage on (SIM=x for one simulator; default both; TESTS= as for sim):"
+	@echo "make coverage    the cocotb tests with coverage on (SIM=x for one simulator; no or empty SIM: both; TESTS= as for sim):"
 	@echo "                 functional bins of the driver-NIC interaction and Verilator line/toggle coverage of rtl/*.v,"
 	@echo "                 merged into one table with the holes named ($(REPORTS)/coverage/: summary, lcov, HTML)"
 	@echo "make soak SEED=n SECONDS=s  random traffic, wire errors and faults between the two hosts, every frame"
@@ -147,6 +152,7 @@ test-rtl: tools
 
 sim: tools
 	@case "$(SIM)" in icarus|verilator) ;; *) echo "error: SIM=$(SIM): use icarus or verilator"; exit 2;; esac
+	$(CHECK_TESTS)
 	@mkdir -p $(REPORTS)
 	@touch $(REPORTS)/.sim-start
 	@$(SHOW_COMMAND) SIM=$(SIM) $(PY) -m pytest $(SIM_PYTEST_ARGS)
@@ -159,20 +165,33 @@ sim: tools
 	fi; \
 	exit $$status
 
-# make coverage: both simulators unless SIM is given (on the command line or in the environment)
-COVERAGE_SIMS = $(if $(filter command line environment,$(origin SIM)),$(SIM),icarus verilator)
+# make coverage: both simulators unless SIM names one (on the command line or in the environment; SIM= empty is
+# no SIM, as make test takes it); each named once
+COVERAGE_SIMS = $(or $(sort $(if $(filter command line environment,$(origin SIM)),$(SIM))),icarus verilator)
+# the JUnit file of a simulator's run ($$sim in the recipe): tests="0" when TESTS= selected none
+COVERAGE_JUNIT = $(REPORTS)/junit-$$sim$(SHARD).xml
 
 coverage: tools
 	@for sim in $(COVERAGE_SIMS); do case "$$sim" in icarus|verilator) ;; \
 	  *) echo "error: SIM=$$sim: use icarus or verilator (or no SIM: both)"; exit 2;; esac; done
+	$(CHECK_TESTS)
 	$(call deb_tool,genhtml,lcov)
-	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it)
-	@for sim in $(COVERAGE_SIMS); do \
+	@# what earlier runs left goes first, so the table is this run's (a line of its own: make -n skips it);
+	@# the stamp keeps the report to the files written after it even so
+	@mkdir -p $(REPORTS); touch $(REPORTS)/.coverage-start; for sim in $(COVERAGE_SIMS); do \
 	  find $(REPORTS)/tests/$$sim \( -name coverage.yml -o -name coverage.dat \) -delete 2>/dev/null; done; true
-	@status=0; for sim in $(COVERAGE_SIMS); do \
+	@status=0; ran=; for sim in $(COVERAGE_SIMS); do \
+	  rm -f $(COVERAGE_JUNIT); \
 	  NICSIM_COVERAGE=1 $(MAKE) --no-print-directory sim SIM=$$sim || status=1; \
+	  if grep -qs 'tests="0"' $(COVERAGE_JUNIT); then \
+	    echo "make coverage: TESTS="$(call SHELL_QUOTE,$(TESTS))" selected no test on $$sim" \
+	      "(the ids: SIM=$$sim $(PY) -m pytest cocotb_tests --collect-only -q)" >&2; \
+	  else ran="$$ran --sim $$sim"; fi; \
 	done; \
-	$(PY) -m nicsim.coverage_report --reports $(REPORTS) $(foreach s,$(COVERAGE_SIMS),--sim $(s)) || status=1; \
+	if [ -n "$$ran" ]; then \
+	  $(PY) -m nicsim.coverage_report --reports $(REPORTS) --since $(REPORTS)/.coverage-start $$ran || status=1; \
+	else $(PY) -c 'import sys; from nicsim.coverage_report import clear_outputs; clear_outputs(sys.argv[1])' \
+	  $(REPORTS)/coverage; status=1; fi; \
 	exit $$status
 
 waves: tools

@@ -136,5 +136,30 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
-if __name__ == "__main__":  # `python -m nicsim.collect PATTERN`: the -k expression (make sim TESTS=...)
-    print(k_expression(sys.argv[1] if len(sys.argv) > 1 else ""))
+def k_error(expression: str) -> str | None:
+    """Why ``pytest -k`` would refuse ``expression`` (its parser's message:
+    ``closing quote "'" is missing``), or None when it takes it (or this
+    pytest's parser cannot be reached). Under xdist a refused ``-k`` is an
+    INTERNALERROR of every worker, so ``make sim`` asks first."""
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # pytest's own module, not public API: no check rather than no run
+        return None
+    try:
+        Expression.compile(expression)
+    except SyntaxError as e:  # pytest 9 raises SyntaxError (its .msg the reason) where 8 raised ParseError
+        return e.msg
+    except Exception as e:  # pytest 8's ParseError: any refusal is one
+        return str(e)
+    return None
+
+
+if __name__ == "__main__":  # `python -m nicsim.collect [--check] PATTERN`: the -k expression (make sim TESTS=...)
+    check = sys.argv[1:2] == ["--check"]
+    pattern = k_expression(sys.argv[1 + check] if len(sys.argv) > 1 + check else "")
+    if not check:
+        print(pattern)
+    elif (why := k_error(pattern)) is not None:
+        # --check: a usage error, said once, before anything is built (make's SIM= check exits 2 the same way)
+        print(f"error: TESTS={sys.argv[2]!r} is not a pytest -k expression: {why}", file=sys.stderr)
+        sys.exit(2)

@@ -360,17 +360,18 @@ def sample_wires(folder: Path) -> int:
             continue
         times = [f[0] for f in nic.filters]
         try:
-            for k, (raw, meta) in enumerate(RawPcapReader(str(path))):
-                if k < _wire_done.get(name, 0):
-                    continue
-                _wire_done[name] = k + 1
-                t = meta.sec * 1_000_000_000 + meta.usec  # the capture stamps nanoseconds
-                i = bisect.bisect_right(times, t) - 1
-                if i < 0 or len(raw) < 14:
-                    continue
-                _, mode, station, mc_hash = nic.filters[i]
-                sample_rx_frame(size_class(len(raw)), address_class(raw[:6], station, mc_hash), mode)
-                n += 1
+            with RawPcapReader(str(path)) as frames:  # closed even when a half-written record ends the read
+                for k, (raw, meta) in enumerate(frames):
+                    if k < _wire_done.get(name, 0):
+                        continue
+                    _wire_done[name] = k + 1
+                    t = meta.sec * 1_000_000_000 + meta.usec  # the capture stamps nanoseconds
+                    i = bisect.bisect_right(times, t) - 1
+                    if i < 0 or len(raw) < 14:
+                        continue
+                    _, mode, station, mc_hash = nic.filters[i]
+                    sample_rx_frame(size_class(len(raw)), address_class(raw[:6], station, mc_hash), mode)
+                    n += 1
         except (OSError, EOFError, ValueError):
             continue
     return n

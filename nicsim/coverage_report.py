@@ -115,9 +115,13 @@ def _bin_label(b) -> str:
     return str(b) if isinstance(b, tuple) else b
 
 
-def find_files(reports: Path, name: str, sims=SIMS) -> list[Path]:
-    """Every ``name`` in the test folders of ``reports/tests/<sim>/``, sorted."""
-    return sorted(p for sim in sims for p in (Path(reports) / "tests" / sim).glob(f"*/{name}"))
+def find_files(reports: Path, name: str, sims=SIMS, since: Path | None = None) -> list[Path]:
+    """Every ``name`` in the test folders of ``reports/tests/<sim>/``, sorted,
+    each once (a simulator named twice is read once); with ``since`` (a file,
+    e.g. a stamp touched before the runs), only those modified after it."""
+    after = Path(since).stat().st_mtime if since is not None else None
+    return sorted(p for sim in dict.fromkeys(sims) for p in (Path(reports) / "tests" / sim).glob(f"*/{name}")
+                  if after is None or p.stat().st_mtime > after)
 
 
 def merge_functional(files: list[Path], out: Path) -> list[Goal]:
@@ -343,6 +347,12 @@ def _fault_holes(bins: list[str]) -> list[str]:
     return out
 
 
+# how a fault hole's soak fills it: make coverage deletes earlier coverage files first, so the soak's is merged
+# by nicsim coverage after it (which reads every run left, the soak's folder with the tests')
+SOAK_RECIPE = ("to fill one: NICSIM_COVERAGE=1 SOAK_FAULT_NAMES=<names> make soak SEED=1 SECONDS=60, then "
+               "nicsim coverage (not make coverage: it deletes earlier runs' coverage first)")
+
+
 def _pct(hit: int, total: int) -> str:
     return f"{100.0 * hit / total:5.1f}%" if total else "    -"
 
@@ -424,6 +434,7 @@ def table(goals: list[Goal], modules: list[RtlModule], sims_seen: dict[str, int]
         if name == FAULT_GOAL:
             out.append(f"  {name}:")
             out += [f"    {line}" for line in _fault_holes(bins)]
+            out.append(f"    {SOAK_RECIPE}")
         else:
             out.append(f"  {name}: {', '.join(bins)}")
     if line_holes:
@@ -441,8 +452,10 @@ def write_html(lines: list[str], out: Path, annotated: Path | None = None) -> Pa
     return out
 
 
-def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path = RTL_DIR) -> list[str]:
-    """Merge every coverage file under ``reports`` (the folders of ``sims``),
+def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path = RTL_DIR,
+           since: Path | None = None) -> list[str]:
+    """Merge every coverage file under ``reports`` (the folders of ``sims``;
+    with ``since``, only files modified after that file, :func:`find_files`),
     write the merged databases and reports into ``out_dir`` (default
     ``reports/coverage``) and return the summary's lines. The :data:`OUTPUTS`
     an earlier report left there go first (:func:`written` then lists this
@@ -451,8 +464,9 @@ def report(reports: Path, out_dir: Path | None = None, sims=SIMS, rtl_dir: Path 
     out_dir = Path(out_dir or reports / "coverage")
     clear_outputs(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ymls = find_files(reports, fcov.DB_FILE, sims)
-    dats = find_files(reports, "coverage.dat", sims)
+    sims = tuple(dict.fromkeys(sims))
+    ymls = find_files(reports, fcov.DB_FILE, sims, since)
+    dats = find_files(reports, "coverage.dat", sims, since)
     seen = {sim: sum(1 for p in ymls if p.parent.parent.name == sim) for sim in sims}
     goals = merge_functional(ymls, out_dir / "functional.yml")
     axes = functional_roots(out_dir / "functional.yml").get(fcov.AXES) if ymls else None
@@ -499,24 +513,31 @@ def annotate(info: Path, out: Path) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nicsim.coverage_report [--reports DIR] [--sim S]...``:
+    """``python -m nicsim.coverage_report [--reports DIR] [--sim S]... [--since FILE]``:
     print the summary and what it wrote; returns 0, or 1 when no run of
-    ``--sim`` left a functional database. A usage error (an unknown
-    simulator, no ``--reports`` folder) exits 2 (SystemExit, argparse's)."""
+    ``--sim`` (after ``--since``'s file, when given) left a functional
+    database. A usage error (an unknown simulator, no ``--reports`` folder,
+    no ``--since`` file) exits 2 (SystemExit, argparse's)."""
     ap = argparse.ArgumentParser(prog="nicsim coverage", description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=Path, default=REPO_ROOT / "reports",
                     help="the reports folder of the coverage runs (default: the repository's reports/)")
     ap.add_argument("--sim", action="append", choices=SIMS, help="only this simulator's runs (repeatable)")
+    ap.add_argument("--since", type=Path, metavar="FILE",
+                    help="only the coverage files written after FILE was (make coverage: a stamp touched before its "
+                         "runs, so nothing an earlier run left is merged)")
     args = ap.parse_args(argv)
-    sims = tuple(args.sim or SIMS)
+    sims = tuple(dict.fromkeys(args.sim or SIMS))  # --sim icarus --sim icarus: its runs once
     if not args.reports.is_dir():
         ap.error(f"--reports {args.reports}: no such folder (the reports folder of make coverage's runs)")
-    if not find_files(args.reports, fcov.DB_FILE, sims):
-        print(f"nicsim coverage: no {fcov.DB_FILE} under {args.reports}/tests/ for {', '.join(sims)}: "
+    if args.since is not None and not args.since.is_file():
+        ap.error(f"--since {args.since}: no such file")
+    if not find_files(args.reports, fcov.DB_FILE, sims, args.since):
+        when = f" newer than {args.since}" if args.since is not None else ""
+        print(f"nicsim coverage: no {fcov.DB_FILE}{when} under {args.reports}/tests/ for {', '.join(sims)}: "
               "run the tests with NICSIM_COVERAGE=1 first (make coverage does both)", file=sys.stderr)
         clear_outputs(args.reports / "coverage")  # an earlier run's report would pass for this one's
         return 1
-    lines = report(args.reports, sims=sims)
+    lines = report(args.reports, sims=sims, since=args.since)
     print("\n".join(lines))
     out = args.reports / "coverage"
     print(f"written: {out}/ ({', '.join(written(out))})")

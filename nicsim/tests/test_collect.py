@@ -66,3 +66,21 @@ def test_an_items_printed_name_is_a_k_expression():
     assert k_expression("cocotb_tests/tb_dma.py::test_tx_rx_ring_wrap[DATA_WIDTH=128]") == \
         "test_tx_rx_ring_wrap and DATA_WIDTH and 128"
     assert k_expression("soft_reset or byte_strobes") == "soft_reset or byte_strobes"
+
+
+def test_a_pattern_pytest_k_refuses_is_said_before_anything_runs():
+    """make sim/coverage TESTS=...: a pattern -k cannot parse is one error line and exit 2 (under xdist pytest
+    would crash on it in every worker); patterns -k takes, an item's printed name among them, pass."""
+    import subprocess
+    import sys
+
+    from nicsim.collect import k_error
+
+    assert k_error("tb_coverage and not it's") is not None
+    assert k_error("soft_reset or (byte_strobes and not ring)") is None
+    run = [sys.executable, "-m", "nicsim.collect", "--check"]
+    bad = subprocess.run([*run, "tb_coverage and not it's"], capture_output=True, text=True, check=False)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("error: TESTS=\"tb_coverage and not it's\" is not a pytest -k expression: ")
+    good = subprocess.run([*run, "test_x[DATA_WIDTH=512]"], capture_output=True, text=True, check=False)
+    assert (good.returncode, good.stdout, good.stderr) == (0, "", "")

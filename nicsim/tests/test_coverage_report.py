@@ -259,3 +259,82 @@ def test_usage_errors_exit_2_and_no_coverage_1(tmp_path):
         rep.main(["--sim", "vcs"])
     assert e.value.code == 2
     assert cli.main(["coverage", "--reports", str(tmp_path)]) == 1
+
+
+def test_a_simulator_named_twice_counts_its_runs_once(tmp_path, capsys):
+    _write_test(tmp_path, "icarus", "tb_x.test_a", _db({"LINK": 1}))
+    _write_test(tmp_path, "icarus", "tb_x.test_b", _db({"LINK": 1}))
+    assert rep.main(["--reports", str(tmp_path), "--sim", "icarus", "--sim", "icarus"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "coverage from 2 icarus tests"
+    assert "2/6" not in next(line for line in out.splitlines() if "nic.irq.alone" in line)  # LINK hit, 1 bin
+    assert "1/6" in next(line for line in out.splitlines() if "nic.irq.alone" in line)
+    db = yaml.safe_load((tmp_path / "coverage" / "functional.yml").read_text())
+    assert db["nic.irq.alone"]["bins:_hits"]["LINK"] == 2  # each run's one hit, once
+
+
+def test_since_leaves_out_what_earlier_runs_left(tmp_path, capsys):
+    """make coverage touches a stamp before its runs: files older than it are an earlier run's, never merged,
+    even where its cleanup missed them; no newer file is the no-coverage exit, with no earlier report left."""
+    import os
+
+    old = _write_test(tmp_path, "verilator", "tb_x.test_old", _db({"LINK": 1}))
+    stamp = tmp_path / ".coverage-start"
+    stamp.touch()
+    os.utime(old, (stamp.stat().st_mtime - 10,) * 2)
+    assert rep.main(["--reports", str(tmp_path), "--since", str(stamp)]) == 1
+    assert "newer than" in capsys.readouterr().err
+    assert not (tmp_path / "coverage" / "summary.txt").exists()
+    new = _write_test(tmp_path, "icarus", "tb_x.test_new", _db({"RX_DONE": 1}))
+    os.utime(new, (stamp.stat().st_mtime + 10,) * 2)
+    assert rep.main(["--reports", str(tmp_path), "--since", str(stamp)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "coverage from 1 icarus test, 0 verilator tests"
+    assert "RX_DONE" not in next(line for line in lines if line.strip().startswith("nic.irq.alone:"))
+    assert "LINK" in next(line for line in lines if line.strip().startswith("nic.irq.alone:"))
+    with pytest.raises(SystemExit) as e:
+        rep.main(["--reports", str(tmp_path), "--since", str(tmp_path / "missing")])
+    assert e.value.code == 2
+
+
+def test_fault_holes_end_with_the_whole_soak_recipe(tmp_path):
+    """Each fault hole's line names the soak faults only; one line after them says how a soak's coverage
+    reaches the report (NICSIM_COVERAGE=1, then nicsim coverage, since make coverage deletes it)."""
+    _write_test(tmp_path, "icarus", "tb_x.test_a", _db({"LINK": 1}))
+    lines = rep.report(tmp_path, sims=("icarus",))
+    at = lines.index(f"  {rep.FAULT_GOAL}:")
+    fault_lines = [line for line in lines[at + 1:] if line.startswith("    ")]
+    assert fault_lines[-1].strip() == rep.SOAK_RECIPE
+    assert sum("make soak" in line for line in lines) == 1
+    for word in ("NICSIM_COVERAGE=1", "SOAK_FAULT_NAMES=", "make soak SEED=", "then nicsim coverage"):
+        assert word in rep.SOAK_RECIPE
+
+
+def test_wire_sampling_closes_the_captures(tmp_path):
+    """sample_wires reads each wire-*.pcap and closes it, a capture cut mid-record too (no ResourceWarning)."""
+    import gc
+    import warnings
+
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    frames = [Ether(dst="ff:ff:ff:ff:ff:ff", src="02:00:00:00:0b:01") / (b"x" * 50) for _ in range(3)]
+    for f in frames:
+        f.time = 1.0
+    wrpcap(str(tmp_path / "wire-a-to-b.pcap"), frames)
+    whole = (tmp_path / "wire-a-to-b.pcap").read_bytes()
+    (tmp_path / "wire-b-to-a.pcap").write_bytes(whole[:-20])  # a capture still being written
+
+    class Nic:
+        filters = [(0, "broadcast", bytes.fromhex("020000000c01"), 0)]
+
+    fcov._wires[:] = [("wire-a-to-b.pcap", Nic()), ("wire-b-to-a.pcap", Nic())]
+    try:
+        with warnings.catch_warnings(record=True) as seen:  # an unclosed file warns when collected, not raised
+            warnings.simplefilter("always", ResourceWarning)
+            assert fcov.sample_wires(tmp_path) >= 3
+            gc.collect()
+        assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+    finally:
+        fcov._wires.clear()
+        fcov._wire_done.clear()
