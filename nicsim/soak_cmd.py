@@ -184,8 +184,8 @@ def run_soak_job(seed: int, seconds: float | None = None, sim: str = "verilator"
         _signal_children(signum)
         if first:
             if (folder / "sim.log").is_file():  # the simulation has started (else the build is running)
-                print(f"soak seed {seed}: {signal_word(signum)}: the traffic stops, then the accounting so far "
-                      f"(at most {SIGTERM_GRACE_S:g} s more)", flush=True)
+                print(f"soak seed {seed}: {signal_word(signum)}: the traffic stops (if it still runs), then the "
+                      f"accounting (at most {SIGTERM_GRACE_S:g} s more)", flush=True)
             killer.start()
 
     previous = {signal.SIGINT: signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum)),

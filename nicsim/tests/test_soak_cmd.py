@@ -214,6 +214,12 @@ def test_summary_labels_each_count_of_frames_and_prints_each_line_once():
     assert "2 faults" in two and two.startswith("soak seed 3: interrupted by Ctrl-C after 200 frames generated")
     term = summary(SoakConfig(seed=3), _result(interrupted=True, stopped_by="SIGTERM"))
     assert term.startswith("soak seed 3: interrupted by SIGTERM after 200 frames generated")
+    # a tour of mtu and second_interface: its own down/up to reach the stopping state is no fault of theirs
+    tour = summary(SoakConfig(seed=5, fault_tour=True, fault_names=["mtu", "second_interface"]),
+                   _result(faults=[("mtu", "hostA", "stopping"), ("second_interface", "hostB", "stopping")],
+                           tour_down_ups=2))
+    assert ("faults: mtu 1, second_interface 1; the tour's own ifconfig down/up to reach the stopping state: 2"
+            in tour) and "down_up 2" not in tour
     # stopped before its first frame: nothing to sum up (nicsim soak says so in one line)
     assert summary(SoakConfig(seed=3), _result(generated=0, interrupted=True)) == ""
 
