@@ -124,7 +124,9 @@ async def test_soak_fault_tour(dut):
     accounting line exact, both interfaces recover, every resource back (the second interface included).
     Icarus, about twenty times slower, tours a DMA error, cluster exhaustion (frames arrive while the pool is
     empty: a receive refill that gives up a ring slot when no cluster is to be had leaves the NIC short of receive
-    descriptors once the shortage ends) and the second interface."""
+    descriptors once the shortage ends; mid-burst both hosts are at MTU 9000, so jumbo frames of several receive
+    buffers arrive into the shortage and a driver that gives back only a dropped frame's first buffer is caught
+    too) and the second interface."""
     from nicsim.soak import FAULTS
 
     icarus = not cocotb.SIM_NAME.lower().startswith("verilator")

@@ -3,7 +3,8 @@ through a pseudo-terminal: Ctrl-C (as the terminal sends it, to the whole
 foreground process group) stops the traffic, and the soak ends with its
 summary, each host's accounting line and the command that replays the frames
 it ran; status 130, no traceback, nothing left running (the process table).
-SIGTERM to ``nicsim soak`` alone (what a CI timeout sends) does the same, with status 143."""
+SIGTERM to ``nicsim soak`` alone (what a CI timeout sends) does the same, with status 143, and SIGHUP (a
+closed terminal) with status 129."""
 
 import os
 import re
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 
 NICSIM = str(Path(sys.executable).with_name("nicsim"))
 START_TIMEOUT_S = 900  # a cold Verilator build of nic_pair_tb on a loaded 2-core machine takes minutes
@@ -75,7 +77,8 @@ def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
     assert not _alive(simulation), f"left running after Ctrl-C: {_alive(simulation)}"
 
 
-def test_sigterm_ends_a_soak_as_ctrl_c_does(tmp_path):
+@pytest.mark.parametrize("sig, word, status", [(signal.SIGTERM, "SIGTERM", 143), (signal.SIGHUP, "SIGHUP", 129)])
+def test_sigterm_or_sighup_ends_a_soak_as_ctrl_c_does(tmp_path, sig, word, status):
     sim = os.environ.get("SIM", "icarus")
     env = {**os.environ, "NICSIM_REPORTS": str(tmp_path / "reports"), "SOAK_PROGRESS": "0.5", "TERM": "dumb"}
     soak = pexpect.spawn(NICSIM, ["soak", "--seed", "4", "--seconds", "300", "--sim", sim], env=env,
@@ -84,15 +87,15 @@ def test_sigterm_ends_a_soak_as_ctrl_c_does(tmp_path):
         soak.expect(r"ms sim; frames \d+ generated", timeout=START_TIMEOUT_S)
         simulation = _descendants(soak.pid)
         assert simulation
-        soak.kill(signal.SIGTERM)  # to nicsim soak alone, not its process group: the simulator hears it from it
+        soak.kill(sig)  # to nicsim soak alone, not its process group: the simulator hears it from it
         soak.expect(pexpect.EOF)
         soak.close()
         out = soak.before
-        assert soak.exitstatus == 143, out
+        assert soak.exitstatus == status, out
     finally:
         soak.close(force=True)
     assert "Traceback" not in out, out
-    generated = int(re.search(r"interrupted by SIGTERM after (\d+) frames generated", out).group(1))
+    generated = int(re.search(rf"interrupted by {word} after (\d+) frames generated", out).group(1))
     assert len(re.findall(r"^host[AB]: offered \d+ = delivered \d+.* \(holds\)\r?$", out, re.M)) == 2, out
     assert f"replay the frames it ran with:\r\n  make soak SEED=4 FRAMES={generated} SIM={sim}" in out, out
     replay = tmp_path / "reports" / "tests" / sim / "nicsim.soak.soak_job-seed4" / "replay.txt"
@@ -100,4 +103,4 @@ def test_sigterm_ends_a_soak_as_ctrl_c_does(tmp_path):
     deadline = time.monotonic() + 10
     while _alive(simulation) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _alive(simulation), f"left running after SIGTERM: {_alive(simulation)}"
+    assert not _alive(simulation), f"left running after {word}: {_alive(simulation)}"

@@ -4,7 +4,7 @@
     nicsim shell [--sim icarus|verilator] [--bare | --tap]
     nicsim bench [--sim icarus|verilator]... [--count N] [--idle-seconds S] [--json PATH]
     nicsim soak  --seed N [--seconds S | --frames N] [--sim verilator|icarus] [--no-faults]
-                 [--fault-names A,B] [--wire-rate P]   (more in SOAK_FAULT_TOUR, SOAK_PROGRESS)
+                 [--fault-names A,B] [--wire-rate P]   (more in SOAK_FAULT_TOUR, SOAK_PROGRESS, SOAK_FAULT_GAP)
     nicsim gen   [--check]
     nicsim tap   [--sim icarus|verilator] [--seconds S]
     nicsim coverage [--reports DIR] [--sim icarus|verilator]...
@@ -140,7 +140,8 @@ def _parser() -> argparse.ArgumentParser:
                        epilog="the faults: " + ", ".join(FAULTS) + ". From the environment also: SOAK_FAULT_TOUR=1 "
                               "(each fault idle, mid-burst and stopping, then stop: FRAMES and SECONDS do not "
                               "apply), SOAK_PROGRESS=S (wall seconds between progress lines, 0: none; default 5), "
-                              "SOAK_FAULTS=0 (as --no-faults), WAVES=1 (waveforms).")
+                              "SOAK_FAULTS=0 (as --no-faults), SOAK_FAULT_GAP=MIN,MAX (simulated ns between faults; "
+                              "default 30000,300000), WAVES=1 (waveforms).")
     s.set_defaults(parser=s)  # main() reports the SOAK_* variables it checks as this command's usage errors
     s.add_argument("--seed", type=_whole(0, name="SEED"), required=True,
                    help="the seed of every random choice (0 or more)")
@@ -206,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 more = env_settings()
                 faults = more["faults"] and not args.no_faults
-                check_combination(faults, args.fault_names, more["fault_tour"])
+                check_combination(faults, args.fault_names, more["fault_tour"], more["fault_gap"])
             except ValueError as e:
                 args.parser.error(str(e))
             return run_soak_job(args.seed, args.seconds, args.sim, args.frames, faults, args.fault_names,
-                                args.wire_rate, more["progress"], more["fault_tour"])
+                                args.wire_rate, more["progress"], more["fault_tour"], more["fault_gap"])
         from nicsim.bench import run_bench
 
         return run_bench(tuple(args.sim or ("icarus", "verilator")), args.count, args.json, args.idle_seconds)

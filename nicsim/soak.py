@@ -78,6 +78,7 @@ from nicsim.two_hosts import (
 from nicsim.udp_flow import ADDR, HEADER, check_payload, payload
 
 ENDS = {"A->B": ("hostA", "hostB"), "B->A": ("hostB", "hostA")}
+HOSTS = ("hostA", "hostB")
 MAC = {"hostA": MAC_A, "hostB": MAC_B}
 WIRE = {"A->B": "wire_ab", "B->A": "wire_ba"}
 UDP_PORT = {"A->B": 7301, "B->A": 7302}
@@ -87,6 +88,10 @@ STUCK_NS = 50_000_000  # a send queue full for this long (simulated) is a stuck 
 SETTLE_LIMIT_NS = 20_000_000
 RECOVERY_DATAGRAMS = 10
 DEFAULT_WIRE_RATE = 0.03
+DEFAULT_FAULT_GAP_NS = (30_000, 300_000)
+FAULT_GAP_LIMIT_NS = 100_000_000  # a gap longer than 100 ms simulated would leave a soak of seconds without faults
+# a jumbo frame spans this many bytes of cluster or more: several receive buffers (nicdef: RX_BUF_SIZE 2048)
+MULTI_BUFFER_MTU = 9000
 
 
 @dataclass
@@ -104,7 +109,7 @@ class SoakConfig:
     frames: int | None = None
     faults: bool = True
     wire_error_rate: float = DEFAULT_WIRE_RATE
-    fault_gap_ns: tuple[int, int] = (30_000, 300_000)
+    fault_gap_ns: tuple[int, int] = DEFAULT_FAULT_GAP_NS
     progress_s: float = 5.0
     listeners: list = field(default_factory=list)
     fault_names: list = field(default_factory=list)  # the faults to pick from (empty: all of FAULTS)
@@ -116,7 +121,8 @@ class SoakConfig:
 class SoakResult:
     """What a finished soak did: frames the generators chose (refused ones
     included: the frame budget), frames offered and delivered per direction,
-    faults fired (name, host, driver state), wire errors armed per direction,
+    faults fired (name, host, driver state; the fault tour's own ``ifconfig down/up`` that takes a fault
+    to the stopping state is not one of them: ``tour_down_ups`` counts those), wire errors armed per direction,
     the accounting lines, simulated ns and wall seconds; the soak's own
     frames the senders' stacks took (``sent``) and refused, and whether
     Ctrl-C (or SIGTERM: ``stopped_by``) stopped the traffic."""
@@ -133,6 +139,7 @@ class SoakResult:
     refused: int = 0
     interrupted: bool = False
     stopped_by: str = "Ctrl-C"
+    tour_down_ups: int = 0
 
 
 def rx_state(iopkt) -> RxState:
@@ -163,6 +170,7 @@ class Soak:
         self.wire_toggle = {d: 0 for d in DIRS}
         self.last_arm_ns = {d: -1_000 for d in DIRS}
         self.fired: list[tuple[str, str, str]] = []
+        self.tour_down_ups = 0  # the tour's ifconfig down/up that take a fault to the stopping state
         self.refused: dict[int, int] = {}
         self.t0 = time.perf_counter()
         self.last_progress = self.t0
@@ -175,6 +183,7 @@ class Soak:
         self.tour_done = False
         self.interrupted = False  # Ctrl-C or SIGTERM: the senders stop at their next frame (``on_sigint``)
         self.stopped_by = "Ctrl-C"  # which of them
+        self.late_signal = False  # a first Ctrl-C, SIGTERM or SIGHUP came after the traffic had ended
         self.lines: list[str] = []  # the accounting lines that held so far
         self.finished = False  # every check done (the teardown may follow)
         self.before: dict = {}  # each direction's counters when the traffic began (``link_counters``)
@@ -203,14 +212,7 @@ class Soak:
         at which the traffic stopped, or one past the frames chosen so far."""
         # once stopped (or asked to stop: the senders generate no further frame) the count is final
         frames = self.generated if self.stop or self.interrupted else self.generated + 1
-        # quoted for the shell: a value with a space or a quote still replays as given
-        names = shlex.quote(",".join(self.cfg.fault_names))
-        env = (f"SOAK_FAULT_NAMES={names} " if self.cfg.fault_names else "") + \
-            (f"SOAK_WIRE_RATE={self.cfg.wire_error_rate!r} " if self.cfg.wire_error_rate != DEFAULT_WIRE_RATE
-             else "") + \
-            ("" if self.cfg.faults else "SOAK_FAULTS=0 ") + ("SOAK_FAULT_TOUR=1 " if self.cfg.fault_tour else "")
-        budget = "" if self.cfg.fault_tour else f" FRAMES={frames}"  # a tour ends with its last fault
-        return f"{env}make soak SEED={self.cfg.seed}{budget} SIM={os.environ.get('SIM', 'verilator')}"
+        return replay_command(self.cfg, frames, os.environ.get("SIM", "verilator"))
 
     def failed(self, msg: str) -> AssertionError:
         # the replay command is in replay.txt and the end of nicsim soak's output, not in every traceback
@@ -280,16 +282,24 @@ class Soak:
               f"{plural(sum(self.wire_armed.values()), 'wire error')} | " + " | ".join(parts), flush=True)
 
     def on_sigint(self, signum=None, frame=None) -> None:
-        """Ctrl-C or SIGTERM (``cfg.ctrl_c``; a CI timeout sends SIGTERM): the first stops the traffic
-        at the next frame, as a frame budget would, and the run ends as usual (settle, recovery,
-        accounting, summary); the replay command goes to ``replay.txt`` at once, in case the run is
-        killed before its end. A second Ctrl-C stops at once: the progress line so far, exit status 130.
-        A second SIGTERM changes nothing (one sent to the process group and passed on by ``nicsim soak``
-        arrives twice); ``nicsim soak`` kills the simulator if the end takes too long."""
-        if not self.interrupted:
+        """Ctrl-C, SIGTERM or SIGHUP (``STOP_SIGNALS``, with ``cfg.ctrl_c``; a CI timeout sends SIGTERM,
+        a closed terminal SIGHUP): the first stops the traffic at the next frame, as a frame budget would,
+        and the run ends as usual (settle, recovery, accounting, summary); the replay command goes to
+        ``replay.txt`` at once, in case the run is killed before its end. One that comes after the traffic
+        ended (its budget spent) changes nothing: the run finishes as it was. A second Ctrl-C stops at
+        once, exit status 130: the progress line so far, unless every check had already been done
+        (the accounting printed stands). A second SIGTERM or SIGHUP changes nothing (one sent to the
+        process group and passed on by ``nicsim soak`` arrives twice); ``nicsim soak`` kills the
+        simulator if the end takes too long."""
+        if not self.interrupted and not self.late_signal and self.stop:
+            # the traffic had already ended (its budget spent): the run is finishing as it would have
+            self.late_signal = True
+            print(f"soak seed {self.cfg.seed}: {signal_word(signum)} {LATE_SIGNAL}", flush=True)
+            return
+        if not self.interrupted and not self.late_signal:
             self.interrupted = True
             self.stopped_by = signal_word(signum)
-            again = "" if signum == signal.SIGTERM else " (Ctrl-C again to stop at once)"
+            again = "" if signum != signal.SIGINT else " (Ctrl-C again to stop at once)"
             print(f"soak seed {self.cfg.seed}: {self.stopped_by} after {self.generated} frames generated: the "
                   f"traffic stops, the hosts settle, then the accounting{again}", flush=True)
             folder = artifacts.folder()
@@ -299,7 +309,7 @@ class Soak:
             except OSError:
                 pass  # a handler runs inside whatever the simulation was doing: nothing may raise from here
             return
-        if signum == signal.SIGTERM:
+        if signum != signal.SIGINT:
             return
         # a handler runs inside whatever the simulation was doing: nothing may raise from here
         try:
@@ -455,13 +465,20 @@ class Soak:
         ifp = self.ifp(host)
         return await self.hosts.by_name[host].stack_call(ifp.if_ioctl, ifp, cmd, data, proc_name="soak-ioctl")
 
-    async def fire(self, name: str, host: str, inner: str | None = None) -> None:
+    async def fire(self, name: str, host: str, inner: str | None = None, tour_means: bool = False) -> None:
         """Note one fault of ``FAULTS`` on ``host`` (the fault log, the scoreboard's event, the coverage
         model's bin of its kind and the driver's state now), fire it and wait until it has ended.
-        ``inner``: for ``down_up``, a fault to fire while the interface is stopping (None: by chance)."""
+        ``inner``: for ``down_up``, a fault to fire while the interface is stopping (None: by chance).
+        ``tour_means``: the fault tour's own ``down_up`` around ``inner`` (its way to the stopping state),
+        counted apart from the faults fired (``tour_down_ups``), so a tour of other faults names none it
+        was not given."""
         state = self.driver_state(host)
-        self.fired.append((name, host, state))
-        self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames")
+        if tour_means:
+            self.tour_down_ups += 1
+        else:
+            self.fired.append((name, host, state))
+        self.fault_log.append(f"{self.plat.now_ns()} ns: {name} on {host} ({state}), after {self.ours} frames"
+                              + (" (the tour's way to the stopping state)" if tour_means else ""))
         self.board.emit({"event": "fault", "name": name, "host": host, "driver_state": state,
                          "time_ns": self.plat.now_ns()})
         if name not in SELF_COUNTED:
@@ -490,7 +507,12 @@ class Soak:
         elif name == "rx_ring_exhaustion":
             await stall_stack(hosts.by_name[host], r.randint(50_000, 400_000))
         elif name == "cluster_exhaustion":
-            await hold_all_clusters(hosts.by_name[host], r.randint(20_000, 150_000))
+            # with both hosts at a jumbo MTU, long enough for a few frames of several receive buffers each
+            # (9 kB takes 72 us at 1 Gb/s) to arrive into the shortage: the driver must give each of their
+            # buffers back to the ring, not the first alone
+            jumbo = all(self.ifp(h).if_mtu >= MULTI_BUFFER_MTU for h in HOSTS)
+            await hold_all_clusters(hosts.by_name[host], r.randint(100_000, 250_000) if jumbo
+                                    else r.randint(20_000, 150_000))
             await self.rx_ring_whole(host)
         elif name == "down_up":
             # now and then a second fault while the driver's stop waits (the NIC draining its transmit
@@ -511,6 +533,11 @@ class Soak:
             self.note_state(host, replace(rx_state(io), mtu=mtu))
             await hosts.must(host, f"ifconfig nic0 mtu {mtu}")
             self.note_state(host)
+            if mtu == MULTI_BUFFER_MTU and "cluster_exhaustion" in (self.cfg.fault_names or FAULTS) \
+                    and r.random() < 0.5:
+                # as on a real host taking jumbo frames, now and then its clusters run out meanwhile: the other
+                # host raised to 9000 too sends frames of several receive buffers into the shortage
+                await self.jumbo_window((self.other(host),), self.fire("cluster_exhaustion", host))
             await self.plat.sleep(r.randint(100_000, 400_000))
             self.note_state(host, replace(rx_state(io), mtu=1500))
             await hosts.must(host, "ifconfig nic0 mtu 1500")
@@ -630,28 +657,38 @@ class Soak:
                 if name in FILTER_FAULTS:
                     # the other host sends jumbo frames meanwhile (its MTU raised, a fault on each host at
                     # once), so frames of every size class meet the receiver in each filter mode
-                    await self.other_host_jumbo(host, self.tour_step(name, host, want))
+                    await self.jumbo_window((self.other(host),), self.tour_step(name, host, want))
+                elif name == "cluster_exhaustion" and want == "mid_burst":
+                    # both hosts at 9000: frames of several receive buffers arrive while the pool is empty (mid-burst
+                    # alone: the traffic flows into the shortage at once, and each jumbo window costs the time its
+                    # queued frames take to drain, on Icarus seconds of wall time)
+                    await self.jumbo_window(HOSTS,
+                                            self.tour_step(name, host, want))
                 else:
                     await self.tour_step(name, host, want)
         self.tour_done = True
 
-    async def other_host_jumbo(self, host: str, step) -> None:
-        """Run ``step`` (a coroutine) with the host other than ``host`` at MTU 9000, then back at 1500."""
-        other = "hostB" if host == "hostA" else "hostA"
-        io = self.hosts.by_name[other]
-        self.note_state(other, replace(rx_state(io), mtu=9000))
-        await self.hosts.must(other, "ifconfig nic0 mtu 9000")
-        self.note_state(other)
+    @staticmethod
+    def other(host: str) -> str:
+        return "hostB" if host == "hostA" else "hostA"
+
+    async def jumbo_window(self, raised: tuple[str, ...], step) -> None:
+        """Run ``step`` (a coroutine) with each host of ``raised`` at MTU 9000, then each back at 1500."""
+        for h in raised:
+            self.note_state(h, replace(rx_state(self.hosts.by_name[h]), mtu=MULTI_BUFFER_MTU))
+            await self.hosts.must(h, f"ifconfig nic0 mtu {MULTI_BUFFER_MTU}")
+            self.note_state(h)
         await step
-        self.note_state(other, replace(rx_state(io), mtu=1500))
-        await self.hosts.must(other, "ifconfig nic0 mtu 1500")
-        self.note_state(other)
+        for h in raised:
+            self.note_state(h, replace(rx_state(self.hosts.by_name[h]), mtu=1500))
+            await self.hosts.must(h, "ifconfig nic0 mtu 1500")
+            self.note_state(h)
 
     async def tour_step(self, name: str, host: str, want: str) -> None:
         """Fire ``name`` on ``host`` once its driver is in state ``want`` (``tour``)."""
         if want == "stopping":
             self.fault_log.append(f"{self.plat.now_ns()} ns: tour: {name} inside a down_up on {host}")
-            await self.fire("down_up", host, inner=name)
+            await self.fire("down_up", host, inner=name, tour_means=True)
             return
         self.paused = want == "idle"
         sc = self.hosts.softc(host)
@@ -862,7 +899,7 @@ class Soak:
         return SoakResult(self.generated, dict(self.board.offered), dict(self.board.delivered), list(self.fired),
                           dict(self.wire_armed), lines, self.plat.now_ns(), time.perf_counter() - self.t0,
                           sent=self.ours, refused=sum(self.refused.values()), interrupted=self.interrupted,
-                          stopped_by=self.stopped_by)
+                          stopped_by=self.stopped_by, tour_down_ups=self.tour_down_ups)
 
 
 # The faults the scheduler picks from, each on one host (``Soak.fault``): a DMA
@@ -894,7 +931,7 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
     early: list[int] = []
 
     def note_early() -> None:  # a Ctrl-C or SIGTERM during the bring-up: the soak stops before its first frame
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, lambda signum, frame: early.append(signum))
 
     if cfg.ctrl_c:
@@ -908,17 +945,30 @@ async def run_soak(dut, cfg: SoakConfig) -> SoakResult:
     if cfg.ctrl_c:
         if early:
             soak.interrupted, soak.stopped_by = True, signal_word(early[0])
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, soak.on_sigint)
     result = await soak.run()
     await hosts.teardown()
     return result
 
 
+# what the soak prints after a signal that came once the traffic had ended (``nicsim soak`` looks for it)
+LATE_SIGNAL = "after the traffic ended: the run finishes as it was"
+# the signals that stop the traffic and end the soak with its accounting: Ctrl-C, a CI timeout's SIGTERM,
+# and SIGHUP (the terminal closed, the ssh session dropped)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def fault_names(text: str) -> list[str]:
     """``SOAK_FAULT_NAMES``: comma-separated names of ``FAULTS`` (empty: all of them) as a list;
-    ValueError naming the unknown ones and listing the valid names."""
-    names = [f.strip() for f in text.split(",") if f.strip()]
+    ValueError naming the unknown ones and listing the valid names, or for an empty entry
+    (``mtu,,media``, ``,``: a name lost in editing would silently widen or narrow the run)."""
+    if not text.strip():
+        return []
+    names = [f.strip() for f in text.split(",")]
+    if not all(names):
+        raise ValueError(f"an empty name in {text!r}: give names separated by single commas, or nothing for all "
+                         f"of them")
     unknown = [f for f in names if f not in FAULTS]
     if unknown:
         raise ValueError(f"no fault named {', '.join(map(repr, unknown))}; the faults: {', '.join(FAULTS)}")
@@ -944,6 +994,53 @@ def wire_rate(text: str) -> float:
     return rate
 
 
+def fault_gap(text: str) -> tuple[int, int]:
+    """``SOAK_FAULT_GAP``: ``"MIN,MAX"``, the simulated nanoseconds between one fault's end and the
+    next one's start, drawn evenly from MIN..MAX, 1 <= MIN <= MAX <= ``FAULT_GAP_LIMIT_NS``; returns
+    (MIN, MAX); ValueError for anything else."""
+    parts = text.split(",")
+    try:
+        lo, hi = (int(p.strip()) for p in parts)
+    except ValueError:
+        raise ValueError(f"SOAK_FAULT_GAP must be MIN,MAX in whole simulated nanoseconds, not {text!r}") from None
+    if not 1 <= lo <= hi <= FAULT_GAP_LIMIT_NS:
+        raise ValueError(f"SOAK_FAULT_GAP must have 1 <= MIN <= MAX <= {FAULT_GAP_LIMIT_NS} ns, not {text}")
+    return lo, hi
+
+
+# the SoakConfig fields that do not change what a run does, so a replay need not name them: the wall budget
+# (a replay names the frames it reached instead), progress lines (Python state only), event listeners
+# (they only watch) and whether a signal stops the traffic
+RUN_NEUTRAL_FIELDS = frozenset({"seconds", "progress_s", "listeners", "ctrl_c"})
+
+
+def replay_env(cfg: SoakConfig) -> str:
+    """The ``SOAK_*=...`` words before ``make soak`` that make a run as ``cfg``'s: each field that changes
+    the run (all but ``RUN_NEUTRAL_FIELDS``; seed and frames are make variables) and is not its default,
+    each word followed by a space; quoted for the shell."""
+    default = SoakConfig(seed=cfg.seed)
+    words = []
+    if cfg.fault_names:
+        words.append(f"SOAK_FAULT_NAMES={shlex.quote(','.join(cfg.fault_names))}")
+    if cfg.wire_error_rate != default.wire_error_rate:
+        words.append(f"SOAK_WIRE_RATE={cfg.wire_error_rate!r}")
+    if tuple(cfg.fault_gap_ns) != tuple(default.fault_gap_ns):
+        words.append(f"SOAK_FAULT_GAP={cfg.fault_gap_ns[0]},{cfg.fault_gap_ns[1]}")
+    if not cfg.faults:
+        words.append("SOAK_FAULTS=0")
+    if cfg.fault_tour:
+        words.append("SOAK_FAULT_TOUR=1")
+    return "".join(w + " " for w in words)
+
+
+def replay_command(cfg: SoakConfig, frames: int | None, sim: str) -> str:
+    """The command that replays a run of ``cfg`` on ``sim`` to its ``frames``-th generated frame
+    (``make soak SEED=... FRAMES=... SIM=...``, ``replay_env``'s words first; a fault tour names no
+    frames: it ends with its last fault)."""
+    budget = "" if cfg.fault_tour or frames is None else f" FRAMES={frames}"
+    return f"{replay_env(cfg)}make soak SEED={cfg.seed}{budget} SIM={sim}"
+
+
 def switch(text: str, name: str) -> bool:
     """``SOAK_FAULTS`` or ``SOAK_FAULT_TOUR`` (``name``): exactly ``"0"`` or ``"1"``;
     ValueError for anything else (``no``, ``true``: a guess at what was meant would be silent)."""
@@ -965,7 +1062,7 @@ def progress_seconds(text: str) -> float:
 
 DEFAULTS = {"SOAK_SEED": "1", "SOAK_SECONDS": "60", "SOAK_FRAMES": "", "SOAK_FAULTS": "1",
             "SOAK_WIRE_RATE": repr(DEFAULT_WIRE_RATE), "SOAK_FAULT_NAMES": "", "SOAK_PROGRESS": "5",
-            "SOAK_FAULT_TOUR": "0"}
+            "SOAK_FAULT_TOUR": "0", "SOAK_FAULT_GAP": ",".join(map(str, DEFAULT_FAULT_GAP_NS))}
 
 
 def config_from_env(env=os.environ) -> SoakConfig:
@@ -973,7 +1070,8 @@ def config_from_env(env=os.environ) -> SoakConfig:
     ``SOAK_SEED``, ``SOAK_SECONDS``, ``SOAK_FRAMES`` (none: the wall budget), ``SOAK_FAULTS`` (0: no
     scheduler), ``SOAK_WIRE_RATE`` (``wire_rate``), ``SOAK_FAULT_NAMES`` (``fault_names``),
     ``SOAK_PROGRESS`` (wall seconds), ``SOAK_FAULT_TOUR`` (1: each fault in each driver state, then
-    stop). Unset or empty: the default. ValueError for a value the command side would have refused
+    stop), ``SOAK_FAULT_GAP`` (``fault_gap``). Unset or empty: the default. ValueError for a value the
+    command side would have refused
     (``nicsim soak`` passes each one, validated)."""
     def get(name: str) -> str:
         return env.get(name) or DEFAULTS[name]
@@ -984,12 +1082,13 @@ def config_from_env(env=os.environ) -> SoakConfig:
                       wire_error_rate=wire_rate(get("SOAK_WIRE_RATE")),
                       fault_names=fault_names(get("SOAK_FAULT_NAMES")),
                       fault_tour=switch(get("SOAK_FAULT_TOUR"), "SOAK_FAULT_TOUR"),
+                      fault_gap_ns=fault_gap(get("SOAK_FAULT_GAP")),
                       progress_s=progress_seconds(get("SOAK_PROGRESS")), ctrl_c=True)
 
 
 def signal_word(signum: int | None) -> str:
-    """How the soak's lines name the signal that stopped it: ``"SIGTERM"``, else ``"Ctrl-C"``."""
-    return "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    """How the soak's lines name the signal that stopped it: ``"SIGTERM"``, ``"SIGHUP"``, else ``"Ctrl-C"``."""
+    return {signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}.get(signum, "Ctrl-C")
 
 
 def plural(n: int, word: str) -> str:
@@ -1019,7 +1118,9 @@ def summary(cfg: SoakConfig, res: SoakResult) -> str:
         f"{sum(res.delivered.values())} of them seen to arrive; "
         f"{plural(len(res.faults), 'fault')}, {plural(sum(res.wire_errors.values()), 'wire error')}; "
         f"{res.sim_ns / 1e6:.3f} ms simulated in {res.wall_s:.1f} s",
-        "faults: " + (", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none"),
+        "faults: " + (", ".join(f"{k} {v}" for k, v in sorted(faults.items())) or "none")
+        + (f"; the tour's own ifconfig down/up to reach the stopping state: {res.tour_down_ups}"
+           if res.tour_down_ups else ""),
         "accounting per receiving host, every frame on the link (offered: every frame the other host's send "
         "queue took, ARP, pings, replies and recovery datagrams included; not the scoreboard's count):",
         *res.lines,

@@ -5,9 +5,11 @@ and a console run's output copied from ``sim.log`` as it grows."""
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import io
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -21,10 +23,13 @@ from nicsim.soak import (
     DEFAULT_WIRE_RATE,
     DEFAULTS,
     FAULTS,
+    RUN_NEUTRAL_FIELDS,
     SoakConfig,
     SoakResult,
     config_from_env,
+    fault_gap,
     fault_names,
+    replay_command,
     summary,
     wire_rate,
 )
@@ -54,6 +59,14 @@ def nicsim(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     ({"SOAK_FAULTS": "0", "SOAK_FAULT_NAMES": "mtu"}, [], "SOAK_FAULTS=0 (or --no-faults) turns the faults off, yet"),
     ({}, ["--no-faults", "--fault-names", "mtu"], "turns the faults off, yet SOAK_FAULT_NAMES (or --fault-names)"),
     ({"SOAK_FAULT_TOUR": "1"}, ["--no-faults"], "SOAK_FAULT_TOUR=1 tours the faults, yet SOAK_FAULTS=0"),
+    ({"SOAK_FAULT_NAMES": ","}, [], "an empty name in ','"),
+    ({"SOAK_FAULT_NAMES": "mtu,,media"}, [], "an empty name in 'mtu,,media'"),
+    ({}, ["--fault-names", "mtu,"], "an empty name in 'mtu,'"),
+    ({"SOAK_FAULT_GAP": "10000"}, [], "SOAK_FAULT_GAP must be MIN,MAX in whole simulated nanoseconds, not '10000'"),
+    ({"SOAK_FAULT_GAP": "5,x"}, [], "SOAK_FAULT_GAP must be MIN,MAX in whole simulated nanoseconds"),
+    ({"SOAK_FAULT_GAP": "50000,10000"}, [], "SOAK_FAULT_GAP must have 1 <= MIN <= MAX <= 100000000 ns"),
+    ({"SOAK_FAULT_GAP": "0,10"}, [], "SOAK_FAULT_GAP must have 1 <= MIN <= MAX"),
+    ({"SOAK_FAULT_GAP": "10,20", "SOAK_FAULTS": "0"}, [], "SOAK_FAULT_GAP spaces the faults, yet SOAK_FAULTS=0"),
 ])
 def test_bad_soak_variables_are_usage_errors_before_anything_runs(env, args, message):
     res = nicsim("soak", "--seed", "1", "--frames", "5", "--sim", "icarus", *args, env=env)
@@ -125,6 +138,31 @@ def test_a_replay_names_the_wire_rate_exactly():
     assert float(replay_prefix(True, None, 1 / 3, False).split("=")[1]) == 1 / 3
 
 
+# a value other than the default for each SoakConfig field that changes what a run does
+CHANGED = {"faults": False, "wire_error_rate": 0.1234567891, "fault_gap_ns": (10_000, 50_000),
+           "fault_names": ["mtu", "dma:rx_writeback"], "fault_tour": True}
+
+
+def test_a_replay_names_every_setting_that_changes_the_run():
+    fields = {f.name for f in dataclasses.fields(SoakConfig)}
+    # a new field must be named here: either the replay carries it, or it cannot change the run
+    assert fields == set(CHANGED) | RUN_NEUTRAL_FIELDS | {"seed", "frames"}
+    base = SoakConfig(seed=9)
+    for name, value in CHANGED.items():
+        cfg = dataclasses.replace(base, **{name: value})
+        if name == "faults":
+            cfg.fault_names, cfg.fault_tour = [], False  # the command side refuses names or a tour without faults
+        command = replay_command(cfg, 123, "icarus")
+        words = shlex.split(command)
+        env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith(("SEED", "FRAMES", "SIM")))
+        assert words[words.index("make"):words.index("make") + 2] == ["make", "soak"], command
+        assert f"SEED={cfg.seed}" in words and "SIM=icarus" in words, command
+        assert ("FRAMES=123" in words) != cfg.fault_tour, command  # a tour ends with its last fault
+        # what the simulation reads from those words is this run's setting
+        assert getattr(config_from_env({**env, "SOAK_SEED": "9"}), name) == value, (name, command)
+        assert replay_command(base, 123, "icarus") != command
+
+
 def test_fault_names_and_wire_rate_take_what_is_valid():
     assert fault_names("") == []
     assert fault_names("cable_pull, dma:rx_writeback") == ["cable_pull", "dma:rx_writeback"]
@@ -132,6 +170,7 @@ def test_fault_names_and_wire_rate_take_what_is_valid():
         fault_names("cable_pul")
     assert all(name in str(e.value) for name in FAULTS)
     assert wire_rate("0") == 0 and wire_rate("1") == 1 and wire_rate("0.25") == 0.25
+    assert fault_gap("10000,50000") == (10_000, 50_000) and fault_gap("7, 7") == (7, 7)
 
 
 REPORT = """nicsim.soak.soak_job FAILED on verilator: soak seed 3 failed after 485 frames: ...
@@ -175,6 +214,12 @@ def test_summary_labels_each_count_of_frames_and_prints_each_line_once():
     assert "2 faults" in two and two.startswith("soak seed 3: interrupted by Ctrl-C after 200 frames generated")
     term = summary(SoakConfig(seed=3), _result(interrupted=True, stopped_by="SIGTERM"))
     assert term.startswith("soak seed 3: interrupted by SIGTERM after 200 frames generated")
+    # a tour of mtu and second_interface: its own down/up to reach the stopping state is no fault of theirs
+    tour = summary(SoakConfig(seed=5, fault_tour=True, fault_names=["mtu", "second_interface"]),
+                   _result(faults=[("mtu", "hostA", "stopping"), ("second_interface", "hostB", "stopping")],
+                           tour_down_ups=2))
+    assert ("faults: mtu 1, second_interface 1; the tour's own ifconfig down/up to reach the stopping state: 2"
+            in tour) and "down_up 2" not in tour
     # stopped before its first frame: nothing to sum up (nicsim soak says so in one line)
     assert summary(SoakConfig(seed=3), _result(generated=0, interrupted=True)) == ""
 
