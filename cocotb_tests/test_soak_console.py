@@ -77,7 +77,8 @@ def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
     assert not _alive(simulation), f"left running after Ctrl-C: {_alive(simulation)}"
 
 
-@pytest.mark.parametrize("sig, word, status", [(signal.SIGTERM, "SIGTERM", 143), (signal.SIGHUP, "SIGHUP", 129)])
+@pytest.mark.parametrize("sig, word, status", [(signal.SIGTERM, "SIGTERM", 143), (signal.SIGHUP, "SIGHUP", 129)],
+                         ids=["SIGTERM", "SIGHUP"])  # the same ids on every Python (Signals print differently)
 def test_sigterm_or_sighup_ends_a_soak_as_ctrl_c_does(tmp_path, sig, word, status):
     sim = os.environ.get("SIM", "icarus")
     env = {**os.environ, "NICSIM_REPORTS": str(tmp_path / "reports"), "SOAK_PROGRESS": "0.5", "TERM": "dumb"}
