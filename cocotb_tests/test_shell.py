@@ -19,7 +19,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from nicsim import tap
+from nicsim import proctable, tap
 from nicsim.two_hosts import MAC_A
 
 NICSIM = str(Path(sys.executable).with_name("nicsim"))
@@ -34,44 +34,13 @@ def _env(tmp_path: Path) -> dict:
             "NICSIM_SHELL_HISTORY": str(tmp_path / "history"), "TERM": "dumb"}
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every live process under ``pid`` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.add(child)
-            todo.append(child)
-    return out
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
-
-
 def test_a_session_on_a_terminal(tmp_path):
     sim = os.environ.get("SIM", "icarus")
     sh = pexpect.spawn(NICSIM, ["shell", "--sim", sim], env=_env(tmp_path), encoding="utf-8",
                        timeout=TIMEOUT_S, dimensions=(50, 200))
     try:
         sh.expect_exact("hostA# ", timeout=START_TIMEOUT_S)
-        simulation = _descendants(sh.pid)
+        simulation = proctable.descendants(sh.pid)
         assert simulation, "no simulation process under the shell"
 
         sh.sendline("ifconfig nic0")
@@ -143,10 +112,8 @@ def test_a_session_on_a_terminal(tmp_path):
     finally:
         sh.close(force=True)
     assert sh.exitstatus == 1  # frobnicate, ping's usage and cable's failed
-    deadline = time.monotonic() + 10
-    while _alive(simulation) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(simulation), f"left running after exit: {_alive(simulation)}"
+    left = proctable.wait_gone(simulation)
+    assert not left, f"left running after exit: {left}"
 
 
 def test_a_piped_script_reads_as_a_transcript(tmp_path):
@@ -189,7 +156,7 @@ def test_the_tap_bench_answers_linux_from_the_prompt(tmp_path):
         sh.expect(r"in network namespace (nicsim-tap-[\d-]+)\.", timeout=START_TIMEOUT_S)
         ns = sh.match.group(1)
         sh.expect_exact("hostA# ", timeout=START_TIMEOUT_S)
-        simulation = _descendants(sh.pid)
+        simulation = proctable.descendants(sh.pid)
 
         sh.sendline(f"linux ping -c 3 -i 0.2 {tap.HOST_ADDR}")
         sh.expect_exact("hostA# ")
@@ -240,10 +207,8 @@ def test_the_tap_bench_answers_linux_from_the_prompt(tmp_path):
         sh.close(force=True)
     assert sh.exitstatus == 0, sh.exitstatus  # iputils ping ends 0 on SIGINT once replies came
     assert ns not in tap.namespaces()
-    deadline = time.monotonic() + 10
-    while _alive(simulation) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(simulation), f"left running after exit: {_alive(simulation)}"
+    left = proctable.wait_gone(simulation)
+    assert not left, f"left running after exit: {left}"
 
 
 def test_sessions_side_by_side_keep_their_own_files_and_end_cleanly_when_killed(tmp_path):
@@ -265,7 +230,7 @@ def test_sessions_side_by_side_keep_their_own_files_and_end_cleanly_when_killed(
         second_folder = Path(re.search(r"the session's files: (\S+)/", second.stdout).group(1))
         assert second_folder != first_folder and (second_folder / "slog.txt").is_file(), second.stdout
 
-        simulation = _descendants(first.pid)
+        simulation = proctable.descendants(first.pid)
         sockets = list(Path("/tmp").glob(f"nicsim-shell-{first.pid}-*"))
         assert sockets and simulation
         first.kill(15)  # SIGTERM
@@ -280,13 +245,11 @@ def test_sessions_side_by_side_keep_their_own_files_and_end_cleanly_when_killed(
     # SIGKILL: the terminal side cannot clean up; the simulation must still go
     third = pexpect.spawn(NICSIM, ["shell", "--sim", sim], env=_env(tmp_path), encoding="utf-8", timeout=TIMEOUT_S)
     third.expect_exact("hostA# ", timeout=START_TIMEOUT_S)
-    simulation = _descendants(third.pid)
+    simulation = proctable.descendants(third.pid)
     third.kill(9)
     third.close(force=True)
-    deadline = time.monotonic() + 30
-    while _alive(simulation) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(simulation), f"left running after SIGKILL of the shell: {_alive(simulation)}"
+    left = proctable.wait_gone(simulation, within_s=30)
+    assert not left, f"left running after SIGKILL of the shell: {left}"
     from nicsim.shell import clean_stale_tmp
 
     left = list(Path("/tmp").glob(f"nicsim-shell-{third.pid}-*"))

@@ -10,43 +10,16 @@ import os
 import re
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from nicsim import proctable
+
 NICSIM = str(Path(sys.executable).with_name("nicsim"))
 START_TIMEOUT_S = 900  # a cold Verilator build of nic_pair_tb on a loaded 2-core machine takes minutes
 TIMEOUT_S = 120
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.add(child)
-            todo.append(child)
-    return out
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                alive.add(pid)
-        except OSError:
-            pass
-    return alive
 
 
 def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
@@ -56,7 +29,7 @@ def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
                          encoding="utf-8", timeout=TIMEOUT_S, dimensions=(50, 400))
     try:
         soak.expect(r"ms sim; frames \d+ generated", timeout=START_TIMEOUT_S)
-        simulation = _descendants(soak.pid)
+        simulation = proctable.descendants(soak.pid)
         assert simulation
         soak.sendintr()
         soak.expect(pexpect.EOF)
@@ -71,10 +44,8 @@ def test_ctrl_c_ends_a_soak_with_its_accounting_and_replay(tmp_path):
     assert f"replay the frames it ran with:\r\n  make soak SEED=3 FRAMES={generated} SIM={sim}" in out, out
     folder = tmp_path / "reports" / "tests" / sim / "nicsim.soak.soak_job-seed3"
     assert (folder / "sim.log").is_file() and "(holds)" in (folder / "sim.log").read_text()
-    deadline = time.monotonic() + 10
-    while _alive(simulation) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(simulation), f"left running after Ctrl-C: {_alive(simulation)}"
+    left = proctable.wait_gone(simulation)
+    assert not left, f"left running after Ctrl-C: {left}"
 
 
 @pytest.mark.parametrize("sig, word, status", [(signal.SIGTERM, "SIGTERM", 143), (signal.SIGHUP, "SIGHUP", 129)],
@@ -86,7 +57,7 @@ def test_sigterm_or_sighup_ends_a_soak_as_ctrl_c_does(tmp_path, sig, word, statu
                          encoding="utf-8", timeout=TIMEOUT_S, dimensions=(50, 400))
     try:
         soak.expect(r"ms sim; frames \d+ generated", timeout=START_TIMEOUT_S)
-        simulation = _descendants(soak.pid)
+        simulation = proctable.descendants(soak.pid)
         assert simulation
         soak.kill(sig)  # to nicsim soak alone, not its process group: the simulator hears it from it
         soak.expect(pexpect.EOF)
@@ -101,7 +72,5 @@ def test_sigterm_or_sighup_ends_a_soak_as_ctrl_c_does(tmp_path, sig, word, statu
     assert f"replay the frames it ran with:\r\n  make soak SEED=4 FRAMES={generated} SIM={sim}" in out, out
     replay = tmp_path / "reports" / "tests" / sim / "nicsim.soak.soak_job-seed4" / "replay.txt"
     assert replay.read_text() == f"replay: make soak SEED=4 FRAMES={generated} SIM={sim}\n"
-    deadline = time.monotonic() + 10
-    while _alive(simulation) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(simulation), f"left running after {word}: {_alive(simulation)}"
+    left = proctable.wait_gone(simulation)
+    assert not left, f"left running after {word}: {left}"

@@ -17,19 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from nicsim import tap
+from nicsim import proctable, tap
 from nicsim.runner import CocotbTestFailed, artifact_dir, run_cocotb
 
 PROBE = "nicsim.tests.tap_probe"
 REASON = tap.unavailable(("ping",))
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
 
 
 def _mentioning(word: str) -> list[str]:
@@ -41,7 +34,7 @@ def _mentioning(word: str) -> list[str]:
                 cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if word in cmd and _running(int(proc.name)):
+            if word in cmd and proctable.running(int(proc.name)):
                 out.append(f"{proc.name}: {cmd}")
     return out
 
@@ -50,7 +43,7 @@ def _assert_nothing_left(ns: str, pids: list[int], within_s: float = 10.0) -> No
     deadline = time.monotonic() + within_s
     while True:
         left = {"namespaces": [n for n in tap.namespaces() if n == ns],
-                "processes": [p for p in pids if _running(p)] + _mentioning(ns),
+                "processes": [p for p in pids if proctable.running(p)] + _mentioning(ns),
                 "tap in this namespace": tap.IFNAME in subprocess.run(["ip", "-o", "link"], capture_output=True,
                                                                       text=True).stdout}
         if not any(left.values()) or time.monotonic() > deadline:
@@ -67,20 +60,6 @@ def test_a_failed_or_killed_run_leaves_nothing(testcase):
     folder = artifact_dir(os.environ.get("SIM", "icarus"), PROBE, testcase, tap.PARAMETERS)
     ns, ping = (folder / "tap.txt").read_text().split()
     _assert_nothing_left(ns, [int(ping)])
-
-
-def _in_session(sid: int) -> list[int]:
-    """The live processes of session ``sid`` (the command, its child, the simulator), from /proc."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                pids.append(int(proc.name))
-    return pids
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])
@@ -108,7 +87,7 @@ def test_nicsim_tap_ended_by_a_signal_leaves_nothing(how):
         # a person's ping left running in the namespace, and every process the command started
         linux = subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-n", "-i", "0.2", tap.HOST_ADDR],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started = _in_session(cmd.pid) + [int(ns[len(tap.NETNS_PREFIX):]), linux.pid]
+        started = proctable.in_session(cmd.pid) + [int(ns[len(tap.NETNS_PREFIX):]), linux.pid]
         if how == "ctrl-c":
             os.killpg(cmd.pid, signal.SIGINT)
         else:

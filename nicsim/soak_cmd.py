@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from nicsim import lifeline
+from nicsim import lifeline, proctable
 from nicsim.runner import CocotbTestFailed, artifact_dir, run_cocotb
 from nicsim.soak import (
     DEFAULT_FAULT_GAP_NS,
@@ -114,22 +114,8 @@ def replay_prefix(faults: bool, names: list[str] | None, rate: float | None, fau
     return replay_env(cfg)
 
 
-def _children() -> list[int]:
-    """This process's children (the simulator, or a build's compiler while it builds)."""
-    out = []
-    me = str(os.getpid())
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
-                    out.append(int(entry.name))
-            except (OSError, IndexError):
-                continue
-    return out
-
-
 def _signal_children(sig: int) -> None:
-    for pid in _children():
+    for pid in proctable.children(os.getpid()):  # the simulator, or a build's compiler while it builds
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
