@@ -70,9 +70,14 @@ SHARED_IRQ = 10
 
 async def _shared_line_host(dut, options: str):
     """Both NICs of nic_pair_tb on one io-pkt and one interrupt line (their cable loops back to it), devnp-nic
-    mounted on both with ``options``, coverage sampled on both; returns (platform, io-pkt, resources before)."""
+    mounted on both with ``options``, coverage sampled on both, both interfaces up with their links negotiated;
+    returns (platform, io-pkt, resources before the mount)."""
     plat, iopkt, before = await build_looped_host(dut, irqs=(SHARED_IRQ, SHARED_IRQ), coverage=True)
     await must(iopkt, f"mount -T io-pkt -o {options} /lib/dll/devnp-nic.so")
+    await must(iopkt, "ifconfig nic0 up")
+    await must(iopkt, "ifconfig nic1 up")
+    await Timer(400, "us")  # auto-negotiation; the link-up passes clear what init left pending
+    assert all(sc.link_up for sc in iopkt.alldevs)
     return plat, iopkt, before
 
 
@@ -112,11 +117,7 @@ async def test_shared_isr_reads_mdio_alone_on_a_quiet_nic(dut):
     nic0's filter rejects every frame of the burst (STAT_RX_FILTERED, datasheet: Receive rules) and delivers
     none; nic1 sends them all (STAT_TX_FRAMES), and the PHY thread keeps polling."""
     plat, iopkt, before = await _shared_line_host(dut, "intr=shared,phythread=20")
-    await must(iopkt, "ifconfig nic0 up")
-    await must(iopkt, "ifconfig nic1 up")
-    await Timer(400, "us")  # auto-negotiation; the link-up passes clear what init left pending
     sc0, sc1 = iopkt.alldevs
-    assert sc0.link_up and sc1.link_up
     mdio_alone = fcov.hits("nic.irq.alone")["MDIO"]
     foreign, polls = sc0.isr_foreign, sc0.phy_polls
     filtered0 = await sc0.regs.read32(R.REG_STAT_RX_FILTERED)
@@ -147,11 +148,7 @@ async def test_shared_isr_reads_rx_miss_alone_on_a_down_nic(dut):
     which a down interface does not take (its mask is empty), so nothing is queued. ifconfig up clears the stale
     cause with the rebuilt rings; the next burst is delivered whole."""
     plat, iopkt, before = await _shared_line_host(dut, "intr=shared")
-    await must(iopkt, "ifconfig nic0 up")
-    await must(iopkt, "ifconfig nic1 up")
-    await Timer(400, "us")
     sc0, sc1 = iopkt.alldevs
-    assert sc0.link_up and sc1.link_up
     await must(iopkt, "ifconfig nic0 down")
     rx_miss_alone = fcov.hits("nic.irq.alone")["RX_MISS"]
     foreign = sc0.isr_foreign
